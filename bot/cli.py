@@ -8,9 +8,9 @@ import click
 
 # command name → "module:attribute" of a click command or group
 COMMANDS = {
-    "kb": "knowledge_base.cli:kb",
-    "ask": "knowledge_base.cli:ask",
-    "eval": "knowledge_base.cli:eval_command",
+    "kb": "knowledge_base.build:kb",
+    "ask": "knowledge_base.ask:ask",
+    "eval": "knowledge_base.evaluate:eval_command",
     "rasa": "bot.rasa_cli:rasa",
     "serve": "bot.serve:serve",
     "ivr-sim": "ivr.sim:ivr_sim",

@@ -1,0 +1,62 @@
+"""The object graph, built once per process from `Settings`: retriever, turn log, conversation.
+
+Everything is created lazily on first use, so importing this module or building the Flask
+app does no heavy work; `warm_up()` loads the indexes before the first request.
+"""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from bot.config import Settings
+
+
+class Services:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+
+    @cached_property
+    def knowledge_base(self):
+        from knowledge_base.store import load_knowledge_base
+
+        return load_knowledge_base()
+
+    @cached_property
+    def turn_log(self):
+        from bot.hotspots.log import TurnLog
+
+        return TurnLog.from_settings(self.settings)
+
+    @cached_property
+    def curated(self):
+        from bot.hotspots.curated import CuratedAnswerStore
+
+        return CuratedAnswerStore.from_settings(self.settings)
+
+    @cached_property
+    def retriever(self):
+        from knowledge_base.retrieval import PolicyRetriever
+
+        retriever = PolicyRetriever(
+            self.knowledge_base,
+            encoder=self.settings.encoder,
+            index_dir=self.settings.var_dir / "index",
+            curated=self.curated,
+        )
+        retriever.warm_up()
+        return retriever
+
+    @cached_property
+    def conversation(self):
+        from bot.conversation import Conversation
+
+        return Conversation.from_services(self)
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self.retriever  # noqa: B018 - loads the index and the encoder
+
+    def close(self) -> None:
+        if "turn_log" in self.__dict__:
+            self.turn_log.close()
