@@ -48,6 +48,12 @@ class Services:
         return retriever
 
     @cached_property
+    def state(self):
+        from bot.state import make_store
+
+        return make_store(self.settings.redis_url)
+
+    @cached_property
     def conversation(self):
         from bot.conversation import Conversation
 
