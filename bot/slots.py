@@ -18,5 +18,6 @@ GRAD_YEAR = "grad_year"
 ORIGIN = "origin"  # "dalian" / "non_dalian"
 COVID_INFECTED = "covid_infected"
 MIGRANT_WORKER = "migrant_worker"
+ACCIDENT_INSURANCE_PREMIUM = "accident_insurance_premium"  # yuan per person, optional (art. 9)
 
 ALL = tuple(v for k, v in sorted(globals().items()) if k.isupper() and isinstance(v, str))
