@@ -35,6 +35,15 @@ def _persistent_secret(path: Path) -> str:
     return value
 
 
+def development_token(var_dir: Path, variable: str) -> str:
+    """The token a channel uses while its variable (WECHAT_TOKEN, TWILIO_AUTH_TOKEN) is unset.
+
+    Generated once and kept under var/, so `hotline serve` (which prints it), the app workers
+    and local tools such as `hotline ivr-sim` all agree on it across restarts.
+    """
+    return _persistent_secret(var_dir / f"dev-{variable.lower()}")[:32]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration. Build with `Settings.from_env()`; tests pass overrides."""
@@ -56,7 +65,12 @@ class Settings:
     wechat_encoding_aes_key: str = ""
     wechat_app_id: str = ""
     wechat_app_secret: str = ""
+    wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     twilio_auth_token: str = ""
+    rate_limit_user: int = 20
+    rate_limit_ip: int = 120
+    workers: int = 0
+    threads: int = 16
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -65,6 +79,17 @@ class Settings:
             object.__setattr__(self, "secret_key", _persistent_secret(self.var_dir / "secret_key"))
         if not (0 < self.port < 65536):
             raise ConfigError(f"HOTLINE_PORT must be between 1 and 65535, got {self.port}")
+        for name, value in (
+            ("HOTLINE_RATE_LIMIT_USER", self.rate_limit_user),
+            ("HOTLINE_RATE_LIMIT_IP", self.rate_limit_ip),
+            ("HOTLINE_WORKERS", self.workers),
+        ):
+            if value < 0:
+                raise ConfigError(f"{name} must be 0 or more, got {value}")
+        if self.threads < 1:
+            raise ConfigError(f"HOTLINE_THREADS must be at least 1, got {self.threads}")
+        if not self.wechat_api_base_url.endswith("/"):
+            object.__setattr__(self, "wechat_api_base_url", self.wechat_api_base_url + "/")
 
     @property
     def today(self) -> dt.date:
@@ -97,6 +122,7 @@ class Settings:
         text("WECHAT_ENCODING_AES_KEY", "wechat_encoding_aes_key")
         text("WECHAT_APP_ID", "wechat_app_id")
         text("WECHAT_APP_SECRET", "wechat_app_secret")
+        text("WECHAT_API_BASE_URL", "wechat_api_base_url")
         text("TWILIO_AUTH_TOKEN", "twilio_auth_token")
         if "HOTLINE_VAR_DIR" in env:
             values["var_dir"] = Path(env["HOTLINE_VAR_DIR"])
@@ -104,6 +130,10 @@ class Settings:
             ("HOTLINE_PORT", "port", int),
             ("HOTLINE_ACTION_PORT", "action_port", int),
             ("HOTLINE_RASA_TIMEOUT", "rasa_timeout", float),
+            ("HOTLINE_RATE_LIMIT_USER", "rate_limit_user", int),
+            ("HOTLINE_RATE_LIMIT_IP", "rate_limit_ip", int),
+            ("HOTLINE_WORKERS", "workers", int),
+            ("HOTLINE_THREADS", "threads", int),
         ):
             if name in env:
                 try:
