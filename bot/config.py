@@ -67,6 +67,13 @@ class Settings:
     wechat_app_secret: str = ""
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     twilio_auth_token: str = ""
+    # IVR: Amazon Polly's Mandarin voice through <Say> (Polly names the language cmn-CN), and the
+    # tag Twilio's <Gather> speech-recognition table lists for Mandarin (Simplified, China).
+    ivr_voice: str = "Polly.Zhiyu"
+    ivr_voice_language: str = "cmn-CN"
+    ivr_language: str = "cmn-Hans-CN"
+    ivr_dial_timeout: int = 20
+    ivr_voicemail_seconds: int = 120
     rate_limit_user: int = 20
     rate_limit_ip: int = 120
     workers: int = 0
@@ -88,6 +95,14 @@ class Settings:
                 raise ConfigError(f"{name} must be 0 or more, got {value}")
         if self.threads < 1:
             raise ConfigError(f"HOTLINE_THREADS must be at least 1, got {self.threads}")
+        if not (5 <= self.ivr_dial_timeout <= 600):
+            raise ConfigError(
+                f"HOTLINE_IVR_DIAL_TIMEOUT must be between 5 and 600 seconds, got {self.ivr_dial_timeout}"
+            )
+        if not (1 <= self.ivr_voicemail_seconds <= 3600):
+            raise ConfigError(
+                f"HOTLINE_IVR_VOICEMAIL_SECONDS must be between 1 and 3600, got {self.ivr_voicemail_seconds}"
+            )
         if not self.wechat_api_base_url.endswith("/"):
             object.__setattr__(self, "wechat_api_base_url", self.wechat_api_base_url + "/")
 
@@ -124,6 +139,9 @@ class Settings:
         text("WECHAT_APP_SECRET", "wechat_app_secret")
         text("WECHAT_API_BASE_URL", "wechat_api_base_url")
         text("TWILIO_AUTH_TOKEN", "twilio_auth_token")
+        text("HOTLINE_IVR_VOICE", "ivr_voice")
+        text("HOTLINE_IVR_VOICE_LANGUAGE", "ivr_voice_language")
+        text("HOTLINE_IVR_LANGUAGE", "ivr_language")
         if "HOTLINE_VAR_DIR" in env:
             values["var_dir"] = Path(env["HOTLINE_VAR_DIR"])
         for name, key, kind in (
@@ -134,6 +152,8 @@ class Settings:
             ("HOTLINE_RATE_LIMIT_IP", "rate_limit_ip", int),
             ("HOTLINE_WORKERS", "workers", int),
             ("HOTLINE_THREADS", "threads", int),
+            ("HOTLINE_IVR_DIAL_TIMEOUT", "ivr_dial_timeout", int),
+            ("HOTLINE_IVR_VOICEMAIL_SECONDS", "ivr_voicemail_seconds", int),
         ):
             if name in env:
                 try:
