@@ -22,6 +22,10 @@ class Fact:
     unit: str = ""  # "%", "元", "元/人", "月", "年", "人", "分钟", "课时"
     start: int = 0  # offset within the article text
     end: int = 0
+    # how the number bounds the measure: "le" (不超过/不高于/以下/（含）), "lt" (低于/不足),
+    # "ge" (不低于/满/以上), "gt" (超过/高于), None when the text states no comparison
+    bound: str | None = None
+    upper: float | None = None  # the top of a range such as 3至6个月 (value is the bottom)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Validity:
     text: str
     until: str | None = None  # ISO date
     explicit: bool = True
+    clause: int | None = None  # number of the article's clause that states it (None: from the closing)
 
     @property
     def until_date(self) -> dt.date | None:
@@ -55,6 +60,7 @@ class Clause:
     start: int  # offsets into Document.text
     end: int
     facts: list[Fact] = field(default_factory=list)
+    item: str = ""  # sub-item label inside the article, e.g. "1." or "1.（2）"; "" for none
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Article:
     clauses: list[Clause] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     validity: list[Validity] = field(default_factory=list)
+    label: str = ""  # the numbering as printed, e.g. "（四）"
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     closing: str = ""  # clauses after the last article (e.g. the validity of subsidy policies)
     source_sha256: str = ""
+    preamble: str = ""  # addressees and introduction between the title and the first section
 
     def articles(self) -> Iterator[Article]:
         for section in self.sections:
