@@ -1,0 +1,347 @@
+"""Tables of the hotspot log and the staff dashboard, the engine factory and schema migrations.
+
+SQLite (WAL mode, busy timeout) is the default; a `postgresql+psycopg://…` URL selects PostgreSQL.
+The schema is owned by Alembic (`bot/hotspots/migrations`); `ensure_schema(engine)` upgrades to head
+once per process and is what every component calls before its first query.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# The hotline's days and weeks are Dalian's: times are stored in UTC, `day` in local time.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT_S = 3
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC as a naive datetime (the form stored in every table)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def local_day(moment_utc: dt.datetime) -> dt.date:
+    """The hotline's calendar day of a naive-UTC moment."""
+    return moment_utc.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).date()
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class TurnRow(Base):
+    """One turn on one channel: what was asked (masked), how it was answered."""
+
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    day: Mapped[dt.date] = mapped_column(Date())
+    user_hash: Mapped[str] = mapped_column(String(64), index=True)
+    question: Mapped[str] = mapped_column(Text())
+    question_key: Mapped[str] = mapped_column(String(32), index=True)
+    intent: Mapped[str] = mapped_column(String(64), default="")
+    citations: Mapped[str] = mapped_column(Text(), default="")
+    confidence: Mapped[float] = mapped_column(Float(), default=0.0)
+    answered: Mapped[bool] = mapped_column(Boolean())
+    abstain_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    handoff: Mapped[bool] = mapped_column(Boolean(), default=False)
+    degraded: Mapped[bool] = mapped_column(Boolean(), default=False)
+    asking_for: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    latency_ms: Mapped[float] = mapped_column(Float(), default=0.0)
+    feedback: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id"),
+        Index("ix_turns_message_id", "message_id"),
+        Index("ix_turns_day_channel", "day", "channel"),
+        Index("ix_turns_day_question_key", "day", "question_key"),
+    )
+
+
+class TurnArticle(Base):
+    """One cited article of one turn, for per-article heat without parsing every row."""
+
+    __tablename__ = "turn_articles"
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(128))
+    day: Mapped[dt.date] = mapped_column(Date())
+    document: Mapped[str] = mapped_column(String(64))
+    article: Mapped[int] = mapped_column(Integer())
+    rank: Mapped[int] = mapped_column(SmallInteger(), default=0)
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id", "document", "article"),
+        Index("ix_turn_articles_day_document_article", "day", "document", "article"),
+    )
+
+
+class FeedbackRow(Base):
+    """👍/👎 on a turn, keyed by the turn id the user saw (`Turn.message_id`); the last vote wins."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    turn_id: Mapped[str] = mapped_column(String(128), unique=True)
+    value: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text(), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class CallEvent(Base):
+    """An IVR status callback, voicemail or hand-off; the staff callback queue reads these."""
+
+    __tablename__ = "call_events"
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    event_key: Mapped[str] = mapped_column(String(64), unique=True)
+    call_hash: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(), index=True)
+    caller_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    caller_tail: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    recording_url: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    duration_s: Mapped[int | None] = mapped_column(Integer(), nullable=True)
+    data: Mapped[str] = mapped_column(Text(), default="{}")
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean(), default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+
+
+class AuditEntry(Base):
+    """Who did what when on the dashboard (logins, answers added, exports, users created)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str] = mapped_column(Text(), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CuratedAnswerRow(Base):
+    """A staff-written answer, served ahead of retrieval when a question matches it."""
+
+    __tablename__ = "curated_answers"
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    question: Mapped[str] = mapped_column(Text())
+    answer: Mapped[str] = mapped_column(Text())
+    document: Mapped[str] = mapped_column(String(64))
+    article: Mapped[int] = mapped_column(Integer())
+    active: Mapped[bool] = mapped_column(Boolean(), default=True)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    source_question_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(), index=True)
+
+
+class EmbeddingRow(Base):
+    """Cached question embeddings: key = hash(encoder name, normalised text)."""
+
+    __tablename__ = "question_embeddings"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary())
+
+
+class QuestionCluster(Base):
+    """The cluster of each distinct (normalised, masked) question; unlisted questions stand alone."""
+
+    __tablename__ = "question_clusters"
+    question_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cluster_key: Mapped[str] = mapped_column(String(32), index=True)
+    similarity: Mapped[float] = mapped_column(Float(), default=1.0)
+
+
+class ClusterRow(Base):
+    """A hotspot: paraphrases of one question, named by its most typical member."""
+
+    __tablename__ = "clusters"
+    cluster_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(Text())
+    members: Mapped[int] = mapped_column(Integer(), default=1)
+    centroid: Mapped[bytes] = mapped_column(LargeBinary())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+
+class ClusterRun(Base):
+    """One clustering pass: encoder, threshold, how long it took."""
+
+    __tablename__ = "cluster_runs"
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    mode: Mapped[str] = mapped_column(String(16))
+    encoder: Mapped[str] = mapped_column(String(255))
+    threshold: Mapped[float] = mapped_column(Float())
+    questions: Mapped[int] = mapped_column(Integer())
+    new_questions: Mapped[int] = mapped_column(Integer())
+    clusters: Mapped[int] = mapped_column(Integer())
+    seconds: Mapped[float] = mapped_column(Float())
+
+
+# --- engines -------------------------------------------------------------------------------
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_connection, timeout_ms: int) -> None:
+    # WAL lets the dashboard read while the log writes; busy_timeout waits out short locks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
+    """A new engine for `url`: SQLite in WAL mode (parent dir created) or PostgreSQL via psycopg 3.
+
+    :param url: a SQLAlchemy URL; `sqlite:///path` or `postgresql+psycopg://…`.
+    :param busy_timeout_ms: SQLite only: how long a statement waits on a lock (default 5000).
+    :raises ValueError: the URL names a database this system does not support.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        timeout_ms = SQLITE_BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        engine = create_engine(
+            parsed, connect_args={"timeout": timeout_ms / 1000, "check_same_thread": False}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            _sqlite_pragmas(dbapi_connection, timeout_ms)
+
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        )
+    raise ValueError(
+        f"HOTLINE_DATABASE_URL must be sqlite:///… or postgresql+psycopg://…, got {parsed.drivername!r}"
+    )
+
+
+def get_engine(url: str) -> Engine:
+    """The process-wide shared engine for `url` (the log, curated answers and dashboard share it)."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Forget and close the shared engine for `url` (tests; after the database was dropped)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+# --- schema --------------------------------------------------------------------------------
+
+_upgraded: set[str] = set()
+_upgrade_lock = threading.Lock()
+
+
+def alembic_config(url: str):
+    """An Alembic `Config` for this package's migrations against `url` (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations on `engine` up to `revision`.
+
+    :raises sqlalchemy.exc.OperationalError: the database cannot be reached or is locked.
+    """
+    from alembic import command
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def _schema_key(engine_or_url: Engine | str) -> str:
+    if isinstance(engine_or_url, Engine):
+        return engine_or_url.url.render_as_string(hide_password=False)
+    return make_url(engine_or_url).render_as_string(hide_password=False)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade `engine`'s database to head once per process (cheap after the first call).
+
+    :raises sqlalchemy.exc.OperationalError: the database cannot be reached or is locked.
+    """
+    key = _schema_key(engine)
+    if key in _upgraded:
+        return
+    with _upgrade_lock:
+        if key in _upgraded:
+            return
+        upgrade(engine)
+        _upgraded.add(key)
+
+
+def forget_schema(engine_or_url: Engine | str) -> None:
+    """Make the next `ensure_schema` check again (tests that drop and recreate a database)."""
+    _upgraded.discard(_schema_key(engine_or_url))

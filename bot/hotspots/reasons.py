@@ -1,0 +1,68 @@
+"""Why a turn lands in the unanswered queue. `Reply.abstain_reason` takes one of these values.
+
+The conversation core sets `no_match`, `low_confidence` or `out_of_scope` when it abstains;
+`handoff` comes from `Reply.handoff`, `thumbs_down` from user feedback.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class AbstainReason(str, Enum):
+    NO_MATCH = "no_match"
+    LOW_CONFIDENCE = "low_confidence"
+    OUT_OF_SCOPE = "out_of_scope"
+    THUMBS_DOWN = "thumbs_down"
+    HANDOFF = "handoff"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name staff see."""
+        return REASON_LABELS[self]
+
+
+REASON_LABELS = {
+    AbstainReason.NO_MATCH: "未找到答案",
+    AbstainReason.LOW_CONFIDENCE: "把握不足",
+    AbstainReason.OUT_OF_SCOPE: "超出范围",
+    AbstainReason.THUMBS_DOWN: "用户点踩",
+    AbstainReason.HANDOFF: "转人工",
+}
+
+# Spellings other components might use, mapped to the canonical value.
+_ALIASES = {
+    "nomatch": AbstainReason.NO_MATCH,
+    "no_answer": AbstainReason.NO_MATCH,
+    "not_found": AbstainReason.NO_MATCH,
+    "lowconfidence": AbstainReason.LOW_CONFIDENCE,
+    "below_threshold": AbstainReason.LOW_CONFIDENCE,
+    "outofscope": AbstainReason.OUT_OF_SCOPE,
+    "out_of_domain": AbstainReason.OUT_OF_SCOPE,
+    "thumbsdown": AbstainReason.THUMBS_DOWN,
+    "down": AbstainReason.THUMBS_DOWN,
+    "human": AbstainReason.HANDOFF,
+    "transfer": AbstainReason.HANDOFF,
+}
+
+
+def normalise_reason(raw: str | None, *, answered: bool, handoff: bool) -> str | None:
+    """The canonical reason for a turn, or None when it was answered and not handed off.
+
+    :param raw: `Reply.abstain_reason` as the conversation core set it (any of the spellings above).
+    :param answered: `Reply.answered`.
+    :param handoff: `Reply.handoff`.
+    :returns: an `AbstainReason` value; an unanswered turn without a reason counts as `no_match`.
+    """
+    if raw:
+        key = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
+        try:
+            return AbstainReason(key).value
+        except ValueError:
+            alias = _ALIASES.get(key.replace("_", "")) or _ALIASES.get(key)
+            if alias is not None:
+                return alias.value
+    if handoff:
+        return AbstainReason.HANDOFF.value
+    if not answered:
+        return AbstainReason.NO_MATCH.value
+    return None
