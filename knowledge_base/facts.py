@@ -41,7 +41,7 @@ _ADJACENT_ONLY = {"满", "最高", "最多", "最低", "最少"}
 _MAX_GAP = 10  # "不超过企业职工总数的20%": words allowed between comparator and number
 _PREFIX_RE = re.compile("|".join(sorted(map(re.escape, _PREFIX_BOUNDS), key=len, reverse=True)))
 # 以下/以内 include the number in Chinese legal usage, 以上 too.
-_SUFFIX_RE = re.compile(r"(?:[（(]含[）)])?(?:及)?以(?P<dir>[下上内])")
+_SUFFIX_RE = re.compile(r"(?:[（(]含[）)])?(?:及)?以(?P<dir>[下上内])|[（(]含[）)]")
 _SUFFIX_BOUNDS = {"下": "le", "内": "le", "上": "ge"}
 # A comparison never reaches across these.
 _WINDOW_STOP = re.compile(r"[，。；：！？,;:!?\n（(]")
@@ -118,8 +118,8 @@ def _prefix(text: str, start: int, floor: int) -> tuple[int, str | None]:
 
 def _suffix(text: str, end: int) -> tuple[int, str | None]:
     m = _SUFFIX_RE.match(text, end)
-    if m:
-        return m.end(), _SUFFIX_BOUNDS[m.group("dir")]
+    if m:  # a bare （含） only widens the text; the comparator before the number decides
+        return m.end(), _SUFFIX_BOUNDS.get(m.group("dir") or "")
     return end, None
 
 

@@ -62,7 +62,10 @@ _CLOSERS_ALL = "）)》”’」』】〉]"
 _SENTENCE_END = "。！？!?"
 _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _SPACE_CJK_ASCII = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[0-9A-Za-z%])|(?<=[0-9A-Za-z%.])[ \t\u00a0]+(?=[{_CJK}])")
-_FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%"})
+# full-width digits and ％ become ASCII; byte-order marks and zero-width characters go
+_FULLWIDTH = str.maketrans(
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%", "\ufeff": None, "\u200b": None, "\u200c": None, "\u200d": None}
+)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+|^\s{0,3}#{1,6}$")
 _MD_HEADING_TAIL = re.compile(r"\s+#+\s*$")
 _MD_RULE = re.compile(r"^\s*(?:([-*_])\s*){3,}$")
@@ -82,6 +85,7 @@ def clean_line(line: str) -> str:
     line = _MD_HEADING_TAIL.sub("", line)
     line = _MD_QUOTE_OR_BULLET.sub("", line)
     line = _MD_STRONG.sub(lambda m: m.group(1) or m.group(2), line)
+    line = line.replace("**", "")  # bold that spans two lines of a wrapped heading
     line = _MD_LINK.sub(lambda m: f"{m.group(1)}（{m.group(2)}）", line)
     line = _MD_AUTOLINK.sub(r"\1", line)
     line = _MD_ESCAPE.sub(r"\1", line)
@@ -132,8 +136,8 @@ def split_sentences(text: str, start: int, end: int, semicolons: bool = True) ->
     """Spans of the sentences in text[start:end], whitespace trimmed.
 
     A sentence ends at 。！？ (and ； when `semicolons`) outside brackets and quotes, or at a
-    line break; a closing quote after 。 stays with its sentence. Pieces of a ；-split shorter
-    than a few characters stay with the previous piece.
+    line break; a closing quote after 。 stays with its sentence. A piece after ； shorter than
+    a few characters stays with the piece before it.
     """
     spans: list[tuple[int, int]] = []
     depth, s, i = 0, start, start
@@ -169,7 +173,8 @@ def split_sentences(text: str, start: int, end: int, semicolons: bool = True) ->
         if not re.search(rf"[0-9A-Za-z{_CJK}]", text[a:b]) or not re.sub(r"[\W_]", "", text[a:b]):
             continue
         short = len(re.sub(r"[\W_]", "", text[a:b])) < 4
-        if trimmed and short and "\n" not in text[trimmed[-1][1]:a]:
+        after_semicolon = trimmed and text[trimmed[-1][1] - 1] in "；;"
+        if after_semicolon and short and "\n" not in text[trimmed[-1][1]:a]:
             trimmed[-1] = (trimmed[-1][0], b)
         else:
             trimmed.append((a, b))
@@ -220,7 +225,7 @@ def parse_notice(text: str, slug: str) -> Document:
     :returns: the parsed document; offsets refer to `Document.text`.
     :raises ParseError: empty text, no numbered articles, or broken numbering.
     """
-    if not text or not text.strip():
+    if not text or not text.translate(_FULLWIDTH).strip():
         raise ParseError(f"通知“{slug}”内容为空，无法解析。")
     lines_text = normalise(text)
     lines: list[_Line] = []
