@@ -49,7 +49,7 @@ def kb() -> None:
 @_sources_option
 @_parsed_option
 def build(sources_dir: Path, parsed_dir: Path) -> None:
-    """Parse every notice and write parsed/<slug>.json; print what each contains."""
+    """解析全部通知，写入 parsed/<slug>.json 并列出各通知的条款 (parse every notice)."""
     documents = _parse(sources_dir)
     save(documents, parsed_dir)
     slugs = {d.slug for d in documents}
@@ -76,7 +76,7 @@ def build(sources_dir: Path, parsed_dir: Path) -> None:
 @_sources_option
 @_parsed_option
 def check(sources_dir: Path, parsed_dir: Path) -> None:
-    """Exit 1 when parsed/*.json differs from what `kb build` would write now."""
+    """检查 parsed/*.json 是否与原文一致，不一致时退出码为 1 (for CI)."""
     documents = _parse(sources_dir)
     problems = []
     for doc in documents:

@@ -56,9 +56,8 @@ CLOSING_RE = re.compile(r"^(?:上述|以上|本通知|本意见|本办法|本规
 # --- normalisation -------------------------------------------------------------------------
 _PROSE = re.compile(r"[，。；,;]")
 _TERMINAL = "。！？；：!?;:…"
-_CLOSERS = "”’」』）)》】"
 _OPENERS = "（(《“‘「『【〈["
-_CLOSERS_ALL = "）)》”’」』】〉]"
+_CLOSERS = "）)》”’」』】〉]"
 _SENTENCE_END = "。！？!?"
 _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _SPACE_CJK_ASCII = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[0-9A-Za-z%])|(?<=[0-9A-Za-z%.])[ \t\u00a0]+(?=[{_CJK}])")
@@ -148,7 +147,7 @@ def split_sentences(text: str, start: int, end: int, semicolons: bool = True) ->
             s, depth = i + 1, 0
         elif ch in _OPENERS:
             depth += 1
-        elif ch in _CLOSERS_ALL:
+        elif ch in _CLOSERS:
             depth = max(0, depth - 1)
             if depth == 0 and i > start and text[i - 1] in _SENTENCE_END:
                 spans.append((s, i + 1))
