@@ -1,7 +1,7 @@
 """Why a turn lands in the unanswered queue. `Reply.abstain_reason` takes one of these values.
 
-The conversation core sets `no_match`, `low_confidence` or `out_of_scope` when it abstains;
-`handoff` comes from `Reply.handoff`, `thumbs_down` from user feedback.
+The conversation core sets `no_match`, `low_confidence` or `out_of_scope` when it abstains
+(`error` when it failed); `handoff` comes from `Reply.handoff`, `thumbs_down` from user feedback.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class AbstainReason(str, Enum):
     OUT_OF_SCOPE = "out_of_scope"
     THUMBS_DOWN = "thumbs_down"
     HANDOFF = "handoff"
+    ERROR = "error"  # the conversation core failed; the user got an apology
 
     @property
     def label(self) -> str:
@@ -27,6 +28,7 @@ REASON_LABELS = {
     AbstainReason.OUT_OF_SCOPE: "超出范围",
     AbstainReason.THUMBS_DOWN: "用户点踩",
     AbstainReason.HANDOFF: "转人工",
+    AbstainReason.ERROR: "系统故障",
 }
 
 # Spellings other components might use, mapped to the canonical value.
@@ -42,6 +44,8 @@ _ALIASES = {
     "down": AbstainReason.THUMBS_DOWN,
     "human": AbstainReason.HANDOFF,
     "transfer": AbstainReason.HANDOFF,
+    "exception": AbstainReason.ERROR,
+    "rasa_unavailable": AbstainReason.ERROR,
 }
 
 
