@@ -1,0 +1,354 @@
+"""Natural Chinese answers → slot values.
+
+`parse_slot_value(slot, text)` reads the answer to one question (二十八个人 → 28, 一年半 → 1.5,
+百分之五点五 → 5.5, 不是 → False, 小微企业 → "sme"); `extract_slots(text)` pulls whatever slot
+values a free sentence contains ("我们公司28个人裁了3个" → employees 28, layoffs 3), for Rasa
+custom actions that fill several slots at once or take a correction ("不对，是35个人").
+
+Numbers go through cn2an; "半" is protected from it (cn2an turns 一个半小时 into 1个0.5小时)
+and read here. Vague answers (十来个, 二十多人, 大概一年, 半年以上) give None so that the form
+asks again: eligibility turns on exact bounds, so a guess would decide the verdict.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import cn2an
+
+from bot import slots as S
+from bot.eligibility.prompts import KEYPAD
+from bot.eligibility.table import load_rules
+
+HALF = "H"  # stands in for 半 while cn2an converts the numerals around it
+_NUM = r"\d+(?:\.\d+)?"
+
+_TO_ASCII = str.maketrans("０１２３４５６７８９．％／", "0123456789.%/")
+_PUNCT = re.compile(r"[\s，,。．!！?？、；;：:“”\"'（）()～~…—-]+")
+
+_VAGUE = re.compile(
+    rf"{_NUM}(?:来|多|几|余)|{_NUM}个?(?:{HALF})?(?:年|月|人|个|课时|分钟|小时)?(?:多|左右|上下|以上|以下|出头)"
+    rf"|{HALF}个?(?:年|月)?(?:多|以上|以下)|几十|十几|好几|左右|大概|大约|约{_NUM}|差不多|估计|不到|不足|至少|最多|超过|将近|接近|快{_NUM}|快{HALF}|差{_NUM}|几个"
+)
+_ZERO = re.compile(r"^(?:0|没有?|无|零|都没有?|没有?裁(?:员|人)?|不裁(?:员|人)?|1个(?:人)?(?:都|也)没(?:有)?裁?(?:员|人)?|没有?缴(?:过|费)?|没有?交(?:过)?)$")
+
+# Duration pieces on cn2an output: 1年H, H年, 18个月, 5个H月, 1个H小时, 45分钟.
+_DURATION = re.compile(
+    rf"(?P<num>{_NUM})?个?(?P<h1>{HALF})?个?(?P<unit>年|月|小时|钟头|分钟|分)(?P<h2>{HALF})?"
+)
+# Size of each spoken unit in the base unit of its family.
+_UNIT_BASE = {
+    "年": ("time", 12),
+    "月": ("time", 1),
+    "小时": ("clock", 60),
+    "钟头": ("clock", 60),
+    "分钟": ("clock", 1),
+    "分": ("clock", 1),
+}
+# A slot's unit → (family, how many base units make one slot unit).
+_SLOT_UNIT = {"年": ("time", 12), "个月": ("time", 1), "分钟": ("clock", 1)}
+_COUNT_UNITS = r"(?:个|名|位)?(?:人|员工|职工)|个|名|位|课时|节课|学时|元|块钱|块"
+_MONEY = re.compile(rf"({_NUM})(?:元|块钱|块)")
+
+_NEGATION_BEFORE = re.compile(r"(?:不是|不属于|并非|不算|非|不)$")
+
+# Words per choice, for answers to the question itself. Longest words win where they overlap.
+CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    S.ENTERPRISE_SIZE: {
+        "sme": ("中小微", "小微", "中小", "中型", "小型", "微型", "小企业", "小公司", "小单位", "个体", "小店", "小厂"),
+        "other": ("大型", "大企业", "大公司", "国企", "国有", "央企", "其他企业", "其他", "上市公司", "大单位", "集团", "大厂"),
+    },
+    S.SEPARATION_REASON: {
+        "employer": ("被辞退", "辞退", "被裁", "裁员", "裁掉", "开除", "解雇", "单位解除", "公司解除", "被迫辞职",
+                     "被迫离职", "被炒", "炒鱿鱼", "劝退", "被单位", "被公司"),
+        "contract_end": ("合同到期", "合同期满", "期满", "到期", "不续签", "没续签", "没有续签"),
+        "personal": ("个人原因", "本人原因", "自己原因", "自己辞职", "主动辞职", "辞职", "主动离职", "自愿离职",
+                     "离职", "不想干", "自己走", "跳槽", "自己提出"),
+    },
+    S.ORIGIN: {
+        "non_dalian": ("非大连", "外地", "外省", "外市", "省外", "市外", "异地", "外埠"),
+        "dalian": ("大连", "本地", "本市", "本埠"),
+    },
+}
+# In free sentences only unmistakable words count (裁员 there is the firm's, not the worker's).
+_EXTRACT_CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    S.ENTERPRISE_SIZE: {
+        "sme": ("中小微", "小微", "中小企业", "中型企业", "小型企业", "微型企业", "小企业", "小公司"),
+        "other": ("大型企业", "大企业", "大公司", "国企", "国有企业", "央企", "上市公司"),
+    },
+    S.SEPARATION_REASON: {
+        "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁"),
+        "contract_end": ("合同到期", "合同期满"),
+        "personal": ("个人原因", "自己辞职", "主动辞职", "主动离职", "自愿离职", "我辞职", "辞职了"),
+    },
+    S.ORIGIN: {
+        "non_dalian": ("非大连生源", "外地生源", "外省生源", "非大连", "外地的"),
+        "dalian": ("大连生源", "本地生源"),
+    },
+}
+
+_YES_OVERRIDES = ("没错", "没问题", "不错", "是不是都", "对对")
+_NO_WORDS = ("不是", "没有", "没", "不", "否", "无", "未", "并非", "no")
+_YES_WORDS = ("是", "对", "有", "嗯", "好", "可以", "属于", "当然", "确实", "yes", "ok", "交了", "缴了", "参保",
+              "阳", "感染", "确诊", "患", "农民工", "受")
+
+
+def parse_slot_value(slot: str, text: str, channel: str = "chat"):
+    """Read one natural answer as the value of `slot`.
+
+    :param slot: a canonical slot name.
+    :param text: the user's words (or keypad digits; `channel="ivr"`: `*` is the decimal point,
+        `#` ends the input, and 1/2/3 select the options the IVR prompt reads out).
+    :returns: int (counts, years of graduation), int/float (durations in the slot's unit, percent
+        values), bool, or the choice code ("sme", "personal", "non_dalian" ...); None when the
+        answer is vague or not understood, so the question is asked again.
+    :raises KeyError: `slot` has no spec in the rule table.
+    """
+    spec = load_rules().slots[slot]
+    raw = (text or "").translate(_TO_ASCII).strip().lower()
+    if channel == "ivr":
+        keyed = raw.replace("#", "").replace("*", ".").strip()
+        if slot in KEYPAD and keyed in KEYPAD[slot]:
+            return KEYPAD[slot][keyed]
+        if re.fullmatch(_NUM, keyed):
+            raw = keyed
+    if not raw:
+        return None
+    if spec.type == "bool":
+        return _parse_bool(raw)
+    if spec.type == "choice":
+        return _parse_choice(raw, CHOICE_WORDS.get(slot, {}))
+    arabic = _arabic(raw)
+    if _VAGUE.search(arabic):
+        return None
+    if spec.type == "year":
+        return _parse_year(arabic)
+    if spec.type == "percent":
+        return _parse_percent(arabic)
+    if spec.min == 0 and _ZERO.match(_PUNCT.sub("", arabic)):
+        return 0
+    if spec.unit in _SLOT_UNIT:
+        value = _parse_duration(arabic, *_SLOT_UNIT[spec.unit])
+        if value is not None:
+            return _plain(value)
+    if spec.unit == "元":
+        money = _MONEY.findall(arabic)
+        if len(set(money)) == 1:
+            return _plain(Fraction(money[0]))
+    numbers = re.findall(_NUM, arabic)
+    if len(set(numbers)) == 1:
+        value = Fraction(numbers[0])
+    elif numbers:
+        found = extract_slots(text).get(slot)
+        return found
+    else:
+        return None
+    if spec.type == "int" and value.denominator != 1:
+        return None
+    return _plain(value)
+
+
+def extract_slots(text: str, expected: str | None = None) -> dict:
+    """Every slot value a free sentence states.
+
+    :param text: e.g. "我们公司28个人裁了3个" or "不对，是35个人".
+    :param expected: the slot the assistant just asked for, if any: a bare answer ("3个人", "是")
+        fills it, and a bare "N个人" is read as the head count only when no other count is expected.
+    :returns: canonical slot name → value (same types as `parse_slot_value`); {} when none.
+    """
+    raw = (text or "").translate(_TO_ASCII).strip().lower()
+    if not raw:
+        return {}
+    arabic = _arabic(raw)
+    found: dict = {}
+    masked = arabic
+
+    def take(pattern: str, slot: str, convert=None) -> None:
+        nonlocal masked
+        m = re.search(pattern, masked)
+        if m is None or slot in found:
+            return
+        span_text = m.group(0)
+        if _VAGUE.search(span_text):
+            return
+        value = convert(m) if convert else _plain(Fraction(m.group(1)))
+        if value is None:
+            return
+        found[slot] = value
+        masked = masked[: m.start()] + "_" * len(span_text) + masked[m.end():]
+
+    # Rates and layoffs first, so their numbers are not read as head counts.
+    take(rf"裁员率(?:是|为|有|达到|大约)?({_NUM})%?", S.LAYOFF_RATE)
+    take(rf"(?:裁(?:员|掉|了|减)*|辞退(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
+    take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?(?:被)?(?:裁|辞退|下岗)", S.LAYOFFS)
+    take(r"(?:没有?|不|零|未|1个(?:人)?(?:都|也)没(?:有)?)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)
+    take(
+        rf"(?:参保职工|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
+        S.EMPLOYEES,
+    )
+    take(rf"(?:公司|单位|企业|我们|厂里|店里)(?:里)?(?:有|是|共|一共|总共)?(\d+)(?:个|名|位)?(?:人|员工|职工)", S.EMPLOYEES)
+    if expected in (None, S.EMPLOYEES):
+        take(r"(\d+)(?:个|名|位)(?:人|员工|职工)?|(\d+)(?:人|员工|职工)", S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2)))
+
+    take(rf"({_NUM})(?:个)?(?:课时|学时|节课)(?!\d*(?:\.\d+)?(?:分|小时))", S.CLASS_HOURS, _int_group)
+    duration = rf"(?:{_NUM})?个?{HALF}?个?(?:年|月|小时|钟头|分钟|分){HALF}?(?:(?:零)?(?:{_NUM})个?{HALF}?个?(?:月)?)?"
+    clock = re.search(rf"(?:{_NUM})?个?{HALF}?个?(?:小时|钟头|分钟)(?:{_NUM}分钟)?", masked)
+    if clock and S.CLASS_MINUTES not in found and not _VAGUE.search(clock.group(0)):
+        value = _parse_duration(clock.group(0), "clock", 1)
+        if value is not None:
+            found[S.CLASS_MINUTES] = _plain(value)
+    take(rf"(?:缴费|缴纳|缴了?|交了?|参保)[^，,。！？]{{0,6}}?({duration})", S.CONTRIBUTION_YEARS,
+         lambda m: _duration_value(m.group(1), "年"))
+    take(rf"(?:登记失业|失业登记|失业了?)[^，,。！？]{{0,4}}?({duration})", S.UNEMPLOYED_REGISTERED_MONTHS,
+         lambda m: _duration_value(m.group(1), "个月"))
+    take(rf"签(?:了|订|的)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
+         lambda m: _duration_value(m.group(1), "年"))
+    take(rf"合同(?:期限)?(?:是|为|签了?)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
+    take(r"(\d{4}|\d{2})(?:届|年毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR, lambda m: _year(m.group(1)))
+    take(rf"保费(?:是|为|每人)?({_NUM})(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
+    take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
+
+    for slot, words in _EXTRACT_CHOICE_WORDS.items():
+        value = _parse_choice(masked, words)
+        if value is not None:
+            found.setdefault(slot, value)
+    _flag(found, masked, S.AFFECTED_BY_EPIDEMIC,
+          no=r"(?:没|没有|未|不)(?:太)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响",
+          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响")
+    _flag(found, masked, S.SOCIAL_INSURANCE_PAID,
+          no=r"(?:没|没有|未|不)(?:有)?(?:交|缴|缴纳|上|参)(?:了)?(?:社保|社会保险|保险|保)",
+          yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|已参保|参保了|有社保|参保人员")
+    _flag(found, masked, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
+          no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)",
+          yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)")
+    _flag(found, masked, S.COVID_INFECTED,
+          no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
+          yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
+    _flag(found, masked, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
+
+    if expected and expected not in found:
+        value = parse_slot_value(expected, text)
+        if value is not None:
+            found[expected] = value
+    return found
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _arabic(text: str) -> str:
+    """Chinese numerals → Arabic, keeping 半 as HALF for `_parse_duration`."""
+    text = text.replace("俩", "两个").replace("仨", "三个").replace("半", HALF).replace("整", "")
+    try:
+        return cn2an.transform(text, "cn2an")
+    except (ValueError, KeyError, IndexError):
+        return text
+
+
+def _plain(value: Fraction):
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def _int_group(m: re.Match):
+    value = Fraction(m.group(1))
+    return int(value) if value.denominator == 1 else None
+
+
+def _parse_bool(text: str) -> bool | None:
+    if any(w in text for w in _YES_OVERRIDES):
+        return True
+    if any(w in text for w in _NO_WORDS):
+        return False
+    if any(w in text for w in _YES_WORDS):
+        return True
+    return None
+
+
+def _parse_choice(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
+    """The one choice the text names; a binary choice also reads "不是X" as the other one."""
+    hits: list[tuple[int, int, str, str]] = []
+    for value, keywords in words.items():
+        for word in keywords:
+            for m in re.finditer(re.escape(word), text):
+                hits.append((m.start(), m.end(), value, word))
+    # Longest word wins where words overlap (非大连 over 大连, 被辞退 over 辞退).
+    hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+    taken: list[tuple[int, int]] = []
+    affirmed: set[str] = set()
+    negated: set[str] = set()
+    for start, end, value, _ in hits:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        if _NEGATION_BEFORE.search(text[max(0, start - 3):start]):
+            negated.add(value)
+        else:
+            affirmed.add(value)
+    if len(affirmed) == 1:
+        return affirmed.pop()
+    if not affirmed and len(negated) == 1 and len(words) == 2:
+        return next(v for v in words if v not in negated)
+    return None
+
+
+def _parse_duration(text: str, family: str, per_slot_unit: int) -> Fraction | None:
+    """Sum the duration pieces of one family (一年半 → 18 months) and express them in the slot's unit."""
+    total = Fraction(0)
+    seen = False
+    for m in _DURATION.finditer(text):
+        if not (m.group("num") or m.group("h1")):
+            continue
+        unit_family, size = _UNIT_BASE[m.group("unit")]
+        if unit_family != family:
+            continue
+        amount = Fraction(m.group("num") or 0)
+        if m.group("h1") or m.group("h2"):
+            amount += Fraction(1, 2)
+        total += amount * size
+        seen = True
+    if seen:
+        return total / per_slot_unit
+    # A bare number ("三十五") is in the slot's own unit; a number in another unit is not ours.
+    numbers = re.findall(_NUM, text)
+    if len(set(numbers)) == 1 and not re.search(r"年|月|小时|钟头|分", text):
+        return Fraction(numbers[0])
+    return None
+
+
+def _duration_value(piece: str, slot_unit: str):
+    value = _parse_duration(piece, *_SLOT_UNIT[slot_unit])
+    return None if value is None else _plain(value)
+
+
+def _parse_percent(text: str):
+    m = re.findall(rf"({_NUM})%", text)
+    if len(set(m)) == 1:
+        return _plain(Fraction(m[0]))
+    numbers = re.findall(_NUM, text)
+    if len(set(numbers)) == 1:
+        return _plain(Fraction(numbers[0]))
+    return None
+
+
+def _year(digits: str) -> int:
+    year = int(digits)
+    return year + 2000 if len(digits) == 2 else year
+
+
+def _parse_year(text: str) -> int | None:
+    m = re.search(r"(\d{4}|\d{2})(?:届|年)", text)
+    if m:
+        return _year(m.group(1))
+    numbers = re.findall(r"\d+", text)
+    if len(set(numbers)) == 1 and len(numbers[0]) in (2, 4):
+        return _year(numbers[0])
+    return None
+
+
+def _flag(found: dict, text: str, slot: str, *, no: str, yes: str) -> None:
+    if slot in found:
+        return
+    if re.search(no, text):
+        found[slot] = False
+    elif re.search(yes, text):
+        found[slot] = True
