@@ -5,6 +5,8 @@ import pytest
 
 from bot.config import Settings
 
+pytest_plugins = ["tests.fixtures.app"]
+
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:

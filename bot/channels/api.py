@@ -1,0 +1,149 @@
+"""The JSON chat API (DESIGN.md "Chat API"): `POST /api/chat`, `POST /api/feedback`, the OpenAPI document.
+
+The web page uses the same endpoint; it says so with `X-Hotline-Channel: web` so its turns are
+logged under the `web` channel.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+
+from flask import Blueprint, jsonify, request
+
+from bot.channels.base import InputChannel, TurnHandler, client_address, current_services
+from bot.config import Settings
+from bot.errors import ApiError
+from bot.openapi import openapi_document
+from bot.ratelimit import RateLimiter
+from bot.reply import TEXT_MAX, USER_ID_MAX, Turn
+
+TURN_ID_HEADER = "X-Hotline-Turn-Id"
+CHANNEL_HEADER = "X-Hotline-Channel"
+# Channels whose front end talks to this API and may ask to be logged under their own name.
+CLIENT_CHANNELS = ("web",)
+FEEDBACK_VALUES = ("up", "down")
+TURN_ID_MAX = 64
+RATE_WINDOW_SECONDS = 60.0
+
+# (field, maximum length, Chinese label) of each string field the endpoints accept.
+CHAT_FIELDS = (("user_id", USER_ID_MAX, "用户标识 user_id"), ("text", TEXT_MAX, "问题内容 text"))
+FEEDBACK_FIELDS = (("turn_id", TURN_ID_MAX, "回答编号 turn_id"),)
+
+
+def read_json_object() -> dict:
+    """The request body as a JSON object.
+
+    :raises ApiError: 415 when not sent as JSON, 400 when not valid JSON or not an object
+        (413 for an oversized body comes from werkzeug via MAX_CONTENT_LENGTH).
+    """
+    if not request.is_json:
+        raise ApiError("unsupported_media_type", "请使用 JSON 格式（Content-Type: application/json）提交。", 415)
+    raw = request.get_data(cache=False)
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("invalid_json", "请求体不是有效的 JSON。") from None
+    if not isinstance(payload, dict):
+        raise ApiError("invalid_body", "请求体必须是 JSON 对象，例如 {\"user_id\": \"…\", \"text\": \"…\"}。")
+    return payload
+
+
+def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
+    """One required string field, stripped, 1..maximum characters.
+
+    :raises ApiError: 400 naming the field when it is missing, not a string, empty or too long.
+    """
+    if field not in payload or payload[field] is None:
+        raise ApiError(f"missing_{field}", f"缺少{label}。")
+    value = payload[field]
+    if not isinstance(value, str):
+        raise ApiError(f"invalid_{field}", f"{label}必须是字符串。")
+    value = value.strip()
+    if not value:
+        raise ApiError(f"empty_{field}", f"{label}不能为空。")
+    if len(value) > maximum:
+        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符。")
+    return value
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+class ApiChannel(InputChannel):
+    """`/api`: the public chat API.
+
+    :param user_limit: chat requests per user id per minute (0: off).
+    :param ip_limit: requests per client IP per minute (0: off); loopback is exempt, since a
+        reverse proxy or the benchmark on the same machine would otherwise share one budget.
+    """
+
+    def __init__(self, user_limit: int = 20, ip_limit: int = 120):
+        if user_limit < 0 or ip_limit < 0:
+            raise ValueError(f"rate limits must be 0 (off) or more, got user={user_limit} ip={ip_limit}")
+        self.user_limit, self.ip_limit = user_limit, ip_limit
+
+    @classmethod
+    def name(cls) -> str:
+        return "api"
+
+    @classmethod
+    def from_config(cls, settings: Settings) -> "ApiChannel":
+        return cls(user_limit=settings.rate_limit_user, ip_limit=settings.rate_limit_ip)
+
+    def _check_rate(self, scope: str, limit: int, key: str) -> None:
+        retry_after = RateLimiter(current_services().state, scope, limit, RATE_WINDOW_SECONDS).hit(key)
+        if retry_after is not None:
+            raise ApiError(
+                "rate_limited",
+                f"请求过于频繁，请 {retry_after} 秒后再试。",
+                429,
+                {"Retry-After": str(retry_after)},
+            )
+
+    def _check_ip_rate(self) -> None:
+        address = client_address()
+        if not _is_loopback(address):
+            self._check_rate("ip", self.ip_limit, address)
+
+    def blueprint(self, handle_turn: TurnHandler) -> Blueprint:
+        bp = Blueprint(self.name(), __name__, url_prefix=self.url_prefix())
+
+        @bp.post("/chat")
+        def chat():
+            """One user message in, the assistant's reply out (DESIGN.md "Chat API")."""
+            self._check_ip_rate()
+            payload = read_json_object()
+            user_id, text = (required_string(payload, *spec) for spec in CHAT_FIELDS)
+            self._check_rate("user", self.user_limit, user_id)
+            hint = request.headers.get(CHANNEL_HEADER, "").strip().lower()
+            channel = hint if hint in CLIENT_CHANNELS else self.name()
+            turn = Turn(channel=channel, user_id=user_id, text=text)
+            reply = handle_turn(turn)
+            response = jsonify(reply.to_api())
+            response.headers[TURN_ID_HEADER] = turn.message_id
+            response.headers["Cache-Control"] = "no-store"
+            return response
+
+        @bp.post("/feedback")
+        def feedback():
+            """👍/👎 on one answer, stored with its turn."""
+            self._check_ip_rate()
+            payload = read_json_object()
+            (turn_id,) = (required_string(payload, *spec) for spec in FEEDBACK_FIELDS)
+            value = payload.get("value")
+            if value not in FEEDBACK_VALUES:
+                raise ApiError("invalid_value", "评价 value 必须是 \"up\"（有帮助）或 \"down\"（没帮助）。")
+            if not current_services().turn_log.feedback(turn_id, value):
+                raise ApiError("feedback_rejected", "评价未能记录，请检查回答编号 turn_id。")
+            return jsonify({"turn_id": turn_id, "value": value})
+
+        @bp.get("/openapi.json")
+        def openapi():
+            """The OpenAPI 3 description of this API."""
+            return jsonify(openapi_document())
+
+        return bp
