@@ -1,0 +1,330 @@
+"""The voice dialogue: what the caller hears next, given where the call is and what they did.
+
+The flow holds no answers. Questions (spoken, or behind a submenu key) and eligibility inputs
+(keypad digits or words) go to the shared turn logic as `Turn(channel="ivr", …)`; the `Reply`
+decides: an answer is read out (rewritten for the ear) followed by 还有别的问题吗, a missing
+fact (`asking_for`) is asked with the rule table's IVR prompt, `handoff` transfers to a human.
+
+Silence and misunderstanding share one counter: two reprompts, then the keypad-only menu, then
+a human (when agents are configured) or goodbye.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from bot.reply import TEXT_MAX, Reply, Turn
+from ivr import menu, twiml
+from ivr.calls import CallState, Mode
+from ivr.speech import for_ear, read_aloud
+
+log = logging.getLogger(__name__)
+
+# Webhook paths under the channel's prefix; voice.py routes them, the flow points Twilio at them.
+PATHS = {
+    "voice": "/voice",  # incoming call (the number's "A call comes in" webhook)
+    "input": "/input",  # <Gather action>
+    "no_input": "/no-input",  # <Redirect> after a <Gather> that heard nothing
+    "dial_result": "/dial-result",  # <Dial action>
+    "voicemail": "/voicemail",  # <Record action>
+    "recording": "/recording",  # <Record recordingStatusCallback>
+    "status": "/status",  # the number's "Call status changes" callback
+}
+REPROMPTS = 2  # misses answered by asking again; the next one gets the keypad menu
+DIAL_ANSWERED = ("completed", "answered")
+# Reasons a call is handed to a human (the `handoff` event's `reason`).
+BY_CALLER, BY_CONVERSATION, NO_PROGRESS = "caller_request", "conversation", "no_progress"
+
+TurnHandler = Callable[[Turn], Reply]
+EventLogger = Callable[[str, str, dict], None]
+
+
+@dataclass(frozen=True)
+class Urls:
+    """The absolute or root-relative URLs of the webhooks, for TwiML attributes."""
+
+    base: str  # public base URL + channel prefix, or the prefix alone
+
+    def __getattr__(self, name: str) -> str:
+        if name in PATHS:
+            return self.base + PATHS[name]
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """The flow's settings.
+
+    :param speaker: voice, languages and speech hints.
+    :param agent_numbers: numbers `<Dial>` rings; empty when no agents are configured.
+    :param dial_timeout: seconds to ring them.
+    :param voicemail_seconds: the longest voicemail.
+    """
+
+    speaker: twiml.Speaker
+    agent_numbers: tuple[str, ...] = ()
+    dial_timeout: int = 20
+    voicemail_seconds: int = 120
+
+
+class CallFlow:
+    """The decisions of the voice menu; every method mutates `call` and returns TwiML.
+
+    :param config: voice and transfer settings.
+    :param handle_turn: the shared turn logic (`Services.conversation.handle`), which logs turns.
+    :param slot_prompt: the rule table's IVR prompt of a slot (`prompt_for(slot, "ivr")`).
+    :param is_number_slot: whether a slot takes a number (keypad digits ended by `#`).
+    :param log_event: `record_call_event(call_sid, event, data)` of the hotspot log.
+    """
+
+    def __init__(
+        self,
+        config: FlowConfig,
+        handle_turn: TurnHandler,
+        slot_prompt: Callable[[str], str],
+        is_number_slot: Callable[[str], bool],
+        log_event: EventLogger,
+    ):
+        self.config = config
+        self._handle_turn = handle_turn
+        self._slot_prompt = slot_prompt
+        self._is_number_slot = is_number_slot
+        self._log_event = log_event
+
+    # --- entry points (one per webhook) --------------------------------------------------------
+    def start(self, sid: str, call: CallState, urls: Urls) -> str:
+        """An incoming call: greeting and main menu."""
+        call.mode, call.misses = Mode.MENU.value, 0
+        return self._gather(menu.GREETING + menu.MAIN_MENU, urls)
+
+    def on_input(self, sid: str, call: CallState, urls: Urls, digits: str, speech: str) -> str:
+        """The caller pressed keys (`Digits`) or spoke (`SpeechResult`)."""
+        digits, speech = (digits or "").strip(), (speech or "").strip()
+        if call.mode not in _LISTENING:
+            call.mode = Mode.MENU.value
+        if digits:
+            return self._on_digits(sid, call, urls, digits)
+        if speech:
+            return self._on_speech(sid, call, urls, speech)
+        return self.on_no_input(sid, call, urls)
+
+    def on_no_input(self, sid: str, call: CallState, urls: Urls) -> str:
+        """The `<Gather>` timed out without a key or words."""
+        if call.mode not in _LISTENING:
+            call.mode = Mode.MENU.value
+        return self._miss(sid, call, urls, [menu.NO_INPUT])
+
+    def on_dial_result(self, sid: str, call: CallState, urls: Urls, status: str) -> str:
+        """Ringing the agents ended: goodbye after a conversation, else take a voicemail."""
+        call.dial_status = status
+        if status in DIAL_ANSWERED:
+            call.mode = Mode.ENDED.value
+            return twiml.say_and_hang_up([menu.GOODBYE], speaker=self.config.speaker)
+        return self._voicemail(call, urls, [menu.AGENTS_BUSY])
+
+    def on_voicemail(self, sid: str, call: CallState, recording: Mapping[str, str], first_time: bool) -> str:
+        """The `<Record>` finished: log the message for a staff callback and say goodbye.
+
+        :param recording: Twilio's `RecordingUrl`, `RecordingSid`, `RecordingDuration`.
+        :param first_time: False when the recording callback already logged this recording.
+        """
+        call.mode = Mode.ENDED.value
+        if not recording.get("RecordingUrl"):
+            return twiml.say_and_hang_up([menu.VOICEMAIL_EMPTY, menu.GOODBYE], speaker=self.config.speaker)
+        if first_time:
+            self.log_voicemail(sid, call, recording)
+        return twiml.say_and_hang_up([menu.VOICEMAIL_RECEIVED, menu.GOODBYE], speaker=self.config.speaker)
+
+    def log_voicemail(self, sid: str, call: CallState | None, recording: Mapping[str, str]) -> None:
+        """One `voicemail` event: where the message is, how long, and whom to call back."""
+        data = {
+            "recording_url": recording.get("RecordingUrl", ""),
+            "recording_sid": recording.get("RecordingSid", ""),
+            "duration": _seconds(recording.get("RecordingDuration")),
+            "caller": call.caller if call else "",
+            "dial_status": call.dial_status if call else "",
+        }
+        self.event(sid, "voicemail", data)
+
+    def event(self, sid: str, event: str, data: dict) -> None:
+        """Log a call event; a failing log never breaks the call (the error is logged instead)."""
+        try:
+            self._log_event(sid, event, data)
+        except Exception:  # noqa: BLE001 - the caller must hear the next prompt regardless
+            log.exception("could not log IVR call event %s for %s: %r", event, sid, data)
+
+    # --- keys -------------------------------------------------------------------------------
+    def _on_digits(self, sid: str, call: CallState, urls: Urls, digits: str) -> str:
+        mode = call.mode
+        if mode == Mode.SLOT:
+            return self._on_slot_digits(sid, call, urls, digits)
+        key = digits[0] if len(digits) == 1 else ""
+        if key == menu.KEY_AGENT:
+            return self._transfer(sid, call, urls, BY_CALLER)
+        if key == menu.KEY_REPEAT:
+            before = [call.last_answer] if mode == Mode.FOLLOW_UP else []
+            return self._listen(call, urls, before)
+        if mode == Mode.TOPIC:
+            topic = menu.topic(call.topic)
+            question = topic.question(key) if topic and key else None
+            if question:
+                return self._ask(sid, call, urls, question.text)
+            if key == menu.KEY_BACK:
+                return self._main_menu(call, urls)
+        elif mode == Mode.FOLLOW_UP and key == menu.KEY_BACK:
+            return self._main_menu(call, urls)
+        elif mode == Mode.FOLLOW_UP and key == menu.KEY_END:
+            return self._goodbye(call)
+        if mode != Mode.TOPIC and menu.topic(key):
+            call.mode, call.topic, call.misses = Mode.TOPIC.value, key, 0
+            return self._listen(call, urls)
+        return self._miss(sid, call, urls, [menu.INVALID_KEY])
+
+    def _on_slot_digits(self, sid: str, call: CallState, urls: Urls, digits: str) -> str:
+        if digits == menu.KEY_BACK:
+            return self._main_menu(call, urls)
+        if self._is_number_slot(call.slot):
+            value = digits.rstrip("#")
+            if not value.isdigit():
+                return self._miss(sid, call, urls, [menu.INVALID_NUMBER])
+            return self._ask(sid, call, urls, value)
+        # A choice answered by key: the rule table's IVR prompt names the keys, its parser reads them.
+        return self._ask(sid, call, urls, digits)
+
+    # --- words ------------------------------------------------------------------------------
+    def _on_speech(self, sid: str, call: CallState, urls: Urls, speech: str) -> str:
+        command = menu.normalise_speech(speech)
+        if command in menu.SPOKEN_AGENT:
+            return self._transfer(sid, call, urls, BY_CALLER)
+        if command in menu.SPOKEN_MENU:
+            return self._main_menu(call, urls)
+        if command in menu.SPOKEN_REPEAT:
+            return self._listen(call, urls, [call.last_answer] if call.mode == Mode.FOLLOW_UP else [])
+        if call.mode == Mode.FOLLOW_UP and command in menu.SPOKEN_DONE:
+            return self._goodbye(call)
+        if call.mode != Mode.SLOT:
+            key = menu.spoken_key(speech)
+            if key is not None:
+                return self._on_digits(sid, call, urls, key)
+        return self._ask(sid, call, urls, speech)
+
+    # --- the shared turn logic --------------------------------------------------------------
+    def _ask(self, sid: str, call: CallState, urls: Urls, text: str) -> str:
+        call.step += 1
+        turn = Turn(channel="ivr", user_id=sid, text=text[:TEXT_MAX], message_id=f"{sid}-{call.step}")
+        reply = self._handle_turn(turn)
+        spoken = for_ear(reply.reply)
+        if reply.handoff:
+            return self._transfer(sid, call, urls, BY_CONVERSATION, [spoken])
+        if reply.asking_for:
+            asked_again = call.mode == Mode.SLOT and call.slot == reply.asking_for
+            call.mode, call.slot = Mode.SLOT.value, reply.asking_for
+            call.slot_prompt = self._spoken_slot_prompt(reply.asking_for, spoken)
+            if asked_again:  # the answer was not understood: say why, then ask again
+                return self._miss(sid, call, urls, [spoken or menu.NOT_UNDERSTOOD])
+            call.misses = 0
+            return self._listen(call, urls)
+        if reply.answered:
+            call.mode, call.misses, call.last_answer = Mode.FOLLOW_UP.value, 0, spoken
+            return self._listen(call, urls, [spoken])
+        if call.mode == Mode.SLOT:  # the turn logic left the eligibility questions
+            call.mode = Mode.MENU.value
+        notice = [spoken or menu.NOT_UNDERSTOOD, menu.TRY_AGAIN]
+        if reply.suggestions:
+            notice.append(read_aloud(menu.SUGGESTION.format(suggestion=reply.suggestions[0])))
+        return self._miss(sid, call, urls, notice)
+
+    def _spoken_slot_prompt(self, slot: str, fallback: str) -> str:
+        try:
+            prompt = read_aloud(self._slot_prompt(slot))
+        except LookupError:
+            log.warning("no IVR prompt for slot %r; reading the chat question instead", slot)
+            prompt = ""
+        return prompt or fallback
+
+    # --- prompts ----------------------------------------------------------------------------
+    def _listen(self, call: CallState, urls: Urls, before=()) -> str:
+        """Ask again what the current mode asks, after `before`."""
+        mode = call.mode
+        if mode == Mode.TOPIC and menu.topic(call.topic):
+            return self._gather(menu.topic_menu(menu.topic(call.topic)), urls, before)
+        if mode == Mode.SLOT:
+            number = self._is_number_slot(call.slot)
+            prompt = call.slot_prompt + (menu.NUMBER_ENTRY_HINT if number else "")
+            return self._gather(prompt, urls, before, number=number)
+        if mode == Mode.FOLLOW_UP:
+            return self._gather(menu.FOLLOW_UP, urls, before)
+        if mode == Mode.KEYPAD:
+            return self._gather(menu.KEYPAD_MENU, urls, before, dtmf_only=True)
+        call.mode = Mode.MENU.value
+        return self._gather(menu.MAIN_MENU, urls, before)
+
+    def _gather(self, prompt: str, urls: Urls, before=(), **shape) -> str:
+        return twiml.gather(
+            prompt,
+            speaker=self.config.speaker,
+            action=urls.input,
+            no_input=urls.no_input,
+            before=[line for line in before if line],
+            **shape,
+        )
+
+    def _main_menu(self, call: CallState, urls: Urls) -> str:
+        call.mode, call.misses = Mode.MENU.value, 0
+        return self._listen(call, urls)
+
+    def _miss(self, sid: str, call: CallState, urls: Urls, notice: list[str]) -> str:
+        """A silence or a misunderstanding: reprompt, then the keypad menu, then escalate."""
+        call.misses += 1
+        if call.misses <= REPROMPTS:
+            return self._listen(call, urls, notice)
+        if call.misses == REPROMPTS + 1:
+            call.mode = Mode.KEYPAD.value
+            return self._listen(call, urls, [*notice, menu.KEYPAD_MENU_INTRO])
+        if self.config.agent_numbers:
+            return self._transfer(sid, call, urls, NO_PROGRESS, notice)
+        return self._goodbye(call, notice)
+
+    def _goodbye(self, call: CallState, before=()) -> str:
+        call.mode = Mode.ENDED.value
+        return twiml.say_and_hang_up([*before, menu.GOODBYE], speaker=self.config.speaker)
+
+    # --- a human ----------------------------------------------------------------------------
+    def _transfer(self, sid: str, call: CallState, urls: Urls, reason: str, before=()) -> str:
+        """Ring the agents; with none configured, take a voicemail instead."""
+        before = [line for line in before if line]
+        numbers = self.config.agent_numbers
+        self.event(sid, "handoff", {"reason": reason, "agents": len(numbers), "mode": call.mode})
+        if numbers:
+            call.mode = Mode.AGENT.value
+            return twiml.dial(
+                numbers,
+                speaker=self.config.speaker,
+                action=urls.dial_result,
+                timeout=self.config.dial_timeout,
+                before=[*before, menu.TRANSFERRING],
+            )
+        call.dial_status = "no-agents"
+        return self._voicemail(call, urls, [*before, menu.NO_AGENTS])
+
+    def _voicemail(self, call: CallState, urls: Urls, before: list[str]) -> str:
+        call.mode = Mode.VOICEMAIL.value
+        return twiml.voicemail(
+            speaker=self.config.speaker,
+            action=urls.voicemail,
+            status_callback=urls.recording,
+            max_length=self.config.voicemail_seconds,
+            before=[*before, menu.VOICEMAIL_PROMPT],
+            if_silent=[menu.VOICEMAIL_EMPTY, menu.GOODBYE],
+        )
+
+
+_LISTENING = frozenset(m.value for m in (Mode.MENU, Mode.KEYPAD, Mode.TOPIC, Mode.SLOT, Mode.FOLLOW_UP))
+
+
+def _seconds(value) -> int:
+    try:
+        return max(0, int(float(value)))
+    except (TypeError, ValueError):
+        return 0
