@@ -196,7 +196,7 @@ def _coerce(spec: SlotSpec, value: Any, table: RuleTable):
 
         parsed = parse_slot_value(spec.name, value)
         if parsed is None:
-            raise _ask_again(spec, f"没能确定“{value}”指的准确{spec.label}。")
+            raise _ask_again(spec, f"没能从“{value}”中得到确切的答案。")
         value = parsed
     if spec.type == "bool":
         if not isinstance(value, bool):

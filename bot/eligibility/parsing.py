@@ -30,6 +30,7 @@ _VAGUE = re.compile(
     rf"{_NUM}(?:来|多|几|余)|{_NUM}个?(?:{HALF})?(?:年|月|人|个|课时|分钟|小时)?(?:多|左右|上下|以上|以下|出头)"
     rf"|{HALF}个?(?:年|月)?(?:多|以上|以下)|几十|十几|好几|左右|大概|大约|约{_NUM}|差不多|估计|不到|不足|至少|最多|超过|将近|接近|快{_NUM}|快{HALF}|差{_NUM}|几个"
 )
+_VAGUE_LOOKAHEAD = 2  # characters after a number that may still qualify it (多了, 左右)
 _ZERO = re.compile(r"^(?:0|没有?|无|零|都没有?|没有?裁(?:员|人)?|不裁(?:员|人)?|1个(?:人)?(?:都|也)没(?:有)?裁?(?:员|人)?|没有?缴(?:过|费)?|没有?交(?:过)?)$")
 
 # Duration pieces on cn2an output: 1年H, H年, 18个月, 5个H月, 1个H小时, 45分钟.
@@ -169,34 +170,23 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
         if m is None or slot in found:
             return
         span_text = m.group(0)
-        if _VAGUE.search(span_text):
-            return
+        if _VAGUE.search(masked[m.start(): m.end() + _VAGUE_LOOKAHEAD]):
+            return  # "失业半年多了": the words right after a number can make it vague
         value = convert(m) if convert else _plain(Fraction(m.group(1)))
         if value is None:
             return
         found[slot] = value
         masked = masked[: m.start()] + "_" * len(span_text) + masked[m.end():]
 
-    # Rates and layoffs first, so their numbers are not read as head counts.
+    # Rates, layoffs, class hours and durations first, so their numbers are not read as head counts.
     take(rf"裁员率(?:是|为|有|达到|大约)?({_NUM})%?", S.LAYOFF_RATE)
     take(rf"(?:裁(?:员|掉|了|减)*|辞退(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
-    take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?(?:被)?(?:裁|辞退|下岗)", S.LAYOFFS)
+    take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?被(?:裁|辞退)", S.LAYOFFS)
     take(r"(?:没有?|不|零|未|1个(?:人)?(?:都|也)没(?:有)?)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)
-    take(
-        rf"(?:参保职工|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
-        S.EMPLOYEES,
-    )
-    take(rf"(?:公司|单位|企业|我们|厂里|店里)(?:里)?(?:有|是|共|一共|总共)?(\d+)(?:个|名|位)?(?:人|员工|职工)", S.EMPLOYEES)
-    if expected in (None, S.EMPLOYEES):
-        take(r"(\d+)(?:个|名|位)(?:人|员工|职工)?|(\d+)(?:人|员工|职工)", S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2)))
-
     take(rf"({_NUM})(?:个)?(?:课时|学时|节课)(?!\d*(?:\.\d+)?(?:分|小时))", S.CLASS_HOURS, _int_group)
-    duration = rf"(?:{_NUM})?个?{HALF}?个?(?:年|月|小时|钟头|分钟|分){HALF}?(?:(?:零)?(?:{_NUM})个?{HALF}?个?(?:月)?)?"
-    clock = re.search(rf"(?:{_NUM})?个?{HALF}?个?(?:小时|钟头|分钟)(?:{_NUM}分钟)?", masked)
-    if clock and S.CLASS_MINUTES not in found and not _VAGUE.search(clock.group(0)):
-        value = _parse_duration(clock.group(0), "clock", 1)
-        if value is not None:
-            found[S.CLASS_MINUTES] = _plain(value)
+    take(rf"(?:{_NUM})?个?{HALF}?个?(?:小时|钟头|分钟)(?:{_NUM}分钟)?", S.CLASS_MINUTES,
+         lambda m: _duration_value(m.group(0), "分钟"))
+    duration = rf"(?:{_NUM})?个?{HALF}?个?(?:年|月){HALF}?(?:零?{_NUM}个?{HALF}?个?月)?"
     take(rf"(?:缴费|缴纳|缴了?|交了?|参保)[^，,。！？]{{0,6}}?({duration})", S.CONTRIBUTION_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     take(rf"(?:登记失业|失业登记|失业了?)[^，,。！？]{{0,4}}?({duration})", S.UNEMPLOYED_REGISTERED_MONTHS,
@@ -207,24 +197,33 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(r"(\d{4}|\d{2})(?:届|年毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR, lambda m: _year(m.group(1)))
     take(rf"保费(?:是|为|每人)?({_NUM})(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
+    take(
+        rf"(?:参保职工|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
+        S.EMPLOYEES,
+    )
+    take(rf"(?:公司|单位|企业|我们|厂里|店里)(?:里)?(?:有|是|共|一共|总共)?(\d+)(?:个|名|位)?(?:人|员工|职工)", S.EMPLOYEES)
+    if expected in (None, S.EMPLOYEES):
+        # A bare "N个人" is the head count only when no other count was asked for.
+        take(r"(\d+)(?:个|名|位)(?:人|员工|职工)?(?![\d.]|课|学时|节|月|小时|钟头|年|H)|(\d+)(?:人|员工|职工)",
+             S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2)))
 
     for slot, words in _EXTRACT_CHOICE_WORDS.items():
         value = _parse_choice(masked, words)
         if value is not None:
             found.setdefault(slot, value)
-    _flag(found, masked, S.AFFECTED_BY_EPIDEMIC,
+    _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
           no=r"(?:没|没有|未|不)(?:太)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响",
           yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响")
-    _flag(found, masked, S.SOCIAL_INSURANCE_PAID,
+    _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
           no=r"(?:没|没有|未|不)(?:有)?(?:交|缴|缴纳|上|参)(?:了)?(?:社保|社会保险|保险|保)",
           yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|已参保|参保了|有社保|参保人员")
-    _flag(found, masked, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
+    _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
           no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)",
           yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)")
-    _flag(found, masked, S.COVID_INFECTED,
+    _flag(found, arabic, S.COVID_INFECTED,
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
-    _flag(found, masked, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
+    _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
 
     if expected and expected not in found:
         value = parse_slot_value(expected, text)
@@ -238,7 +237,8 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
 
 def _arabic(text: str) -> str:
     """Chinese numerals → Arabic, keeping 半 as HALF for `_parse_duration`."""
-    text = text.replace("俩", "两个").replace("仨", "三个").replace("半", HALF).replace("整", "")
+    # cn2an leaves 两 alone before some measure words (两人), but reads 二 everywhere.
+    text = text.replace("俩", "二个").replace("仨", "三个").replace("两", "二").replace("半", HALF).replace("整", "")
     try:
         return cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):
