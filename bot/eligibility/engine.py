@@ -180,6 +180,17 @@ def evaluate(rule_id: str, slots: dict, as_of: dt.date | None = None, *, table: 
     )
 
 
+def branches(rule_id: str, *, table: RuleTable | None = None) -> list[str]:
+    """The labels of a rule's cases as verdicts report them (`Verdict.case`), for docs and tests.
+
+    :raises UnknownRule: no rule has this id.
+    """
+    table = table or load_rules()
+    rule = table[rule_id]
+    ctx = _Context(rule, table, {})
+    return [ctx.format(case.label) for case in rule.cases]
+
+
 # -- slot values --------------------------------------------------------------------------------
 
 
@@ -493,7 +504,8 @@ def _not_yet(rule: Rule, table: RuleTable, as_of: dt.date) -> Verdict:
 
 def _decimal(x, table: RuleTable, against=None) -> tuple[str, bool]:
     """Exact decimals when short enough; otherwise rounded to `ratio_places`, with more places
-    only when the rounded figure would look equal to the bound it is compared with."""
+    when the rounded figure would not compare with the bound as the exact one does
+    (362/9999 is shown as 3.6204%, not as 3.6% or 3.62%, against a bound of 3.62%)."""
     x = Fraction(x)
     dec = Decimal(x.numerator) / Decimal(x.denominator)
     max_places = table.display["max_places"]
@@ -501,9 +513,14 @@ def _decimal(x, table: RuleTable, against=None) -> tuple[str, bool]:
         return _plain_decimal(dec), True
     for places in itertools.count(table.display["ratio_places"]):
         rounded = round(dec, places)
-        if places >= max_places or against is None or Fraction(rounded) != Fraction(against):
+        if places >= max_places or against is None or _side(Fraction(rounded), against) == _side(x, against):
             return _plain_decimal(rounded), False
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _side(value: Fraction, bound) -> int:
+    """-1, 0 or 1: below, at or above the bound."""
+    return (value > bound) - (value < bound)
 
 
 def _plain_decimal(dec: Decimal) -> str:
