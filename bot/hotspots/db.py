@@ -28,7 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # The hotline's days and weeks are Dalian's: times are stored in UTC, `day` in local time.
@@ -290,6 +290,29 @@ def dispose_engine(url: str) -> None:
         engine = _engines.pop(url, None)
     if engine is not None:
         engine.dispose()
+
+
+# --- portable upserts --------------------------------------------------------------------
+
+def _dialect_insert(conn: Connection, table):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def insert_ignore(conn: Connection, table, rows: list[dict], keys: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: replays and duplicates leave the first row as it was."""
+    conn.execute(_dialect_insert(conn, table).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def upsert(conn: Connection, table, rows: list[dict], keys: list[str], columns: list[str]) -> None:
+    stmt = _dialect_insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in columns}
+    )
+    conn.execute(stmt, rows)
 
 
 # --- schema --------------------------------------------------------------------------------

@@ -559,18 +559,18 @@ class TurnLog:
             else:
                 logger.error("turn log: unknown record kind %r dropped", kind)
         if turns:
-            _insert_ignore(conn, db.TurnRow.__table__, list(turns.values()), ["channel", "message_id"])
+            db.insert_ignore(conn, db.TurnRow.__table__, list(turns.values()), ["channel", "message_id"])
         if articles:
-            _insert_ignore(
+            db.insert_ignore(
                 conn,
                 db.TurnArticle.__table__,
                 list(articles.values()),
                 ["channel", "message_id", "document", "article"],
             )
         if calls:
-            _insert_ignore(conn, db.CallEvent.__table__, list(calls.values()), ["event_key"])
+            db.insert_ignore(conn, db.CallEvent.__table__, list(calls.values()), ["event_key"])
         if feedback:
-            _upsert(conn, db.FeedbackRow.__table__, list(feedback.values()), ["turn_id"],
+            db.upsert(conn, db.FeedbackRow.__table__, list(feedback.values()), ["turn_id"],
                     ["value", "comment", "created_at"])
             turns_t = db.TurnRow.__table__
             conn.execute(
@@ -700,27 +700,6 @@ class TurnLog:
                     ops = []
         if ops:
             yield ops
-
-
-def _dialect_insert(conn: Connection, table):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
-def _insert_ignore(conn: Connection, table, rows: list[dict], keys: list[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: replays and duplicates leave the first row as it was."""
-    conn.execute(_dialect_insert(conn, table).on_conflict_do_nothing(index_elements=keys), rows)
-
-
-def _upsert(conn: Connection, table, rows: list[dict], keys: list[str], columns: list[str]) -> None:
-    stmt = _dialect_insert(conn, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in columns}
-    )
-    conn.execute(stmt, rows)
 
 
 # Spill-file tokens of logs closed in this process: their leftovers belong to whoever opens next.

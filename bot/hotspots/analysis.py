@@ -1,0 +1,696 @@
+"""The figures staff read: hotspots, the unanswered queue, per-article heat, the overview, the weekly report.
+
+Every figure is computed from the log with aggregate queries over indexed columns (day, question
+key, channel), then combined in Python, so a page stays fast with 100,000 logged turns. The
+dashboard, the exports and `hotline hotspots` all read them from here.
+
+Rules stated once:
+- growth: (count in the period − count in the previous period of the same length) / previous;
+  None when the previous period had none (shown as 新出现).
+- spike: on today or yesterday, the hotspot was asked at least `SPIKE_MIN_COUNT` times and at
+  least `SPIKE_RATIO` times its mean daily count over the `SPIKE_BASELINE_DAYS` days before
+  (that mean counted as at least 1).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.engine import Engine
+
+from bot.hotspots import db
+from bot.hotspots.reasons import REASON_LABELS, AbstainReason
+
+SPIKE_MIN_COUNT = 5
+SPIKE_RATIO = 3.0
+SPIKE_BASELINE_DAYS = 7
+SPIKE_RECENT_DAYS = 2
+DEFAULT_SINCE_DAYS = 7
+MAX_SINCE_DAYS = 366
+CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "api": "接口", "ivr": "电话"}
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, channel)
+
+
+def reason_label(reason: str | None) -> str:
+    try:
+        return REASON_LABELS[AbstainReason(reason)]
+    except ValueError:
+        return reason or ""
+
+
+def today() -> dt.date:
+    """Today in the hotline's time zone."""
+    return db.local_day(db.utcnow())
+
+
+_SINCE = re.compile(r"^\s*(\d{1,4})\s*([dwh天周]?)\s*$", re.IGNORECASE)
+
+
+def parse_since(text: str | int | None) -> int:
+    """Days covered by a `--since` value: ``7d``, ``2w``, ``30``, ``24h`` (rounded up to days).
+
+    :raises ValueError: a Chinese message naming the bad value.
+    """
+    if text is None or text == "":
+        return DEFAULT_SINCE_DAYS
+    match = _SINCE.match(str(text))
+    if not match:
+        raise ValueError(f"时间范围“{text}”无法识别，请写成 7d（天）、2w（周）或 24h（小时）。")
+    number, unit = int(match.group(1)), match.group(2).lower()
+    days = number * 7 if unit in ("w", "周") else (-(-number // 24) if unit == "h" else number)
+    if not 1 <= days <= MAX_SINCE_DAYS:
+        raise ValueError(f"时间范围须在 1 至 {MAX_SINCE_DAYS} 天之间，收到“{text}”。")
+    return days
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, both ends included."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def last(cls, days: int, end: dt.date | None = None) -> "Period":
+        end = end or today()
+        return cls(end - dt.timedelta(days=days - 1), end)
+
+    @classmethod
+    def week_of(cls, day: dt.date) -> "Period":
+        """The Monday-to-Sunday week containing `day`."""
+        start = day - dt.timedelta(days=day.weekday())
+        return cls(start, start + dt.timedelta(days=6))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous(self) -> "Period":
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    def dates(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range(self.days)]
+
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+
+
+def growth(current: int, previous: int) -> float | None:
+    """Relative change against the previous period; None when there was nothing before."""
+    return None if previous == 0 else (current - previous) / previous
+
+
+def growth_text(value: float | None) -> str:
+    if value is None:
+        return "新出现"
+    return f"{value:+.0%}"
+
+
+def is_spike(daily: dict[dt.date, int], end: dt.date) -> bool:
+    """The spike rule of the module docstring, on one hotspot's daily counts."""
+    for offset in range(SPIKE_RECENT_DAYS):
+        day = end - dt.timedelta(days=offset)
+        count = daily.get(day, 0)
+        baseline = sum(daily.get(day - dt.timedelta(days=i), 0) for i in range(1, SPIKE_BASELINE_DAYS + 1))
+        mean = max(baseline / SPIKE_BASELINE_DAYS, 1.0)
+        if count >= SPIKE_MIN_COUNT and count >= SPIKE_RATIO * mean:
+            return True
+    return False
+
+
+@dataclass
+class Hotspot:
+    key: str
+    label: str
+    count: int
+    previous: int
+    growth: float | None
+    spike: bool
+    daily: list[int]  # one count per day of the period
+    answered: int
+    wordings: int
+
+    @property
+    def growth_text(self) -> str:
+        return growth_text(self.growth)
+
+    @property
+    def answered_rate(self) -> float:
+        return self.answered / self.count if self.count else 0.0
+
+
+@dataclass
+class HotspotDetail:
+    hotspot: Hotspot
+    period: Period
+    wordings: list[dict]  # question, count, similarity
+    examples: list[dict]  # recent turns
+    weekly: list[tuple[dt.date, int]]  # (Monday, count), oldest first
+    reasons: list[tuple[str, int]]
+
+
+@dataclass
+class UnansweredEntry:
+    key: str
+    question: str
+    count: int
+    reasons: list[tuple[str, int]]  # (reason, count), most frequent first
+    last_at: dt.datetime
+    channels: list[str]
+    curated_id: int | None = None
+
+    @property
+    def main_reason(self) -> str:
+        return self.reasons[0][0] if self.reasons else ""
+
+
+@dataclass
+class ArticleHeat:
+    document: str
+    article: int
+    title: str
+    hits: int
+    top_hits: int
+    previous: int
+    share: float
+
+    @property
+    def growth_text(self) -> str:
+        return growth_text(growth(self.hits, self.previous))
+
+
+@dataclass
+class Overview:
+    period: Period
+    total: int
+    answered: int
+    handoff: int
+    thumbs_up: int
+    thumbs_down: int
+    users: int
+    mean_latency_ms: float
+    channels: list[str]
+    per_day: list[tuple[dt.date, dict[str, int]]]
+    answered_per_day: list[tuple[dt.date, int, int]]  # (day, answered, total)
+    top_hotspots: list[Hotspot] = field(default_factory=list)
+    previous_total: int = 0
+
+    @property
+    def answered_rate(self) -> float:
+        return self.answered / self.total if self.total else 0.0
+
+    @property
+    def unanswered(self) -> int:
+        return self.total - self.answered
+
+
+def _count_true(column):
+    return func.sum(case((column, 1), else_=0))
+
+
+class HotspotAnalysis:
+    """Reads the figures from the log database.
+
+    :param engine: the hotspot database (migrated on first use).
+    :param knowledge_base: for article titles and coverage (`knowledge_base.store.load_knowledge_base()`);
+        None to load it lazily, and articles show without titles if it cannot be loaded.
+    """
+
+    CLUSTER_MAP_TTL_S = 5.0
+
+    def __init__(self, engine: Engine, knowledge_base=None):
+        self.engine = engine
+        self._knowledge_base = knowledge_base
+        self._cluster_map: dict[str, str] = {}
+        self._cluster_map_at = float("-inf")
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings, knowledge_base=None) -> "HotspotAnalysis":
+        return cls(db.get_engine(settings.database_url), knowledge_base)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _connect(self):
+        db.ensure_schema(self.engine)
+        return self.engine.connect()
+
+    def cluster_map(self) -> dict[str, str]:
+        """question_key → cluster_key for every clustered wording (cached a few seconds)."""
+        now = time.monotonic()
+        if now - self._cluster_map_at < self.CLUSTER_MAP_TTL_S:
+            return self._cluster_map
+        table = db.QuestionCluster.__table__
+        with self._connect() as conn:
+            mapping = dict(conn.execute(select(table.c.question_key, table.c.cluster_key)).all())
+        with self._lock:
+            self._cluster_map, self._cluster_map_at = mapping, now
+        return mapping
+
+    def forget_cache(self) -> None:
+        with self._lock:
+            self._cluster_map_at = float("-inf")
+
+    def _labels(self, conn, keys: list[str]) -> dict[str, str]:
+        """A display name per cluster key: the cluster's typical wording, else its own wording."""
+        if not keys:
+            return {}
+        clusters, turns = db.ClusterRow.__table__, db.TurnRow.__table__
+        labels: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            labels.update(conn.execute(
+                select(clusters.c.cluster_key, clusters.c.label).where(clusters.c.cluster_key.in_(chunk))
+            ).all())
+        missing = [k for k in keys if k not in labels]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            labels.update(conn.execute(
+                select(turns.c.question_key, func.min(turns.c.question))
+                .where(turns.c.question_key.in_(chunk))
+                .group_by(turns.c.question_key)
+            ).all())
+        return labels
+
+    @property
+    def knowledge_base(self):
+        if self._knowledge_base is None:
+            try:
+                from knowledge_base.store import load_knowledge_base
+
+                self._knowledge_base = load_knowledge_base()
+            except Exception:  # noqa: BLE001 - the figures still work without titles
+                self._knowledge_base = False
+        return self._knowledge_base or None
+
+    def article_titles(self) -> dict[tuple[str, int], str]:
+        kb = self.knowledge_base
+        if kb is None:
+            return {}
+        return {(doc.doc_number, art.number): art.title for doc, art in kb.articles()}
+
+    # --- hotspots --------------------------------------------------------------------------
+
+    def _daily_by_cluster(self, conn, start: dt.date, end: dt.date, where=None):
+        turns = db.TurnRow.__table__
+        statement = (
+            select(turns.c.question_key, turns.c.day, func.count(), _count_true(turns.c.answered))
+            .where(turns.c.day >= start, turns.c.day <= end)
+            .group_by(turns.c.question_key, turns.c.day)
+        )
+        if where is not None:
+            statement = statement.where(where)
+        mapping = self.cluster_map()
+        daily: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+        answered: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+        wordings: dict[str, set[str]] = defaultdict(set)
+        for key, day, n, ok in conn.execute(statement):
+            cluster = mapping.get(key, key)
+            daily[cluster][day] += n
+            answered[cluster][day] += int(ok or 0)
+            wordings[cluster].add(key)
+        return daily, answered, wordings
+
+    def hotspots(self, period: Period, limit: int | None = 50, channel: str | None = None) -> list[Hotspot]:
+        """Hotspots of `period`, most asked first, with growth against the previous period and spikes.
+
+        :param period: the days counted.
+        :param limit: how many to return (None: all).
+        :param channel: only turns of this channel.
+        """
+        earliest = min(period.previous.start, period.end - dt.timedelta(days=SPIKE_BASELINE_DAYS + SPIKE_RECENT_DAYS))
+        turns = db.TurnRow.__table__
+        where = turns.c.channel == channel if channel else None
+        with self._connect() as conn:
+            daily, answered, wordings = self._daily_by_cluster(conn, earliest, period.end, where)
+            rows = []
+            for key, days in daily.items():
+                count = sum(n for d, n in days.items() if period.start <= d <= period.end)
+                if not count:
+                    continue
+                previous = sum(n for d, n in days.items() if period.previous.start <= d <= period.previous.end)
+                rows.append((count, previous, key, days))
+            rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
+            if limit is not None:
+                rows = rows[:limit]
+            labels = self._labels(conn, [r[2] for r in rows])
+        dates = period.dates()
+        return [
+            Hotspot(
+                key=key,
+                label=labels.get(key, ""),
+                count=count,
+                previous=previous,
+                growth=growth(count, previous),
+                spike=is_spike(days, period.end),
+                daily=[days.get(d, 0) for d in dates],
+                answered=sum(n for d, n in answered[key].items() if period.start <= d <= period.end),
+                wordings=len(wordings[key]),
+            )
+            for count, previous, key, days in rows
+        ]
+
+    def hotspot_detail(self, key: str, period: Period, examples: int = 50) -> HotspotDetail | None:
+        """One hotspot with its wordings, recent example turns, weekly counts and abstention reasons.
+
+        :returns: None when no turn of the period belongs to `key`.
+        """
+        mapping = self.cluster_map()
+        members = [k for k, c in mapping.items() if c == key] or [key]
+        if key not in members:
+            members.append(key)
+        turns, assigned = db.TurnRow.__table__, db.QuestionCluster.__table__
+        weeks_start = Period.week_of(period.end).start - dt.timedelta(weeks=7)
+        earliest = min(weeks_start, period.previous.start, period.end - dt.timedelta(days=SPIKE_BASELINE_DAYS + 1))
+        with self._connect() as conn:
+            per_day: dict[dt.date, int] = defaultdict(int)
+            answered_days: dict[dt.date, int] = defaultdict(int)
+            variants: Counter[tuple[str, str]] = Counter()
+            reasons: Counter[str] = Counter()
+            for start in range(0, len(members), 500):
+                chunk = members[start:start + 500]
+                for day, n, ok in conn.execute(
+                    select(turns.c.day, func.count(), _count_true(turns.c.answered))
+                    .where(turns.c.question_key.in_(chunk), turns.c.day >= earliest, turns.c.day <= period.end)
+                    .group_by(turns.c.day)
+                ):
+                    per_day[day] += n
+                    answered_days[day] += int(ok or 0)
+                in_period = and_(turns.c.question_key.in_(chunk), turns.c.day >= period.start, turns.c.day <= period.end)
+                for qk, question, n in conn.execute(
+                    select(turns.c.question_key, turns.c.question, func.count()).where(in_period)
+                    .group_by(turns.c.question_key, turns.c.question)
+                ):
+                    variants[(qk, question)] += n
+                for reason, feedback, n in conn.execute(
+                    select(turns.c.abstain_reason, turns.c.feedback, func.count())
+                    .where(in_period, or_(turns.c.abstain_reason.is_not(None), turns.c.feedback == "down"))
+                    .group_by(turns.c.abstain_reason, turns.c.feedback)
+                ):
+                    reasons[reason or AbstainReason.THUMBS_DOWN.value] += n
+            count = sum(n for d, n in per_day.items() if period.start <= d <= period.end)
+            if not count:
+                return None
+            similarity = dict(conn.execute(
+                select(assigned.c.question_key, assigned.c.similarity).where(assigned.c.cluster_key == key)
+            ).all())
+            recent = conn.execute(
+                select(turns.c.created_at, turns.c.channel, turns.c.question, turns.c.answered,
+                       turns.c.abstain_reason, turns.c.handoff, turns.c.feedback, turns.c.citations,
+                       turns.c.confidence)
+                .where(turns.c.question_key.in_(members[:500]), turns.c.day >= period.start, turns.c.day <= period.end)
+                .order_by(turns.c.created_at.desc())
+                .limit(examples)
+            ).all()
+            label = self._labels(conn, [key]).get(key, "")
+        previous = sum(n for d, n in per_day.items() if period.previous.start <= d <= period.previous.end)
+        hotspot = Hotspot(
+            key=key, label=label, count=count, previous=previous, growth=growth(count, previous),
+            spike=is_spike(per_day, period.end), daily=[per_day.get(d, 0) for d in period.dates()],
+            answered=sum(n for d, n in answered_days.items() if period.start <= d <= period.end),
+            wordings=len({qk for qk, _ in variants}),
+        )
+        weekly = []
+        for week in range(8):
+            monday = weeks_start + dt.timedelta(weeks=week)
+            weekly.append((monday, sum(per_day.get(monday + dt.timedelta(days=i), 0) for i in range(7))))
+        return HotspotDetail(
+            hotspot=hotspot,
+            period=period,
+            wordings=[
+                {"question": q, "count": n, "similarity": similarity.get(qk)}
+                for (qk, q), n in variants.most_common(100)
+            ],
+            examples=[_example(row) for row in recent],
+            weekly=weekly,
+            reasons=reasons.most_common(),
+        )
+
+    # --- unanswered ------------------------------------------------------------------------
+
+    def unanswered(
+        self, period: Period, reason: str | None = None, include_resolved: bool = False, limit: int | None = 200
+    ) -> list[UnansweredEntry]:
+        """Questions the assistant could not answer well, grouped like hotspots, most frequent first.
+
+        A turn is in the queue when it has an abstention reason (no match, low confidence, out of
+        scope, handoff, error) or a 👎 (reason thumbs_down).
+
+        :param reason: only entries with at least one turn of this reason.
+        :param include_resolved: also entries staff already answered with a curated answer.
+        """
+        turns, curated = db.TurnRow.__table__, db.CuratedAnswerRow.__table__
+        mapping = self.cluster_map()
+        reason_col = func.coalesce(turns.c.abstain_reason, AbstainReason.THUMBS_DOWN.value)
+        statement = (
+            select(turns.c.question_key, reason_col, turns.c.channel, func.count(), func.max(turns.c.created_at))
+            .where(turns.c.day >= period.start, turns.c.day <= period.end)
+            .where(or_(turns.c.abstain_reason.is_not(None), turns.c.feedback == "down"))
+            .group_by(turns.c.question_key, reason_col, turns.c.channel)
+        )
+        counts: Counter[str] = Counter()
+        reasons: dict[str, Counter[str]] = defaultdict(Counter)
+        channels: dict[str, set[str]] = defaultdict(set)
+        last: dict[str, dt.datetime] = {}
+        with self._connect() as conn:
+            for qk, why, channel, n, latest in conn.execute(statement):
+                key = mapping.get(qk, qk)
+                counts[key] += n
+                reasons[key][why] += n
+                channels[key].add(channel)
+                if key not in last or latest > last[key]:
+                    last[key] = latest
+            answered_keys = {
+                k: i for k, i in conn.execute(
+                    select(curated.c.source_question_key, func.max(curated.c.id))
+                    .where(curated.c.active.is_(True), curated.c.source_question_key.is_not(None))
+                    .group_by(curated.c.source_question_key)
+                )
+            }
+            keys = [k for k, _ in counts.most_common()]
+            if reason:
+                keys = [k for k in keys if reasons[k][reason]]
+            if not include_resolved:
+                keys = [k for k in keys if k not in answered_keys]
+            if limit is not None:
+                keys = keys[:limit]
+            labels = self._labels(conn, keys)
+        return [
+            UnansweredEntry(
+                key=k, question=labels.get(k, ""), count=counts[k], reasons=reasons[k].most_common(),
+                last_at=last[k], channels=sorted(channels[k]), curated_id=answered_keys.get(k),
+            )
+            for k in keys
+        ]
+
+    # --- articles --------------------------------------------------------------------------
+
+    def article_heat(self, period: Period) -> tuple[list[ArticleHeat], list[ArticleHeat]]:
+        """Hits per cited article in `period` (and the previous period), and the uncovered articles.
+
+        :returns: (articles asked about, hottest first; articles of the knowledge base nobody asked about).
+        """
+        table = db.TurnArticle.__table__
+        with self._connect() as conn:
+            rows = conn.execute(
+                select(table.c.document, table.c.article, table.c.day >= period.start,
+                       func.count(), _count_true(table.c.rank == 0))
+                .where(table.c.day >= period.previous.start, table.c.day <= period.end)
+                .group_by(table.c.document, table.c.article, table.c.day >= period.start)
+            ).all()
+        hits: Counter[tuple[str, int]] = Counter()
+        top: Counter[tuple[str, int]] = Counter()
+        previous: Counter[tuple[str, int]] = Counter()
+        for document, article, current, n, first in rows:
+            if current:
+                hits[(document, article)] += n
+                top[(document, article)] += int(first or 0)
+            else:
+                previous[(document, article)] += n
+        titles = self.article_titles()
+        total = sum(hits.values()) or 1
+        hot = [
+            ArticleHeat(doc, art, titles.get((doc, art), ""), n, top[(doc, art)], previous[(doc, art)], n / total)
+            for (doc, art), n in sorted(hits.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        uncovered = [
+            ArticleHeat(doc, art, title, 0, 0, previous[(doc, art)], 0.0)
+            for (doc, art), title in sorted(titles.items())
+            if not hits[(doc, art)]
+        ]
+        return hot, uncovered
+
+    def all_articles(self) -> list[tuple[str, int, str]]:
+        """(document, article, title) of every article, for the "add answer" form."""
+        return [(doc, art, title) for (doc, art), title in sorted(self.article_titles().items())]
+
+    # --- overview --------------------------------------------------------------------------
+
+    def overview(self, period: Period, top: int = 10) -> Overview:
+        """Totals, questions per day by channel, answered rate per day and the top hotspots."""
+        turns = db.TurnRow.__table__
+        with self._connect() as conn:
+            rows = conn.execute(
+                select(
+                    turns.c.day, turns.c.channel, func.count(), _count_true(turns.c.answered),
+                    _count_true(turns.c.handoff), _count_true(turns.c.feedback == "up"),
+                    _count_true(turns.c.feedback == "down"), func.sum(turns.c.latency_ms),
+                )
+                .where(turns.c.day >= period.start, turns.c.day <= period.end)
+                .group_by(turns.c.day, turns.c.channel)
+            ).all()
+            users = conn.execute(
+                select(func.count(func.distinct(turns.c.user_hash)))
+                .where(turns.c.day >= period.start, turns.c.day <= period.end)
+            ).scalar_one()
+            previous_total = conn.execute(
+                select(func.count()).where(turns.c.day >= period.previous.start, turns.c.day <= period.previous.end)
+            ).scalar_one()
+        per_day: dict[dt.date, dict[str, int]] = {d: {} for d in period.dates()}
+        answered_day: dict[dt.date, list[int]] = {d: [0, 0] for d in period.dates()}
+        totals = Counter()
+        latency = 0.0
+        channels: set[str] = set()
+        for day, channel, n, ok, handoff, up, down, latency_sum in rows:
+            per_day.setdefault(day, {})[channel] = n
+            answered_day.setdefault(day, [0, 0])
+            answered_day[day][0] += int(ok or 0)
+            answered_day[day][1] += n
+            channels.add(channel)
+            totals.update(total=n, answered=int(ok or 0), handoff=int(handoff or 0), up=int(up or 0), down=int(down or 0))
+            latency += float(latency_sum or 0.0)
+        return Overview(
+            period=period,
+            total=totals["total"],
+            answered=totals["answered"],
+            handoff=totals["handoff"],
+            thumbs_up=totals["up"],
+            thumbs_down=totals["down"],
+            users=int(users or 0),
+            mean_latency_ms=latency / totals["total"] if totals["total"] else 0.0,
+            channels=sorted(channels, key=lambda c: (list(CHANNEL_LABELS).index(c) if c in CHANNEL_LABELS else 99, c)),
+            per_day=sorted(per_day.items()),
+            answered_per_day=[(d, a, t) for d, (a, t) in sorted(answered_day.items())],
+            top_hotspots=self.hotspots(period, limit=top) if top else [],
+            previous_total=int(previous_total or 0),
+        )
+
+    # --- exports and queues ----------------------------------------------------------------
+
+    def turns(self, period: Period, batch: int = 2000) -> Iterator[dict]:
+        """Every logged turn of `period`, oldest first, as export rows (masked, pseudonymous)."""
+        turns = db.TurnRow.__table__
+        mapping = self.cluster_map()
+        columns = [turns.c.id, turns.c.created_at, turns.c.channel, turns.c.user_hash, turns.c.question,
+                   turns.c.question_key, turns.c.intent, turns.c.citations, turns.c.confidence, turns.c.answered,
+                   turns.c.abstain_reason, turns.c.handoff, turns.c.degraded, turns.c.latency_ms, turns.c.feedback]
+        last_id = 0
+        while True:
+            with self._connect() as conn:
+                rows = conn.execute(
+                    select(*columns)
+                    .where(turns.c.day >= period.start, turns.c.day <= period.end, turns.c.id > last_id)
+                    .order_by(turns.c.id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                item = dict(row._mapping)
+                item["hotspot"] = mapping.get(item["question_key"], item["question_key"])
+                item["articles"] = "、".join(f"{d}第{a}条" for d, a in json.loads(item.pop("citations") or "[]"))
+                yield item
+            last_id = rows[-1].id
+
+    def call_queue(self, include_handled: bool = False, limit: int = 200) -> list[dict]:
+        """Voicemails and hand-offs for staff to call back, newest first."""
+        table = db.CallEvent.__table__
+        statement = (
+            select(table)
+            .where(table.c.event.in_(("voicemail", "handoff")))
+            .order_by(table.c.created_at.desc())
+            .limit(limit)
+        )
+        if not include_handled:
+            statement = statement.where(table.c.handled_at.is_(None))
+        with self._connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(statement)]
+            hashes = list({r["call_hash"] for r in rows})
+            statuses: dict[str, str] = {}
+            if hashes:
+                for call_hash, status in conn.execute(
+                    select(table.c.call_hash, table.c.status)
+                    .where(table.c.call_hash.in_(hashes[:500]), table.c.event == "status", table.c.status.is_not(None))
+                    .order_by(table.c.created_at)
+                ):
+                    statuses[call_hash] = status
+        for row in rows:
+            row["call_status"] = statuses.get(row["call_hash"], "")
+        return rows
+
+
+def _example(row) -> dict:
+    item = dict(row._mapping)
+    item["articles"] = [a for _, a in json.loads(item.pop("citations") or "[]")]
+    return item
+
+
+def build_report(analysis: HotspotAnalysis, period: Period, limit: int = 20) -> dict:
+    """The figures of `hotline hotspots` and the weekly report, as JSON-ready data.
+
+    :param limit: rows per list (hotspots, unanswered questions).
+    """
+    overview = analysis.overview(period, top=0)
+    hot, uncovered = analysis.article_heat(period)
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "days": period.days},
+        "overview": {
+            "turns": overview.total,
+            "previous_turns": overview.previous_total,
+            "growth": growth(overview.total, overview.previous_total),
+            "answered": overview.answered,
+            "answered_rate": round(overview.answered_rate, 4),
+            "handoff": overview.handoff,
+            "thumbs_up": overview.thumbs_up,
+            "thumbs_down": overview.thumbs_down,
+            "users": overview.users,
+            "mean_latency_ms": round(overview.mean_latency_ms, 1),
+            "by_channel": {
+                c: sum(counts.get(c, 0) for _, counts in overview.per_day) for c in overview.channels
+            },
+        },
+        "hotspots": [
+            {
+                "rank": rank, "key": h.key, "question": h.label, "count": h.count, "previous": h.previous,
+                "growth": None if h.growth is None else round(h.growth, 4), "spike": h.spike,
+                "answered_rate": round(h.answered_rate, 4), "wordings": h.wordings,
+            }
+            for rank, h in enumerate(analysis.hotspots(period, limit=limit), 1)
+        ],
+        "unanswered": [
+            {
+                "rank": rank, "key": e.key, "question": e.question, "count": e.count,
+                "reasons": dict(e.reasons), "last_at": e.last_at.isoformat(timespec="seconds"),
+            }
+            for rank, e in enumerate(analysis.unanswered(period, limit=limit), 1)
+        ],
+        "articles": [
+            {"document": a.document, "article": a.article, "title": a.title, "hits": a.hits,
+             "top_hits": a.top_hits, "previous": a.previous, "share": round(a.share, 4)}
+            for a in hot
+        ],
+        "uncovered_articles": [
+            {"document": a.document, "article": a.article, "title": a.title} for a in uncovered
+        ],
+    }
