@@ -252,10 +252,10 @@ def article_title(source_text: str, article: int) -> str:
 
     :raises RuleTableError: the notice has no such article.
     """
-    match = re.search(rf"（{cn2an.an2cn(article)}）([^。]+)。", source_text)
+    match = re.search(rf"（{cn2an.an2cn(article)}）(?P<title>[^。]+)。", source_text)
     if not match:
         raise RuleTableError(f"the notice has no article （{cn2an.an2cn(article)}）")
-    return normalise_space(match.group(1))
+    return normalise_space(match.group("title"))
 
 
 def _rule(raw: dict, data: dict, source_text: str, specs: dict[str, SlotSpec]) -> Rule:
@@ -346,10 +346,10 @@ def _validate_filter(f: dict, known_values: set[str], params: dict[str, Param], 
         return
     if f.get("of") not in known_values:
         raise fail(f"filter {f} reads unknown value {f.get('of')!r}")
-    ops = [op for op in ("eq", "is", *BOUND_OPS) if op in f]
-    if len(ops) != 1:
-        raise fail(f"filter {f} needs exactly one of eq / is / max / min")
-    op = ops[0]
+    try:
+        (op,) = [op for op in ("eq", "is", *BOUND_OPS) if op in f]
+    except ValueError:
+        raise fail(f"filter {f} needs exactly one of eq / is / max / min") from None
     if op in ("is", *BOUND_OPS):
         param = params.get(f[op])
         if param is None:
