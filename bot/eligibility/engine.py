@@ -207,7 +207,8 @@ def _coerce(spec: SlotSpec, value: Any, table: RuleTable):
 
         parsed = parse_slot_value(spec.name, value)
         if parsed is None:
-            raise _ask_again(spec, f"没能从“{value}”中得到确切的答案。")
+            options = f"请从以下选项中选择：{'、'.join(spec.choices.values())}。" if spec.type == "choice" else ""
+            raise _ask_again(spec, f"没能从“{value}”中得到确切的答案。{options}")
         value = parsed
     if spec.type == "bool":
         if not isinstance(value, bool):
