@@ -322,6 +322,9 @@ class _Context:
                 return "%"
             if spec.get("cap"):
                 return _per_unit(self.rule.params[spec["cap"]].unit)
+            if "product" in spec:  # count × amount per unit (a parameter): the amount's unit
+                rate = next(n for n in spec["product"] if n in self.rule.params)
+                return _per_unit(self.rule.params[rate].unit)
             return self.unit_of(spec["of"])
         return self.table.slots[name].unit
 
