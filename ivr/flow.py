@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 
 from bot.reply import TEXT_MAX, Reply, Turn
 from ivr import menu, twiml
@@ -38,6 +38,19 @@ BY_CALLER, BY_CONVERSATION, NO_PROGRESS = "caller_request", "conversation", "no_
 
 TurnHandler = Callable[[Turn], Reply]
 EventLogger = Callable[[str, str, dict], None]
+
+
+class SlotRules(Protocol):
+    """What the flow needs from the rule table (`ivr.rules` is the real one)."""
+
+    def slot_prompt(self, slot: str) -> str:
+        """The IVR prompt of a slot; raises LookupError when there is none."""
+
+    def is_number_slot(self, slot: str) -> bool:
+        """Whether the slot takes a number typed on the keypad (ended by #)."""
+
+    def keypad_answer(self, slot: str, keys: str) -> str | None:
+        """The keys as answer text for the turn logic, or None when they answer nothing offered."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +86,7 @@ class CallFlow:
 
     :param config: voice and transfer settings.
     :param handle_turn: the shared turn logic (`Services.conversation.handle`), which logs turns.
-    :param slot_prompt: the rule table's IVR prompt of a slot (`prompt_for(slot, "ivr")`).
-    :param is_number_slot: whether a slot takes a number (keypad digits ended by `#`).
+    :param rules: the rule table's IVR prompts, slot types and keypad keys.
     :param log_event: `record_call_event(call_sid, event, data)` of the hotspot log.
     """
 
@@ -82,14 +94,12 @@ class CallFlow:
         self,
         config: FlowConfig,
         handle_turn: TurnHandler,
-        slot_prompt: Callable[[str], str],
-        is_number_slot: Callable[[str], bool],
+        rules: SlotRules,
         log_event: EventLogger,
     ):
         self.config = config
         self._handle_turn = handle_turn
-        self._slot_prompt = slot_prompt
-        self._is_number_slot = is_number_slot
+        self._rules = rules
         self._log_event = log_event
 
     # --- entry points (one per webhook) --------------------------------------------------------
@@ -184,13 +194,15 @@ class CallFlow:
     def _on_slot_digits(self, sid: str, call: CallState, urls: Urls, digits: str) -> str:
         if digits == menu.KEY_BACK:
             return self._main_menu(call, urls)
-        if self._is_number_slot(call.slot):
-            value = digits.rstrip("#")
-            if not value.isdigit():
-                return self._miss(sid, call, urls, [menu.INVALID_NUMBER])
-            return self._ask(sid, call, urls, value)
-        # A choice answered by key: the rule table's IVR prompt names the keys, its parser reads them.
-        return self._ask(sid, call, urls, digits)
+        number = self._rules.is_number_slot(call.slot)
+        if not number and digits == menu.KEY_AGENT:
+            return self._transfer(sid, call, urls, BY_CALLER)
+        if not number and digits == menu.KEY_REPEAT:
+            return self._listen(call, urls)
+        answer = self._rules.keypad_answer(call.slot, digits)
+        if answer is None:
+            return self._miss(sid, call, urls, [menu.INVALID_NUMBER if number else menu.INVALID_KEY])
+        return self._ask(sid, call, urls, answer, keypad=digits)
 
     # --- words ------------------------------------------------------------------------------
     def _on_speech(self, sid: str, call: CallState, urls: Urls, speech: str) -> str:
@@ -201,7 +213,7 @@ class CallFlow:
             return self._main_menu(call, urls)
         if command in menu.SPOKEN_REPEAT:
             return self._listen(call, urls, [call.last_answer] if call.mode == Mode.FOLLOW_UP else [])
-        if call.mode == Mode.FOLLOW_UP and command in menu.SPOKEN_DONE:
+        if call.mode == Mode.FOLLOW_UP and menu.is_done(speech):
             return self._goodbye(call)
         if call.mode != Mode.SLOT:
             key = menu.spoken_key(speech)
@@ -210,9 +222,15 @@ class CallFlow:
         return self._ask(sid, call, urls, speech)
 
     # --- the shared turn logic --------------------------------------------------------------
-    def _ask(self, sid: str, call: CallState, urls: Urls, text: str) -> str:
+    def _ask(self, sid: str, call: CallState, urls: Urls, text: str, keypad: str = "") -> str:
         call.step += 1
-        turn = Turn(channel="ivr", user_id=sid, text=text[:TEXT_MAX], message_id=f"{sid}-{call.step}")
+        turn = Turn(
+            channel="ivr",
+            user_id=sid,
+            text=text[:TEXT_MAX],
+            message_id=f"{sid}-{call.step}",
+            metadata={"keypad": keypad} if keypad else {},
+        )
         reply = self._handle_turn(turn)
         spoken = for_ear(reply.reply)
         if reply.handoff:
@@ -237,7 +255,7 @@ class CallFlow:
 
     def _spoken_slot_prompt(self, slot: str, fallback: str) -> str:
         try:
-            prompt = read_aloud(self._slot_prompt(slot))
+            prompt = read_aloud(self._rules.slot_prompt(slot))
         except LookupError:
             log.warning("no IVR prompt for slot %r; reading the chat question instead", slot)
             prompt = ""
@@ -250,7 +268,7 @@ class CallFlow:
         if mode == Mode.TOPIC and menu.topic(call.topic):
             return self._gather(menu.topic_menu(menu.topic(call.topic)), urls, before)
         if mode == Mode.SLOT:
-            number = self._is_number_slot(call.slot)
+            number = self._rules.is_number_slot(call.slot)
             prompt = call.slot_prompt + (menu.NUMBER_ENTRY_HINT if number else "")
             return self._gather(prompt, urls, before, number=number)
         if mode == Mode.FOLLOW_UP:

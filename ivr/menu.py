@@ -154,13 +154,21 @@ _PUNCTUATION = re.compile(r"[\s，。！？、；：,.!?;:…~～\"'“”‘’
 SPOKEN_AGENT = frozenset({"转人工", "人工", "人工服务", "转人工服务", "找人工", "人工客服", "客服", "接人工", "转接人工"})
 SPOKEN_REPEAT = frozenset({"重听", "再说一遍", "再说一次", "重复", "没听清", "重播", "再听一遍"})
 SPOKEN_MENU = frozenset({"主菜单", "返回", "返回主菜单", "回到主菜单", "菜单", "上一级", "返回上一级"})
-SPOKEN_DONE = frozenset({"没有", "没有了", "没了", "不用了", "没有问题了", "再见", "谢谢", "谢谢再见", "好的谢谢", "结束", "挂了"})
+SPOKEN_DONE = frozenset({"没有", "没有了", "没了", "不用", "不用了", "没有问题了", "没问题了", "好了", "结束", "挂了"})
+_THANKS = re.compile(r"(?:谢谢|谢了|多谢|再见|拜拜|好的|你)+$")
 
 
 def normalise_speech(text: str) -> str:
     """Speech as a short command: no punctuation or polite filler (`我要转人工。` → `转人工`)."""
     text = _PUNCTUATION.sub("", text or "")
     return _FILLER.sub("", text) or text
+
+
+def is_done(text: str) -> bool:
+    """The caller says they have no more questions (没有了，谢谢 / 再见 / 不用了)."""
+    command = normalise_speech(text)
+    core = _THANKS.sub("", command)
+    return bool(command) and (not core or core in SPOKEN_DONE)
 
 
 def spoken_key(text: str) -> str | None:

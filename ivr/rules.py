@@ -3,42 +3,68 @@ the knowledge base's terms for speech-recognition hints. Nothing here is a fact 
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-
-import yaml
+import re
 
 from bot.config import REPO_ROOT
 from ivr import menu
 
 log = logging.getLogger(__name__)
 
-RULE_TABLE = REPO_ROOT / "bot" / "eligibility" / "rules.yaml"
 LEXICON = REPO_ROOT / "knowledge_base" / "lexicon" / "userdict.txt"
 # Slot types of the rule table (see its schema) that a caller enters as digits.
 NUMBER_TYPES = frozenset({"int", "number", "percent", "year"})
+# Keypad numbers: digits, `*` as the decimal point (as the rule table's IVR prompts say).
+_KEYPAD_NUMBER = re.compile(r"^\d+(?:\*\d+)?$")
+YES, NO = "是", "不是"
 
 
 def slot_prompt(slot: str) -> str:
     """The rule table's keypad/voice prompt of a slot, e.g. 请输入参保职工人数，按井号键结束。
 
-    :raises LookupError: the rule table has no IVR prompt for it (the flow then reads the chat question).
+    :raises LookupError: no IVR prompt for it (the flow then reads the chat question instead).
     """
-    try:
-        from bot.eligibility import prompt_for
-    except ImportError as exc:
-        raise LookupError(f"bot.eligibility.prompt_for is not available: {exc}") from None
+    from bot.eligibility import prompt_for
+
     return prompt_for(slot, channel="ivr")
 
 
-@lru_cache(maxsize=1)
-def _slot_types() -> dict[str, str]:
-    table = yaml.safe_load(RULE_TABLE.read_text(encoding="utf-8")) or {}
-    return {name: str(spec.get("type", "")) for name, spec in (table.get("slots") or {}).items()}
+def _spec(slot: str):
+    from bot.eligibility import load_rules
+
+    return load_rules().slots.get(slot)
 
 
 def is_number_slot(slot: str) -> bool:
     """Whether the rule table types a slot as a number (keypad digits ended by #)."""
-    return _slot_types().get(slot, "") in NUMBER_TYPES
+    spec = _spec(slot)
+    return spec is not None and spec.type in NUMBER_TYPES
+
+
+def keypad_answer(slot: str, keys: str) -> str | None:
+    """Keys pressed for a slot, as the words a chat user would type.
+
+    Numbers keep their digits (`5*5` → `5.5`); a key of a yes/no or choice question becomes
+    是 / 不是 or the choice's label from the rule table (中小微企业请按1 → 中小微企业), so the turn
+    logic reads it exactly as it reads chat.
+
+    :param slot: the slot being asked.
+    :param keys: `Digits` as Twilio posts them.
+    :returns: the answer text, or None when the keys answer nothing the prompt offered.
+    """
+    from bot.eligibility.prompts import KEYPAD
+
+    spec = _spec(slot)
+    keys = keys.rstrip("#")
+    if spec is None or not keys:
+        return None
+    if spec.type in NUMBER_TYPES:
+        return keys.replace("*", ".") if _KEYPAD_NUMBER.match(keys) else None
+    value = KEYPAD.get(slot, {}).get(keys)
+    if value is None:
+        return None
+    if spec.type == "bool":
+        return YES if value else NO
+    return spec.choices.get(value)
 
 
 def knowledge_base_terms(services) -> list[str]:

@@ -38,6 +38,7 @@ _EMOJI = re.compile(
 _MARKDOWN_LINE = re.compile(r"^\s*(?:#{1,6}\s*|>\s*|[-*•·]\s+|\d+[.)]\s+)", re.MULTILINE)
 _MARKDOWN_INLINE = re.compile(r"\*\*|__|`+|~~")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_STRAY_MARKS = re.compile(r"[#*_|^\\]")
 
 _NUMBER = r"\d+(?:\.\d+)?"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -74,7 +75,8 @@ _COMPARISONS = (
     ("＋", "加", False),
     ("+", "加", False),
 )
-_BRACKETS = re.compile(r"[（(【\[［〔「『《〈{]([^（(【\[［〔「『《〈{）)】\]］〕」』》〉}]*)[）)】\]］〕」』》〉}]")
+_ENUMERATOR = re.compile(r"(第)?[（(]([一二三四五六七八九十]{1,3})[）)]")
+_BRACKETS = re.compile(r"[（(【\[［〔{]([^（(【\[［〔{）)】\]］〕}]*)[）)】\]］〕}]")
 _QUOTES = re.compile(r"[“”\"‘’'「」『』《》〈〉]")
 _PUNCT_RUN = re.compile(r"([，、：；。！？])[，、：；。！？\s]*")
 
@@ -94,13 +96,14 @@ def strip_markup(text: str) -> tuple[str, bool]:
     :param text: the answer as written for chat.
     :returns: the text and whether a URL was removed (then the caller is pointed elsewhere).
     """
-    text = _MARKDOWN_LINK.sub(r"\1", text)
     had_url = bool(_URL.search(text))
+    text = _MARKDOWN_LINK.sub(r"\1", text)
     text = _URL.sub("", text)
     text = _HTML_TAG.sub("", text)
     text = _EMOJI.sub("", text)
     text = _MARKDOWN_LINE.sub("", text)
     text = _MARKDOWN_INLINE.sub("", text)
+    text = _STRAY_MARKS.sub("", text)
     return text, had_url
 
 
@@ -112,6 +115,10 @@ def _flatten_lines(text: str) -> str:
             continue
         out.append(line if line[-1] in _CLAUSE_END else line + "。")
     return "".join(out)
+
+
+def _enumerator(match: re.Match) -> str:
+    return f"第{match.group(2)}" if match.group(1) else f"{match.group(2)}，"
 
 
 def _year_or_count(match: re.Match) -> str:
@@ -153,6 +160,8 @@ def read_aloud(text: str) -> str:
     text = _FRACTION.sub(r"\1除以\2", text)
     text = _RANGE.sub(r"\1至", text)
     text = _comparisons(text)
+    # （四） numbers an article or an item: 第（四）条 → 第四条, a leading （四） → 四，
+    text = _ENUMERATOR.sub(_enumerator, text)
     # Brackets nest rarely; two passes undo one level of nesting.
     for _ in range(2):
         text = _BRACKETS.sub(_unbracket, text)
@@ -207,7 +216,7 @@ def for_ear(text: str, max_chars: int = SPEECH_MAX_CHARS) -> str:
     text, had_url = strip_markup(text or "")
     spoken = read_aloud(_flatten_lines(text))
     if not spoken:
-        return ""
+        return read_aloud(MORE_INFO) if had_url else ""
     if spoken[-1] not in _SENTENCE_END:
         spoken += "。"
     spoken, cut = shorten(spoken, max_chars)

@@ -22,7 +22,7 @@ from bot.config import ConfigError, Settings
 from bot.errors import error_response
 from ivr import menu, twiml
 from ivr.calls import CallState, CallStore, Mode
-from ivr.flow import PATHS, CallFlow, FlowConfig, Urls
+from ivr.flow import PATHS, CallFlow, FlowConfig, SlotRules, Urls
 from ivr.security import auth_token, signature_required
 
 log = logging.getLogger(__name__)
@@ -108,25 +108,17 @@ class IvrChannel(InputChannel):
     def speaker(self, hints: str = "") -> twiml.Speaker:
         return twiml.Speaker(self.voice, self.voice_language, self.speech_language, hints)
 
-    def flow(
-        self,
-        handle_turn: TurnHandler,
-        *,
-        hints: str = "",
-        slot_prompt: Callable[[str], str],
-        is_number_slot: Callable[[str], bool],
-        log_event: Callable[[str, str, dict], None],
-    ) -> CallFlow:
+    def flow(self, handle_turn: TurnHandler, *, rules, log_event, hints: str = "") -> CallFlow:
+        """The dialogue with this channel's settings (see `CallFlow` for the arguments)."""
         config = FlowConfig(self.speaker(hints), self.agent_numbers, self.dial_timeout, self.voicemail_seconds)
-        return CallFlow(config, handle_turn, slot_prompt, is_number_slot, log_event)
+        return CallFlow(config, handle_turn, rules, log_event)
 
     def blueprint(
         self,
         handle_turn: TurnHandler,
         *,
         hints: Callable[[], str] | None = None,
-        slot_prompt: Callable[[str], str] | None = None,
-        is_number_slot: Callable[[str], bool] | None = None,
+        rules: SlotRules | None = None,
         log_event: Callable[[str, str, dict], None] | None = None,
         state_store: Callable[[], object] | None = None,
     ) -> Blueprint:
@@ -134,20 +126,18 @@ class IvrChannel(InputChannel):
 
         :param handle_turn: the shared turn logic, `Turn -> Reply`; it logs the turn.
         :param hints: builds `<Gather hints>` once, on first use (default: menu words only).
-        :param slot_prompt: `prompt_for(slot, "ivr")` of the rule table (default: `bot.eligibility`).
-        :param is_number_slot: whether a slot takes keypad digits (default: the rule table's types).
+        :param rules: IVR prompts, slot types and keypad keys (default: `ivr.rules`, the rule table).
         :param log_event: `record_call_event` (default: `Services.turn_log`).
         :param state_store: returns the `StateStore` (default: `Services.state`).
         :returns: the `ivr` blueprint.
         """
-        from ivr import rules
+        from ivr import rules as rule_table
 
         wiring = _Wiring(
             channel=self,
             handle_turn=handle_turn,
             hints=hints or (lambda: menu.speech_hints(())),
-            slot_prompt=slot_prompt or rules.slot_prompt,
-            is_number_slot=is_number_slot or rules.is_number_slot,
+            rules=rules or rule_table,
             log_event=log_event or (lambda sid, event, data: current_services().turn_log.record_call_event(sid, event, data)),
             state_store=state_store or (lambda: current_services().state),
         )
@@ -191,12 +181,11 @@ def blueprint_for(services, handle_turn: TurnHandler | None = None) -> Blueprint
 class _Wiring:
     """The views of one blueprint, bound to their collaborators."""
 
-    def __init__(self, channel: IvrChannel, handle_turn, hints, slot_prompt, is_number_slot, log_event, state_store):
+    def __init__(self, channel: IvrChannel, handle_turn, hints, rules, log_event, state_store):
         self.channel = channel
         self._handle_turn = handle_turn
         self._hints = hints
-        self._slot_prompt = slot_prompt
-        self._is_number_slot = is_number_slot
+        self._rules = rules
         self._log_event = log_event
         self._state_store = state_store
 
@@ -210,8 +199,7 @@ class _Wiring:
         return self.channel.flow(
             self._handle_turn,
             hints=hints,
-            slot_prompt=self._slot_prompt,
-            is_number_slot=self._is_number_slot,
+            rules=self._rules,
             log_event=self._log_event,
         )
 

@@ -25,13 +25,6 @@ AGENTS = ("+8641110000001", "+8641110000002")
 ARTICLE_4 = Citation("大人社发[2020]38号", 4, "扩大稳岗返还政策范围", "裁员率标准放宽到不高于 5.5%")
 ARTICLE_8 = Citation("大人社发[2020]38号", 8, "提高失业人员基本待遇标准", "失业金标准由现行当地最低工资标准的85%上调至90%")
 
-PROMPTS = {
-    slots.ENTERPRISE_SIZE: "请问贵单位是中小微企业吗？中小微企业请按1，其他企业请按2。",
-    slots.EMPLOYEES: "请输入参保职工人数，按井号键结束。",
-    slots.LAYOFFS: "请输入裁员人数，按井号键结束。",
-}
-
-
 class FakeConversation:
     """Answers like `Conversation.handle` for a handful of questions, and records every turn.
 
@@ -153,6 +146,11 @@ class Phone:
         self.last: Twiml | None = None
         self.last_url = ""
 
+    def move_to(self, base_url: str) -> None:
+        """The next webhooks reach another app process (as behind a load balancer)."""
+        self.last_url = self.last_url.replace(self.base_url, base_url, 1)
+        self.base_url = base_url
+
     def url(self, path: str) -> str:
         return (self.public_url or self.base_url) + path
 
@@ -220,9 +218,8 @@ class IvrServers:
 
     def start(self, conversation=None, call_log=None, **overrides):
         self._count += 1
-        settings = Settings.from_env(
-            {}, var_dir=self._tmp_path / f"var{self._count}", twilio_auth_token=TOKEN, **overrides
-        )
+        overrides = {"twilio_auth_token": TOKEN, **overrides}
+        settings = Settings.from_env({}, var_dir=self._tmp_path / f"var{self._count}", **overrides)
         services = Services(settings)
         services.conversation = conversation or FakeConversation()
         services.turn_log = call_log or FakeCallLog()
