@@ -1,11 +1,11 @@
 """`hotline serve` (what `make run` runs): Rasa, its action server and the app, supervised together.
 
 1. Trains the Rasa model when the training data changed, then starts the Rasa server and the
-   custom-action server (commands from `bot.rasa_process`).
+   custom-action server (`bot.rasa_process.RasaStack`); restarts either if it crashes.
 2. Starts the app under gunicorn (gthread workers; see `gunicorn.conf.py`) on HOTLINE_HOST:HOTLINE_PORT.
    Each worker warms up (encoder, index, conversation) before it takes a request.
 3. Prints the development WeChat and Twilio tokens when WECHAT_TOKEN / TWILIO_AUTH_TOKEN are unset.
-4. Supervises: if one child dies, or on Ctrl-C / SIGTERM, stops all of them (SIGTERM, then SIGKILL
+4. Supervises: if the app dies, or on Ctrl-C / SIGTERM, stops everything (SIGTERM, then SIGKILL
    after a grace period) and exits.
 """
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Supervisor:
 
     def __init__(self, say=None):
         self.children: list[Child] = []
+        self.watchers: list = []  # callables run on every poll (e.g. restart a crashed Rasa)
         self.stopping = threading.Event()
         self.say = say or (lambda line: click.echo(line, err=True))
 
@@ -81,6 +82,8 @@ class Supervisor:
         :returns: 0 after a requested stop, else the exit code of the child that died (≥ 1).
         """
         while not self.stopping.wait(POLL_SECONDS):
+            for watch in self.watchers:
+                watch()
             for child in self.children:
                 code = child.process.poll()
                 if code is not None:
@@ -119,21 +122,58 @@ def app_child(settings: Settings) -> Child:
     )
 
 
-def rasa_children(settings: Settings, train: bool) -> list[Child]:
-    """Train if the training data changed, then the Rasa server and the action server.
+class RasaWatch:
+    """Keeps Rasa and the action server (a `bot.rasa_process.RasaStack`) running beside the app.
 
-    :param settings: the runtime settings.
-    :param train: False to skip the fingerprint check and training.
-    :returns: the two children to start.
+    The app answers policy questions without Rasa (degraded mode) and recovers by itself when Rasa
+    returns, so a crashed Rasa process is restarted rather than taking the app down.
+
+    :param stack: the started stack.
+    :param say: where status lines go.
     """
-    from bot import rasa_process
 
-    if train:
-        rasa_process.train_if_needed(settings)
-    return [
-        Child("rasa-actions", rasa_process.action_server_command(settings)),
-        Child("rasa", rasa_process.rasa_server_command(settings)),
-    ]
+    RESTART_AFTER_SECONDS = 5.0
+
+    def __init__(self, stack, say):
+        self.stack, self.say = stack, say
+        self._last_restart: dict[str, float] = {}
+
+    def dead(self) -> list[str]:
+        """The stack's processes that are not running (`actions`, `rasa`)."""
+        processes = getattr(self.stack, "_processes", {})
+        return [name for name, process in processes.items() if not process.running]
+
+    def check(self) -> None:
+        """Restart whatever died, at most once every few seconds each."""
+        for name in self.dead():
+            now = time.monotonic()
+            if now - self._last_restart.get(name, float("-inf")) < self.RESTART_AFTER_SECONDS:
+                continue
+            self._last_restart[name] = now
+            self.say(f"[serve] the {name} server stopped; restarting it (the app answers from retrieval meanwhile)")
+            if name == "rasa":
+                self.stack.stop_rasa()
+                self.stack.start_rasa()
+            else:
+                self.stack._processes.pop(name).stop()
+                self.stack.start_actions()
+
+
+def start_rasa(settings: Settings, train: bool, say):
+    """Train if the training data changed, then start the action server and the Rasa server.
+
+    :returns: the started `RasaStack` (not yet ready: the model loads in the background).
+    :raises RasaStartError: training failed, or there is no model and `train` is False.
+    """
+    from bot.rasa_process import RasaStack, model_path, models_dir
+
+    if train and not model_path(models_dir(settings)).exists():
+        say(f"[serve] training the Rasa model (training data changed); log: {models_dir(settings) / 'train.log'}")
+    stack = RasaStack.from_settings(settings, train=train)
+    stack.start()
+    say(f"[serve] started Rasa ({stack.url}) and the action server (port {stack.action_port}); logs under "
+        f"{stack.workdir / 'logs'}")
+    return stack
 
 
 def development_tokens(settings: Settings) -> dict[str, str]:
@@ -178,6 +218,10 @@ def banner(settings: Settings, tokens: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _raise_interrupt(*_signal_args) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command("serve")
 @click.option("--rasa/--no-rasa", default=True, help="Start Rasa and the action server (off: use HOTLINE_RASA_URL as is).")
 @click.option("--train/--no-train", default=True, help="Train the Rasa model first when the training data changed.")
@@ -185,24 +229,39 @@ def serve(rasa: bool, train: bool) -> None:
     """启动全部服务：Rasa、动作服务器与应用（gunicorn）。Serve every channel and the dashboard."""
     settings = Settings.from_env()
     supervisor = Supervisor()
-    signal.signal(signal.SIGINT, supervisor.request_stop)
-    signal.signal(signal.SIGTERM, supervisor.request_stop)
     tokens = development_tokens(settings)
+    stack = None
     code = 0
+    # While training, Ctrl-C / SIGTERM interrupt at once (the training subprocess is killed with us).
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if rasa:
-            for child in rasa_children(settings, train):
-                supervisor.start(child)
+            stack = start_rasa(settings, train, supervisor.say)
+            supervisor.watchers.append(RasaWatch(stack, supervisor.say).check)
+        signal.signal(signal.SIGINT, supervisor.request_stop)
+        signal.signal(signal.SIGTERM, supervisor.request_stop)
         supervisor.start(app_child(settings))
 
         def announce() -> None:
             if wait_until_up(f"http://{settings.host}:{settings.port}/api/openapi.json", supervisor):
                 click.echo(banner(settings, tokens), err=True)
-            if rasa and wait_until_up(settings.rasa_url.rstrip("/") + "/", supervisor):
-                supervisor.say(f"[serve] Rasa is up at {settings.rasa_url}")
+            if stack is not None:
+                from bot.rasa_process import RasaStartError
+
+                try:
+                    stack.wait_ready(timeout=600)
+                    supervisor.say(f"[serve] Rasa is ready at {stack.url}")
+                except RasaStartError as error:
+                    supervisor.say(f"[serve] WARNING Rasa did not come up; answering from retrieval only.\n{error}")
 
         threading.Thread(target=announce, daemon=True).start()
         code = supervisor.wait()
+    except KeyboardInterrupt:
+        supervisor.say("[serve] interrupted")
+        code = 130
     finally:
         supervisor.stop_all()
+        if stack is not None:
+            stack.stop()
+            supervisor.say("[serve] Rasa stopped")
     sys.exit(code)
