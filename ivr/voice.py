@@ -83,7 +83,7 @@ class IvrChannel(InputChannel):
             if not _LANGUAGE_TAG.match(value):
                 raise ConfigError(f"{name} must be a language tag such as cmn-CN or cmn-Hans-CN, got {value!r}")
         for number in self.agent_numbers:
-            if not re.match(r"^\+?[0-9]{3,20}$", number) and not number.startswith("sip:"):
+            if not re.match(r"^\+?[0-9]{3,20}$", number):
                 raise ConfigError(
                     f"HOTLINE_AGENT_NUMBERS must hold phone numbers such as +8641112333, got {number!r}"
                 )
