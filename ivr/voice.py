@@ -138,7 +138,7 @@ class IvrChannel(InputChannel):
             handle_turn=handle_turn,
             hints=hints or (lambda: menu.speech_hints(())),
             rules=rules or rule_table,
-            log_event=log_event or (lambda sid, event, data: current_services().turn_log.record_call_event(sid, event, data)),
+            log_event=log_event or _services_call_log,
             state_store=state_store or (lambda: current_services().state),
         )
         bp = Blueprint(self.name(), __name__, url_prefix=self.url_prefix())
@@ -157,6 +157,10 @@ class IvrChannel(InputChannel):
             # may be configured to use it (the parameters are then in the signed URL).
             bp.add_url_rule(PATHS[endpoint], endpoint, guard(view), methods=["GET", "POST"])
         return bp
+
+
+def _services_call_log(sid: str, event: str, data: dict) -> None:
+    current_services().turn_log.record_call_event(sid, event, data)
 
 
 def blueprint_for(services, handle_turn: TurnHandler | None = None) -> Blueprint:
@@ -293,7 +297,8 @@ class _Wiring:
             if calls.first_time(self._recording_key(sid, recording)):
                 self.flow.log_voicemail(sid, calls.load(sid), recording)
         elif status != "completed":
-            self.flow.event(sid, "status", {"status": f"recording-{status}", "recording_sid": recording.get("RecordingSid", "")})
+            data = {"status": f"recording-{status}", "recording_sid": recording.get("RecordingSid", "")}
+            self.flow.event(sid, "status", data)
         return self._twiml(twiml.empty())
 
     def status(self):
