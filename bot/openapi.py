@@ -9,6 +9,17 @@ from functools import lru_cache
 
 from bot.reply import TEXT_MAX, USER_ID_MAX
 
+def non_blank_pattern() -> str:
+    """A regex for "at least one character that Python's `str.strip()` keeps" (blank → 400)."""
+    blanks = [i for i in range(0x110000) if chr(i).isspace()]
+    ranges, start = [], blanks[0]
+    for previous, current in zip(blanks, blanks[1:] + [None]):
+        if current != previous + 1:
+            ranges.append(f"\\u{start:04x}" + (f"-\\u{previous:04x}" if previous != start else ""))
+            start = current
+    return "[^" + "".join(ranges) + "]"
+
+
 ERROR_EXAMPLE = {"error": {"code": "text_too_long", "message": "问题内容 text不能超过 1000 个字符。"}}
 
 
@@ -32,6 +43,7 @@ def openapi_document() -> dict:
     """
     from bot.channels.api import CHANNEL_HEADER, FEEDBACK_VALUES, TURN_ID_HEADER, TURN_ID_MAX
 
+    non_blank = non_blank_pattern()
     retry_after = {
         "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
     }
@@ -125,9 +137,10 @@ def openapi_document() -> dict:
                             "type": "string",
                             "minLength": 1,
                             "maxLength": USER_ID_MAX,
+                            "pattern": non_blank,
                             "description": "identifies the conversation; the log keeps only a salted hash",
                         },
-                        "text": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
+                        "text": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX, "pattern": non_blank},
                     },
                 },
                 "Citation": {
@@ -175,7 +188,7 @@ def openapi_document() -> dict:
                     "type": "object",
                     "required": ["turn_id", "value"],
                     "properties": {
-                        "turn_id": {"type": "string", "minLength": 1, "maxLength": TURN_ID_MAX},
+                        "turn_id": {"type": "string", "minLength": 1, "maxLength": TURN_ID_MAX, "pattern": non_blank},
                         "value": {"type": "string", "enum": list(FEEDBACK_VALUES)},
                     },
                 },

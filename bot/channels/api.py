@@ -49,7 +49,7 @@ def read_json_object() -> dict:
 
 
 def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
-    """One required string field, stripped, 1..maximum characters.
+    """One required string field: at most `maximum` characters, not blank; returned stripped.
 
     :raises ApiError: 400 naming the field when it is missing, not a string, empty or too long.
     """
@@ -58,11 +58,11 @@ def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
     value = payload[field]
     if not isinstance(value, str):
         raise ApiError(f"invalid_{field}", f"{label}必须是字符串。")
+    if len(value) > maximum:  # as sent: the limit a client can check before sending
+        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符。")
     value = value.strip()
     if not value:
         raise ApiError(f"empty_{field}", f"{label}不能为空。")
-    if len(value) > maximum:
-        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符。")
     return value
 
 

@@ -36,3 +36,30 @@ def test_error_schema_matches_a_real_error(client):
     error = client.post("/api/chat", json={}).get_json()
     schema = doc["components"]["schemas"]["Error"]
     assert set(schema["properties"]["error"]["required"]) == set(error["error"])
+
+
+def test_both_endpoints_conform_to_the_document_under_fuzzing(services):
+    """schemathesis generates valid and invalid requests from the document; every answer must
+    match it (status, content type, body schema) and none may be a 5xx."""
+    import schemathesis
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+
+    from bot.app import create_app
+    from bot.channels import ApiChannel
+
+    app = create_app({"TESTING": True}, services=services, channels=[ApiChannel(user_limit=0, ip_limit=0)])
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    labels = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        labels.append(operation.label)
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(max_examples=60, deadline=None, derandomize=True,
+                             suppress_health_check=list(HealthCheck))
+        def check(case):
+            case.call_and_validate()
+
+        check()
+    assert sorted(labels) == ["POST /api/chat", "POST /api/feedback"]
