@@ -41,6 +41,7 @@ from bot.channels.base import (
 )
 from bot.config import ConfigError, Settings
 from bot.errors import ApiError
+from bot.ratelimit import RateLimiter
 from bot.reply import Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ SUGGESTIONS_HEADER = "您可能还想问（回复序号即可）："
 QUICK_REPLIES_HEADER = "您可以直接回复："
 SOURCE_PREFIX = "依据："
 TRUNCATED_NOTE = "（回答较长，以上为部分内容。完整内容请访问网页版，或拨打 12333 咨询。）"
+RATE_LIMITED = "您发送消息太频繁了，请稍等一会儿再问。"
 
 _UNSAFE_XML = re.compile(r"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
@@ -213,6 +215,7 @@ class WeChatChannel(InputChannel):
     :param reply_deadline: seconds a turn may take before the answer goes out asynchronously.
     :param extra_part_delay: seconds between the passive reply and customer-service parts.
     :param timestamp_window: seconds of clock difference accepted before a request is a replay.
+    :param user_limit: questions per user (openid) per minute (0: off; HOTLINE_RATE_LIMIT_USER).
     :raises ConfigError: a token or AES key WeChat would not accept.
     """
 
@@ -226,6 +229,7 @@ class WeChatChannel(InputChannel):
         reply_deadline: float = REPLY_DEADLINE_SECONDS,
         extra_part_delay: float = EXTRA_PART_DELAY_SECONDS,
         timestamp_window: float = TIMESTAMP_WINDOW_SECONDS,
+        user_limit: int = 20,
         max_workers: int = 8,
     ):
         if not re.fullmatch(r"[A-Za-z0-9]{3,32}", token or ""):
@@ -244,6 +248,7 @@ class WeChatChannel(InputChannel):
         self.reply_deadline = reply_deadline
         self.extra_part_delay = extra_part_delay
         self.timestamp_window = timestamp_window
+        self.user_limit = user_limit
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wechat-turn")
         self._client: WeChatApiClient | None = None
         self._client_lock = threading.Lock()
@@ -262,6 +267,7 @@ class WeChatChannel(InputChannel):
             app_id=settings.wechat_app_id,
             app_secret=settings.wechat_app_secret,
             api_base_url=settings.wechat_api_base_url,
+            user_limit=settings.rate_limit_user,
         )
 
     @property
@@ -359,6 +365,8 @@ class WeChatChannel(InputChannel):
         numbered = store.get(f"wechat:suggest:{openid}") or []
         if text.isdigit() and 1 <= int(text) <= len(numbered):
             text = numbered[int(text) - 1]
+        if RateLimiter(store, "wechat", self.user_limit).hit(openid) is not None:
+            return self._text_reply(message, RATE_LIMITED)
         turn = Turn(
             channel=self.name(),
             user_id=openid,

@@ -302,3 +302,10 @@ def test_from_config_uses_the_development_token_when_unset(settings):
     channel = WeChatChannel.from_config(settings)
     assert channel.token == development_token(settings.var_dir, "WECHAT_TOKEN")
     assert not channel.safe_mode and not channel.can_push
+
+
+def test_a_user_sending_too_fast_is_asked_to_slow_down(services, conversation):
+    with wechat(services, user_limit=2) as sim:
+        replies = [sim.reply_of(sim.post(sim.text(f"问题{i}"))).content for i in range(3)]
+    assert replies[2] == "您发送消息太频繁了，请稍等一会儿再问。"
+    assert [t.text for t in conversation.turns] == ["问题0", "问题1"]
