@@ -447,7 +447,10 @@ class WeChatChannel(InputChannel):
         return xml
 
     def _await_first(self, store, key: str, started: float) -> str:
-        while time.monotonic() - started < self.reply_deadline:
+        # Without the push API a late answer can only go out passively: hold this retry open (WeChat
+        # drops it at 5 s and sends the next one) so whichever retry is waiting when it is ready gets it.
+        limit = self.reply_deadline if self.can_push else RETRY_SPAN_SECONDS
+        while time.monotonic() - started < limit:
             record = store.get(key)
             if record is None:
                 return SUCCESS

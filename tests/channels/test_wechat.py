@@ -309,3 +309,24 @@ def test_a_user_sending_too_fast_is_asked_to_slow_down(services, conversation):
         replies = [sim.reply_of(sim.post(sim.text(f"问题{i}"))).content for i in range(3)]
     assert replies[2] == "您发送消息太频繁了，请稍等一会儿再问。"
     assert [t.text for t in conversation.turns] == ["问题0", "问题1"]
+
+
+def test_without_app_credentials_a_slow_answer_still_reaches_a_retry(services, conversation):
+    """No customer-service API: the answer can only go out passively, so the first request and
+    WeChat's retries stay open past the deadline until it is ready (WeChat allows 3 × 5 s)."""
+    conversation.delay = 1.0
+    with wechat(services, reply_deadline=0.2) as sim:
+        xml = sim.text("稳岗返还", msg_id=5550001)
+        results = {}
+
+        def post(name):
+            results[name] = sim.reply_of(sim.post(xml))
+
+        first = threading.Thread(target=post, args=("first",))
+        first.start()
+        time.sleep(0.3)  # the retry arrives while the turn is still running (ordering, not timing, matters)
+        post("retry")
+        first.join()
+    assert results["first"] is not None and results["retry"] is not None
+    assert results["first"].content == results["retry"].content
+    assert len(conversation.turns) == 1
