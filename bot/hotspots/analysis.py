@@ -274,13 +274,18 @@ class HotspotAnalysis:
                 select(clusters.c.cluster_key, clusters.c.label).where(clusters.c.cluster_key.in_(chunk))
             ).all())
         missing = [k for k in keys if k not in labels]
+        best: dict[str, tuple[int, str]] = {}
         for start in range(0, len(missing), 500):
             chunk = missing[start:start + 500]
-            labels.update(conn.execute(
-                select(turns.c.question_key, func.min(turns.c.question))
+            # Not clustered yet: the wording asked most often (ties: the first in text order).
+            for key, question, n in conn.execute(
+                select(turns.c.question_key, turns.c.question, func.count())
                 .where(turns.c.question_key.in_(chunk))
-                .group_by(turns.c.question_key)
-            ).all())
+                .group_by(turns.c.question_key, turns.c.question)
+            ):
+                if key not in best or n > best[key][0] or (n == best[key][0] and question < best[key][1]):
+                    best[key] = (n, question)
+        labels.update({k: q for k, (_, q) in best.items()})
         return labels
 
     @property
@@ -478,7 +483,7 @@ class HotspotAnalysis:
                     .group_by(curated.c.source_question_key)
                 )
             }
-            keys = [k for k, _ in counts.most_common()]
+            keys = sorted(counts, key=lambda k: (-counts[k], k))
             if reason:
                 keys = [k for k in keys if reasons[k][reason]]
             if not include_resolved:
@@ -504,16 +509,15 @@ class HotspotAnalysis:
         table = db.TurnArticle.__table__
         with self._connect() as conn:
             rows = conn.execute(
-                select(table.c.document, table.c.article, table.c.day >= period.start,
-                       func.count(), _count_true(table.c.rank == 0))
+                select(table.c.document, table.c.article, table.c.day, func.count(), _count_true(table.c.rank == 0))
                 .where(table.c.day >= period.previous.start, table.c.day <= period.end)
-                .group_by(table.c.document, table.c.article, table.c.day >= period.start)
+                .group_by(table.c.document, table.c.article, table.c.day)
             ).all()
         hits: Counter[tuple[str, int]] = Counter()
         top: Counter[tuple[str, int]] = Counter()
         previous: Counter[tuple[str, int]] = Counter()
-        for document, article, current, n, first in rows:
-            if current:
+        for document, article, day, n, first in rows:
+            if day >= period.start:
                 hits[(document, article)] += n
                 top[(document, article)] += int(first or 0)
             else:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 
@@ -41,13 +42,14 @@ def hotspots(ctx: click.Context, days: int, fmt: str, limit: int) -> None:
     settings = Settings.from_env()
     analysis = HotspotAnalysis.from_settings(settings)
     report = build_report(analysis, Period.last(days), limit=limit)
-    out = click.get_text_stream("stdout")
     if fmt == "json":
-        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        write_csv(report, out)
+        buffer = io.StringIO()
+        write_csv(report, buffer)
+        click.echo(buffer.getvalue(), nl=False)
     else:
-        out.write(format_table(report))
+        click.echo(format_table(report), nl=False)
 
 
 def report_rows(report: dict) -> list[dict]:

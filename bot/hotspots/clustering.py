@@ -7,7 +7,8 @@ Pipeline, built to cluster 100,000 logged questions in well under a minute on 2 
 2. Embed: `encoder.encode_queries` on the normalised text, cached in `question_embeddings` keyed by
    encoder + text, so a re-run only embeds wordings it has not seen.
 3. Greedy leader clustering, most-asked wordings first: a wording joins the most similar leader
-   when the cosine similarity is at least the tuned threshold, otherwise it leads a new cluster.
+   when the cosine similarity is at least the tuned threshold, otherwise it leads a new cluster;
+   then one refinement pass moves each wording to its most similar cluster centroid (`refine`).
    Work is done in chunks with matrix products (numpy BLAS), not pair by pair.
 4. Each cluster gets a count-weighted centroid and is named by its most typical wording: the one
    closest to the centroid. Its key is its leader's `question_key`, stable across runs.
@@ -226,6 +227,32 @@ def leader_cluster(
     return labels
 
 
+def refine(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray, threshold: float,
+           chunk: int = 4096) -> np.ndarray:
+    """One k-means style pass after leader clustering: each vector moves to the most similar
+    count-weighted cluster centroid when that similarity reaches `threshold`.
+
+    Leader clustering depends on the order of arrival; centroids do not, so this pass pulls a
+    wording that was captured by a nearby leader into the group it is most typical of.
+
+    :returns: the new labels (cluster numbers are kept; a cluster may end up empty).
+    """
+    if not len(vectors):
+        return labels
+    clusters = np.unique(labels)
+    sums = np.zeros((int(clusters.max()) + 1, vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, labels, vectors * weights[:, None].astype(np.float32))
+    centroids = sums[clusters]
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    result = labels.copy()
+    for start in range(0, len(vectors), chunk):
+        sims = vectors[start:start + chunk] @ centroids.T
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(best)), best] >= threshold
+        result[start:start + chunk] = np.where(ok, clusters[best], labels[start:start + chunk])
+    return result
+
+
 @dataclass
 class ClusterRunResult:
     mode: str
@@ -267,12 +294,15 @@ class HotspotClusterer:
         if not full:
             existing_keys, existing_centroids = self._centroids()
         if keys:
-            order = np.argsort(-np.asarray(counts), kind="stable")
+            # Most asked first; ties in key order, so every backend gives the same clusters.
+            order = sorted(range(len(keys)), key=lambda i: (-counts[i], keys[i]))
             keys = [keys[i] for i in order]
             texts = [texts[i] for i in order]
             counts = [counts[i] for i in order]
             vectors = self.embed([normalise_question(t) for t in texts])
             labels = leader_cluster(vectors, self.threshold, leaders=existing_centroids)
+            if full:
+                labels = refine(vectors, labels, np.asarray(counts, dtype=np.float32), self.threshold)
         else:
             vectors, labels = np.zeros((0, 1), dtype=np.float32), np.zeros(0, dtype=np.int64)
         self._store(full, keys, texts, counts, vectors, labels, existing_keys, existing_centroids)
