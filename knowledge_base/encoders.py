@@ -181,7 +181,9 @@ class SentenceTransformerEncoder:
             if looks_like_path and not path.is_dir():
                 raise EncoderUnavailable(_missing_message(self.model, "目录不存在 / directory does not exist"))
             try:
-                self._model = SentenceTransformer(str(path) if looks_like_path else self.model, device=self.device)
+                self._model = SentenceTransformer(
+                    str(path) if looks_like_path else self.model, device=self.device, local_files_only=True
+                )
             except (OSError, ValueError) as exc:  # not cached / not a model directory
                 raise EncoderUnavailable(_missing_message(self.model, str(exc).splitlines()[0])) from exc
 

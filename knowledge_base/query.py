@@ -57,6 +57,10 @@ class AnalyzedQuery:
     :param corrections: (heard, repaired) pairs from pinyin matching.
     :param out_of_scope_topics: topics of `out_of_scope.tsv` the query names.
     :param truncated: the raw text was longer than `MAX_QUERY_CHARS`.
+    :param chinese: the text contains Chinese characters.
+    :param canonical_text: `text` with each synonym variant replaced by its first canonical term
+        (失业金涨了没 → 失业保险金提高没): the question in the notice's words, for coverage features.
+    :param canonical_tokens: BM25 terms of `canonical_text`.
     """
 
     raw: str
@@ -68,6 +72,8 @@ class AnalyzedQuery:
     out_of_scope_topics: tuple[str, ...] = ()
     truncated: bool = False
     chinese: bool = True
+    canonical_text: str = ""
+    canonical_tokens: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -171,6 +177,18 @@ class QueryAnalyzer:
                         found.append(target)
         return found
 
+    def canonicalize(self, text: str) -> str:
+        """Replace synonym variants (longest first) by the first canonical term of their rule."""
+        assert self.lexicon is not None
+        pairs = sorted(
+            ((v, rule.targets[0]) for rule in self.lexicon.synonyms for v in rule.variants if rule.targets),
+            key=lambda p: -len(p[0]),
+        )
+        for variant, target in pairs:
+            if variant in text and target not in text:
+                text = text.replace(variant, target)
+        return text
+
     def topics(self, text: str) -> list[str]:
         """Out-of-scope topics whose signal words occur in `text`."""
         assert self.lexicon is not None
@@ -180,6 +198,7 @@ class QueryAnalyzer:
 
     def analyze(self, raw: str | None) -> AnalyzedQuery:
         """Analyse one query; see `run`."""
+        tokenizer = self.tokenizer  # raises before warm_up()
         raw = raw or ""
         text = normalize(raw, self.max_chars)
         truncated = len(raw) > self.max_chars
@@ -189,7 +208,7 @@ class QueryAnalyzer:
         if self.pinyin_repair:
             text, corrections = self.repair_homophones(text)
         expansions = self.expand(text)
-        tokenizer = self.tokenizer
+        canonical = self.canonicalize(text)
         return AnalyzedQuery(
             raw=raw,
             text=text,
@@ -200,6 +219,8 @@ class QueryAnalyzer:
             out_of_scope_topics=tuple(self.topics(text)),
             truncated=truncated,
             chinese=has_chinese(text),
+            canonical_text=canonical,
+            canonical_tokens=tuple(tokenizer.tokenize(canonical)),
         )
 
     def run(self, query: str) -> dict[str, AnalyzedQuery]:

@@ -10,9 +10,9 @@
 `abstain_reason` (None when answered):
 
 - `"empty"`: nothing left after normalisation (empty, blanks, emoji or punctuation only);
+- `"out_of_scope"`: not answerable (as below) and the query names a topic the notice does not
+  cover (养老保险, 住房公积金, 医疗保险 … from `lexicon/out_of_scope.tsv`);
 - `"no_match"`: the query shares no word with the knowledge base, or has no Chinese at all;
-- `"out_of_scope"`: low confidence and the query names a topic the notice does not cover
-  (养老保险, 住房公积金, 医疗保险 … from `lexicon/out_of_scope.tsv`);
 - `"low_confidence"`: the calibrated confidence is below the abstain threshold.
 
 A matching curated answer (see `knowledge_base.curated`) is returned with priority in
@@ -51,6 +51,9 @@ UNCALIBRATED_THRESHOLD = 0.5
 # Fusion defaults, chosen on dev.yaml (see README "Retrieval quality").
 FUSION_MODE = FusionMode.DISTRIBUTION_BASED
 FUSION_WEIGHTS = {"bm25": 0.4, "dense": 0.6}
+# A question with one of these asks for a number: clauses that state one (a fact) come first.
+QUANTITY_WORDS = ("多少", "几", "比例", "标准", "上限", "最高", "最多", "多长", "多久", "%")
+QUANTITY_BONUS = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class ArticleHit:
     :param slug: the document slug.
     :param label: the numbering as printed, e.g. （四）.
     :param validity: the article's validity entries from the parsed notice.
+    :param document_title: the document's title (关于做好疫情防控期间有关就业工作的通知).
     """
 
     document: str
@@ -75,6 +79,7 @@ class ArticleHit:
     slug: str = ""
     label: str = ""
     validity: list[Validity] = field(default_factory=list)
+    document_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class RetrievalResult:
     :param suggestions: quick replies: related article titles; plus 转人工 when abstaining.
     :param normalized_query: the analysed query text (simplified, repaired), for logs.
     :param features: the calibration features of this retrieval.
+    :param out_of_scope_topics: topics the query names that the notice does not cover (养老保险 …).
     """
 
     query: str
@@ -102,6 +108,7 @@ class RetrievalResult:
     suggestions: list[str] = field(default_factory=list)
     normalized_query: str = ""
     features: dict[str, float] = field(default_factory=dict)
+    out_of_scope_topics: tuple[str, ...] = ()
 
 
 class PolicyRetriever:
@@ -180,12 +187,18 @@ class PolicyRetriever:
             self._articles: dict[tuple[str, int], tuple[str, Article]] = {
                 (doc.slug, art.number): (doc.doc_number, art) for doc, art in self.kb.articles()
             }
+            self._titles = {doc.slug: doc.title for doc in self.kb.documents}
             presence = self.bm25.presence()
             self._article_terms: dict[tuple[str, int], np.ndarray] = {}
             for i, p in enumerate(self.passages):
                 key = (p.document, p.article)
                 row = presence[i]
                 self._article_terms[key] = row | self._article_terms[key] if key in self._article_terms else row.copy()
+            self._article_chars, self._char_idf, self._unknown_char_idf = self._char_tables()
+            self._question_rows: dict[tuple[str, int], list[int]] = {}
+            for i, p in enumerate(self.passages):
+                if p.kind is PassageKind.QUESTION:
+                    self._question_rows.setdefault((p.document, p.article), []).append(i)
             self._clause_rows: dict[tuple[str, int], list[int]] = {}
             for i, p in enumerate(self.passages):
                 if p.kind is PassageKind.CLAUSE:
@@ -194,6 +207,37 @@ class PolicyRetriever:
                 CuratedMatcher(self.curated_source, self.encoder, self.analyzer) if self.curated_source is not None else None
             )
             self._ready = True
+
+    def _char_tables(self) -> tuple[dict[tuple[str, int], set[str]], dict[str, float], float]:
+        """Per article, the set of Chinese characters of its passages; and each character's idf
+        over articles (rare characters say more; a character never used weighs the most)."""
+        from knowledge_base.text import normalize
+
+        chars: dict[tuple[str, int], set[str]] = {}
+        for p in self.passages:
+            chars.setdefault((p.document, p.article), set()).update(
+                c for c in normalize(p.text, max_chars=0) if "\u3400" <= c <= "\u9fff"
+            )
+        n = len(chars)
+        df: dict[str, int] = {}
+        for found in chars.values():
+            for c in found:
+                df[c] = df.get(c, 0) + 1
+        idf = {c: math.log(1 + n / k) for c, k in df.items()}
+        return chars, idf, math.log(1 + n / 0.5)
+
+    def _char_cover(self, text: str, key: tuple[str, int]) -> float:
+        """idf-weighted share of the query's Chinese characters (stop words aside) found in an article."""
+        stop = self.lexicon.stopwords if self.lexicon else frozenset()
+        found = self._article_chars.get(key, set())
+        total = covered = 0.0
+        for c in set(text):
+            if not ("\u3400" <= c <= "\u9fff") or c in stop:
+                continue
+            w = self._char_idf.get(c, self._unknown_char_idf)
+            total += w
+            covered += w if c in found else 0.0
+        return covered / total if total else 0.0
 
     def _calibration_key(self) -> str:
         """Calibration depends on the retriever set as well as the encoder."""
@@ -218,6 +262,7 @@ class PolicyRetriever:
             "out_of_scope_topic": float(bool(query.out_of_scope_topics)),
             "log_tokens": math.log1p(len(query.tokens)),
         }
+        f["article_char_cover"] = self._char_cover(query.canonical_text or query.text, top.key)
         idx, idf = self.bm25.term_weights(query)
         if idx.size:
             terms = self._article_terms[top.key]
@@ -233,10 +278,12 @@ class PolicyRetriever:
             return max((a.sources[name] for a in fused[1:]), default=0.0)
 
         if "dense" in scores:
+            rows = self._question_rows.get(top.key)
+            f["dense_question_top"] = float(scores["dense"][rows].max()) if rows else 0.0
             f["dense_top"] = top.sources["dense"]
             f["dense_margin"] = top.sources["dense"] - best_other("dense")
         else:
-            f["dense_top"] = f["dense_margin"] = 0.0
+            f["dense_top"] = f["dense_margin"] = f["dense_question_top"] = 0.0
         if "bm25" in scores and bound > 0:
             f["bm25_cover"] = top.sources["bm25"] / bound
             f["bm25_margin"] = (top.sources["bm25"] - best_other("bm25")) / bound
@@ -254,16 +301,28 @@ class PolicyRetriever:
         # Uncalibrated: agreement of the two retrievers and how much of the query BM25 matched.
         return 0.5 * features["agreement"] + 0.5 * min(1.0, features["bm25_cover"] * 2)
 
-    def _hit(self, article: FusedArticle, clause_scores: np.ndarray) -> ArticleHit:
+    def _hit(self, article: FusedArticle, scores: dict[str, np.ndarray], asks_quantity: bool = False) -> ArticleHit:
         doc_number, art = self._articles[article.key]
-        # Rank the article's clauses by their own fused evidence; attached questions point to
-        # the article, not a clause, so they do not take part.
-        ranked = sorted(
-            ((float(clause_scores[i]), self.passages[i].clause) for i in self._clause_rows.get(article.key, ())),
-            key=lambda t: -t[0],
-        )
         by_number = {c.number: c for c in art.clauses}
-        clauses = [by_number[n] for _, n in ranked[:MAX_CLAUSES] if n in by_number]
+        # Rank the article's clauses: each retriever's scores standardised within the article,
+        # summed; a clause that only repeats the title says nothing and goes last. Attached
+        # questions point to the article, not a clause, so they take no part.
+        rows = [i for i in self._clause_rows.get(article.key, ()) if self.passages[i].clause in by_number]
+        total = np.zeros(len(rows))
+        for name, values in scores.items():
+            v = values[rows].astype(np.float64)
+            if v.size and v.std() > 1e-9:
+                total += self.fuser.weights.get(name, 1.0) * (v - v.mean()) / v.std()
+        ranked = []
+        for score, i in zip(total, rows):
+            clause = by_number[self.passages[i].clause]
+            if clause.text.strip().rstrip("。；") == art.title:
+                score -= 100.0
+            elif asks_quantity and clause.facts:
+                score += QUANTITY_BONUS
+            ranked.append((score, clause.number))
+        ranked.sort(key=lambda t: -t[0])
+        clauses = [by_number[n] for _, n in ranked[:MAX_CLAUSES]]
         return ArticleHit(
             document=doc_number,
             article=art.number,
@@ -273,15 +332,8 @@ class PolicyRetriever:
             slug=article.key[0],
             label=getattr(art, "label", ""),
             validity=list(art.validity),
+            document_title=self._titles.get(article.key[0], ""),
         )
-
-    def _clause_scores(self, scores: dict[str, np.ndarray], bound: float) -> np.ndarray:
-        total = np.zeros(len(self.passages), dtype=np.float64)
-        if "bm25" in scores and bound > 0:
-            total += scores["bm25"] / bound
-        if "dense" in scores:
-            total += scores["dense"]
-        return total
 
     def run(self, query: str, top_k: int | None = None) -> RetrievalResult:
         """Answer one query with articles, or abstain.
@@ -315,8 +367,8 @@ class PolicyRetriever:
 
         curated = self._curated.match(analyzed.text, vector) if self._curated is not None and vector is not None else None
         fused = self.fuser.run(scores, self.passages)["documents"]
-        clause_scores = self._clause_scores(scores, bound)
-        hits = [self._hit(a, clause_scores) for a in fused[:top_k]]
+        asks_quantity = any(w in analyzed.text for w in QUANTITY_WORDS)
+        hits = [self._hit(a, scores, asks_quantity) for a in fused[:top_k]]
         features = self._features(analyzed, fused, scores, bound)
 
         if curated is not None:
@@ -326,24 +378,23 @@ class PolicyRetriever:
                 if not cited:
                     key = next((k for k in self._articles if k[1] == answer.article), None)
                     if key is not None:
-                        cited = [self._hit(FusedArticle(key, 0.0), clause_scores)]
+                        cited = [self._hit(FusedArticle(key, 0.0), scores)]
                 hits = cited + [h for h in hits if h.article != answer.article][: max(0, top_k - 1)]
             return RetrievalResult(
                 raw, hits, round(max(curated.cosine, curated.overlap), 4), False, None, curated=answer,
                 suggestions=[h.title for h in hits[1:]], normalized_query=analyzed.text, features=features,
             )
 
-        if not analyzed.chinese or features["vocab_coverage"] == 0.0:
-            return RetrievalResult(
-                raw, hits, 0.0, True, "no_match", suggestions=self._suggestions(hits, True),
-                normalized_query=analyzed.text, features=features,
-            )
-        confidence = self._confidence(features)
-        if confidence < self.abstain_threshold:
-            reason = "out_of_scope" if analyzed.out_of_scope_topics else "low_confidence"
+        nothing_shared = not analyzed.chinese or features["vocab_coverage"] == 0.0
+        confidence = 0.0 if nothing_shared else self._confidence(features)
+        if nothing_shared or confidence < self.abstain_threshold:
+            if analyzed.out_of_scope_topics:
+                reason = "out_of_scope"
+            else:
+                reason = "no_match" if nothing_shared else "low_confidence"
             return RetrievalResult(
                 raw, hits, confidence, True, reason, suggestions=self._suggestions(hits, True),
-                normalized_query=analyzed.text, features=features,
+                normalized_query=analyzed.text, features=features, out_of_scope_topics=analyzed.out_of_scope_topics,
             )
         return RetrievalResult(
             raw, hits, confidence, False, None, suggestions=self._suggestions(hits, False),
