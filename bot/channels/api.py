@@ -5,12 +5,11 @@ logged under the `web` channel.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 
 from flask import Blueprint, jsonify, request
 
-from bot.channels.base import InputChannel, TurnHandler, client_address, current_services
+from bot.channels.base import InputChannel, TurnHandler, client_address, current_services, is_loopback
 from bot.config import Settings
 from bot.errors import ApiError
 from bot.openapi import openapi_document
@@ -66,19 +65,13 @@ def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
     return value
 
 
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 class ApiChannel(InputChannel):
     """`/api`: the public chat API.
 
     :param user_limit: chat requests per user id per minute (0: off).
-    :param ip_limit: requests per client IP per minute (0: off); loopback is exempt, since a
-        reverse proxy or the benchmark on the same machine would otherwise share one budget.
+    :param ip_limit: requests per client IP per minute (0: off). Direct loopback clients (the
+        benchmark, health checks) are exempt; behind a local reverse proxy the limit applies to the
+        address it forwards.
     """
 
     def __init__(self, user_limit: int = 20, ip_limit: int = 120):
@@ -106,7 +99,7 @@ class ApiChannel(InputChannel):
 
     def _check_ip_rate(self) -> None:
         address = client_address()
-        if not _is_loopback(address):
+        if not is_loopback(address):
             self._check_rate("ip", self.ip_limit, address)
 
     def blueprint(self, handle_turn: TurnHandler) -> Blueprint:

@@ -10,6 +10,7 @@ A channel is one class:
 """
 from __future__ import annotations
 
+import ipaddress
 from typing import Callable
 
 from flask import Blueprint, current_app, request
@@ -84,6 +85,26 @@ def current_services():
     return current_app.extensions["hotline"]
 
 
+def is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 def client_address() -> str:
-    """The caller's IP as the WSGI server saw it (a proxy in front must pass it on)."""
-    return request.remote_addr or "unknown"
+    """The caller's IP address.
+
+    Behind a reverse proxy on the same machine (the peer is loopback), the address that proxy
+    appended last to `X-Forwarded-For`; anyone else's `X-Forwarded-For` is ignored, since a client
+    could write anything there.
+    """
+    peer = request.remote_addr or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and is_loopback(peer):
+        candidate = forwarded.split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
+    return peer

@@ -162,3 +162,17 @@ def test_channels_are_named_after_their_url_prefix():
 def test_bad_limits_fail_at_construction(kwargs):
     with pytest.raises(ValueError, match="rate limits"):
         ApiChannel(**kwargs)
+
+
+def test_behind_a_local_proxy_the_forwarded_address_is_limited(services):
+    app = create_app({"TESTING": True}, services=services, channels=[ApiChannel(user_limit=0, ip_limit=1)])
+    client = app.test_client()
+
+    def from_proxy(forwarded: str, peer: str = "127.0.0.1") -> int:
+        return chat(client, {"user_id": "p", "text": "你好"},
+                    headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": peer}).status_code
+
+    assert [from_proxy("198.51.100.1"), from_proxy("198.51.100.1")] == [200, 429]
+    assert from_proxy("spoofed, 198.51.100.2") == 200  # the proxy's own entry is the last one
+    # A remote client cannot dodge its limit by writing the header itself.
+    assert [from_proxy("10.0.0.1", peer="203.0.113.9"), from_proxy("10.0.0.2", peer="203.0.113.9")] == [200, 429]
