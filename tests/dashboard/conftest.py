@@ -6,6 +6,7 @@ Run: .venv/bin/python -m pytest -q tests/dashboard
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 
@@ -21,9 +22,10 @@ PASSWORDS = {"admin": "admin-pass-123", "editor": "editor-pass-123", "viewer": "
 
 def seed_turns(log, items):
     """Record turns: items of (text, answered, reason, articles, channel)."""
+    batch = secrets.token_hex(4)
     for n, (text, answered, reason, articles, channel) in enumerate(items):
         log.record(
-            Turn(channel=channel, user_id=f"user-{n % 7}", text=text, message_id=f"seed-{n}"),
+            Turn(channel=channel, user_id=f"user-{n % 7}", text=text, message_id=f"seed-{batch}-{n}"),
             Reply(reply="答复", answered=answered, abstain_reason=reason, intent="policy_question",
                   confidence=0.8 if answered else 0.2,
                   citations=[Citation(DOCUMENT, a, "", "") for a in articles]),
