@@ -5,7 +5,7 @@ import pytest
 
 from bot.config import Settings
 
-pytest_plugins = ["tests.fixtures.app"]
+pytest_plugins = ["tests.fixtures.app", "tests.fixtures.rasa"]
 
 
 @pytest.fixture

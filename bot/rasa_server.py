@@ -1,0 +1,60 @@
+"""Entry point of the Rasa server process: Rasa's own command line, plus one performance fix.
+
+Runs inside `.venv-rasa` (Python 3.10, rasa 3.6.21), started by `bot.rasa_process` as
+`.venv-rasa/bin/python -m bot.rasa_server run …` from the repository root; it must therefore
+import nothing from the app (Python 3.11) beyond this file.
+
+The fix: for every custom-action response, Rasa 3.6 calls `jsonschema.validate(result, spec)`,
+which first re-validates the constant response schema against the JSON-Schema 2020-12
+meta-schema. With jsonschema 4.17 that costs ~65 ms of CPU per action call, more than NLU,
+the policies and the tracker store together. The response is still validated against the same
+schema, by the same validator class, with the same error message; only the check of the
+schema itself is done once instead of on every call.
+"""
+import functools
+import sys
+
+
+def install_action_result_validator_cache() -> None:
+    """Replace `RemoteAction._validate_action_result` by an equivalent with a cached validator."""
+    from jsonschema import ValidationError, exceptions, validators
+    from rasa.core.actions import action as rasa_action
+
+    original = rasa_action.RemoteAction._validate_action_result
+
+    @functools.lru_cache(maxsize=None)
+    def response_validator():
+        spec = rasa_action.RemoteAction.action_response_format_spec()
+        cls = validators.validator_for(spec)
+        cls.check_schema(spec)  # once, not per response
+        return cls(spec)
+
+    def _validate_action_result(self, result):
+        error = exceptions.best_match(response_validator().iter_errors(result))
+        if error is None:
+            return True
+        if not isinstance(error, ValidationError):  # pragma: no cover - jsonschema always raises these
+            raise error
+        # The same message as Rasa's own implementation.
+        error.message += (
+            ". Failed to validate Action server response from API, "
+            "make sure your response from the Action endpoint is valid. "
+            "For more information about the format visit "
+            f"{rasa_action.DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+    _validate_action_result.__doc__ = original.__doc__
+    rasa_action.RemoteAction._validate_action_result = _validate_action_result
+
+
+def main() -> None:
+    install_action_result_validator_cache()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
