@@ -8,8 +8,9 @@ Targets (issue 4): p95 ≤ 100 ms and ≥ 50 requests/s on 2 cores.
     .venv/bin/python benchmarks/bench_chat.py --start   # start its own `hotline serve` on free ports
 
 Each client keeps one HTTP connection and cycles through policy questions; a user id serves 10
-turns (short conversations, under the per-user rate limit). With `--start` the turns go to a
-temporary database; against a running server they are logged like any other `api` turns.
+turns (short conversations, under the per-user rate limit). With `--start` everything (turn log, Rasa
+tracker, index) lives in a temporary var dir; against a running server the turns are logged like
+any other `api` turns.
 """
 from __future__ import annotations
 
@@ -70,16 +71,26 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) 
 
 
 def start_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
-    """`hotline serve` on free ports, logging to a temporary database; returns (process, app URL, Rasa URL)."""
+    """`hotline serve` on free ports with its own var dir (so a `make run` beside it is untouched);
+    the Rasa models already trained under the repository's var/ are linked in, not retrained.
+
+    :returns: (process, app URL, Rasa URL).
+    """
     port, rasa_port, action_port = free_port(), free_port(), free_port()
+    var_dir = tmp / "var"
+    models = var_dir / "rasa" / "models"
+    models.mkdir(parents=True)
+    for model in (REPO_ROOT / "var" / "rasa" / "models").glob("*.tar.gz"):
+        (models / model.name).symlink_to(model)
     env = {
         **os.environ,
+        "HOTLINE_VAR_DIR": str(var_dir),
         "HOTLINE_PORT": str(port),
         "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "HOTLINE_ACTION_PORT": str(action_port),
-        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-        "HOTLINE_RASA_TRACKER_URL": f"sqlite:///{tmp / 'tracker.sqlite3'}",
     }
+    for name in ("HOTLINE_DATABASE_URL", "HOTLINE_RASA_TRACKER_URL"):  # their defaults live under var_dir
+        env.pop(name, None)
     log = open(tmp / "serve.log", "w")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("hotline")), "serve"],

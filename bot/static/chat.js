@@ -171,6 +171,7 @@
     var message = addMessage("bot");
     message.row.classList.add(data.answered ? "msg--answered" : "msg--unanswered");
     if (turnId) message.row.setAttribute("data-turn-id", turnId);
+    if (data.asking_for) message.row.setAttribute("data-asking-for", data.asking_for);
     message.body.appendChild(el("div", "bubble", data.reply));
     renderCitations(message.body, data.citations);
     renderFeedback(message.body, turnId);
