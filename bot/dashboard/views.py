@@ -336,8 +336,7 @@ def new_answer():
     form = {"question": "", "answer": "", "article": "", "key": key or ""}
     if request.method == "GET":
         if key:
-            with analysis().engine.connect() as conn:
-                form["question"] = analysis()._labels(conn, [key]).get(key, "")
+            form["question"] = analysis().label_of(key)
         return render_template("staff/answer_form.html", form=form, articles=articles)
     form.update(question=request.form.get("question", ""), answer=request.form.get("answer", ""),
                 article=request.form.get("article", ""))

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.engine import Engine
 
 from bot.hotspots import db
@@ -263,7 +263,8 @@ class HotspotAnalysis:
             self._cluster_map_at = float("-inf")
 
     def _labels(self, conn, keys: list[str]) -> dict[str, str]:
-        """A display name per cluster key: the cluster's typical wording, else its own wording."""
+        """A display name per cluster key: the cluster's typical wording, else the first wording
+        logged with that key."""
         if not keys:
             return {}
         clusters, turns = db.ClusterRow.__table__, db.TurnRow.__table__
@@ -273,20 +274,19 @@ class HotspotAnalysis:
             labels.update(conn.execute(
                 select(clusters.c.cluster_key, clusters.c.label).where(clusters.c.cluster_key.in_(chunk))
             ).all())
+        texts = db.QuestionText.__table__
         missing = [k for k in keys if k not in labels]
-        best: dict[str, tuple[int, str]] = {}
         for start in range(0, len(missing), 500):
             chunk = missing[start:start + 500]
-            # Not clustered yet: the wording asked most often (ties: the first in text order).
-            for key, question, n in conn.execute(
-                select(turns.c.question_key, turns.c.question, func.count())
-                .where(turns.c.question_key.in_(chunk))
-                .group_by(turns.c.question_key, turns.c.question)
-            ):
-                if key not in best or n > best[key][0] or (n == best[key][0] and question < best[key][1]):
-                    best[key] = (n, question)
-        labels.update({k: q for k, (_, q) in best.items()})
+            labels.update(conn.execute(
+                select(texts.c.question_key, texts.c.question).where(texts.c.question_key.in_(chunk))
+            ).all())
         return labels
+
+    def label_of(self, key: str) -> str:
+        """The display name of one hotspot or wording key ("" when unknown)."""
+        with self._connect() as conn:
+            return self._labels(conn, [key]).get(key, "")
 
     @property
     def knowledge_base(self):
@@ -307,64 +307,67 @@ class HotspotAnalysis:
 
     # --- hotspots --------------------------------------------------------------------------
 
-    def _daily_by_cluster(self, conn, start: dt.date, end: dt.date, where=None):
-        turns = db.TurnRow.__table__
-        statement = (
-            select(turns.c.question_key, turns.c.day, func.count(), _count_true(turns.c.answered))
-            .where(turns.c.day >= start, turns.c.day <= end)
-            .group_by(turns.c.question_key, turns.c.day)
-        )
-        if where is not None:
-            statement = statement.where(where)
-        mapping = self.cluster_map()
-        daily: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-        answered: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-        wordings: dict[str, set[str]] = defaultdict(set)
-        for key, day, n, ok in conn.execute(statement):
-            cluster = mapping.get(key, key)
-            daily[cluster][day] += n
-            answered[cluster][day] += int(ok or 0)
-            wordings[cluster].add(key)
-        return daily, answered, wordings
-
     def hotspots(self, period: Period, limit: int | None = 50, channel: str | None = None) -> list[Hotspot]:
         """Hotspots of `period`, most asked first, with growth against the previous period and spikes.
+
+        Two queries: totals per wording for the period and the previous one (ranked after mapping
+        wordings to clusters), then daily counts only for the wordings of the hotspots returned.
 
         :param period: the days counted.
         :param limit: how many to return (None: all).
         :param channel: only turns of this channel.
         """
-        earliest = min(period.previous.start, period.end - dt.timedelta(days=SPIKE_BASELINE_DAYS + SPIKE_RECENT_DAYS))
-        turns = db.TurnRow.__table__
-        where = turns.c.channel == channel if channel else None
+        daily_t = db.QuestionDaily.__table__
+        in_period = daily_t.c.day >= period.start
+        filters = [daily_t.c.channel == channel] if channel else []
+        mapping = self.cluster_map()
         with self._connect() as conn:
-            daily, answered, wordings = self._daily_by_cluster(conn, earliest, period.end, where)
-            rows = []
-            for key, days in daily.items():
-                count = sum(n for d, n in days.items() if period.start <= d <= period.end)
-                if not count:
-                    continue
-                previous = sum(n for d, n in days.items() if period.previous.start <= d <= period.previous.end)
-                rows.append((count, previous, key, days))
-            rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
+            totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # current, previous, answered
+            members: dict[str, list[str]] = defaultdict(list)
+            for key, current, total, ok in conn.execute(
+                select(daily_t.c.question_key, func.sum(case((in_period, daily_t.c.turns), else_=0)),
+                       func.sum(daily_t.c.turns), func.sum(case((in_period, daily_t.c.answered), else_=0)))
+                .where(daily_t.c.day >= period.previous.start, daily_t.c.day <= period.end, *filters)
+                .group_by(daily_t.c.question_key)
+            ):
+                cluster = mapping.get(key, key)
+                entry = totals[cluster]
+                entry[0] += int(current or 0)
+                entry[1] += int(total) - int(current or 0)
+                entry[2] += int(ok or 0)
+                if current:
+                    members[cluster].append(key)
+            ranked = sorted((k for k, v in totals.items() if v[0]), key=lambda k: (-totals[k][0], -totals[k][1], k))
             if limit is not None:
-                rows = rows[:limit]
-            labels = self._labels(conn, [r[2] for r in rows])
+                ranked = ranked[:limit]
+            labels = self._labels(conn, ranked)
+            daily = self._daily(conn, {k: members[k] for k in ranked}, period, filters)
         dates = period.dates()
         return [
             Hotspot(
-                key=key,
-                label=labels.get(key, ""),
-                count=count,
-                previous=previous,
-                growth=growth(count, previous),
-                spike=is_spike(days, period.end),
-                daily=[days.get(d, 0) for d in dates],
-                answered=sum(n for d, n in answered[key].items() if period.start <= d <= period.end),
-                wordings=len(wordings[key]),
+                key=key, label=labels.get(key, ""), count=totals[key][0], previous=totals[key][1],
+                growth=growth(totals[key][0], totals[key][1]), spike=is_spike(daily[key], period.end),
+                daily=[daily[key].get(d, 0) for d in dates], answered=totals[key][2], wordings=len(members[key]),
             )
-            for count, previous, key, days in rows
+            for key in ranked
         ]
+
+    def _daily(self, conn, members: dict[str, list[str]], period: Period, filters) -> dict[str, dict[dt.date, int]]:
+        """Daily counts per cluster over the period and the spike window, for the given wordings."""
+        daily_t = db.QuestionDaily.__table__
+        first = min(period.start, period.end - dt.timedelta(days=SPIKE_BASELINE_DAYS + SPIKE_RECENT_DAYS))
+        cluster_of = {key: cluster for cluster, keys in members.items() for key in keys}
+        daily: dict[str, dict[dt.date, int]] = {cluster: defaultdict(int) for cluster in members}
+        keys = list(cluster_of)
+        for start in range(0, len(keys), 500):
+            for key, day, n in conn.execute(
+                select(daily_t.c.question_key, daily_t.c.day, func.sum(daily_t.c.turns))
+                .where(daily_t.c.question_key.in_(keys[start:start + 500]), daily_t.c.day >= first,
+                       daily_t.c.day <= period.end, *filters)
+                .group_by(daily_t.c.question_key, daily_t.c.day)
+            ):
+                daily[cluster_of[key]][day] += int(n)
+        return daily
 
     def hotspot_detail(self, key: str, period: Period, examples: int = 50) -> HotspotDetail | None:
         """One hotspot with its wordings, recent example turns, weekly counts and abstention reasons.
@@ -376,34 +379,38 @@ class HotspotAnalysis:
         if key not in members:
             members.append(key)
         turns, assigned = db.TurnRow.__table__, db.QuestionCluster.__table__
+        daily_t, texts = db.QuestionDaily.__table__, db.QuestionText.__table__
         weeks_start = Period.week_of(period.end).start - dt.timedelta(weeks=7)
         earliest = min(weeks_start, period.previous.start, period.end - dt.timedelta(days=SPIKE_BASELINE_DAYS + 1))
         with self._connect() as conn:
             per_day: dict[dt.date, int] = defaultdict(int)
             answered_days: dict[dt.date, int] = defaultdict(int)
-            variants: Counter[tuple[str, str]] = Counter()
+            variants: Counter[str] = Counter()
             reasons: Counter[str] = Counter()
             for start in range(0, len(members), 500):
                 chunk = members[start:start + 500]
-                for day, n, ok in conn.execute(
-                    select(turns.c.day, func.count(), _count_true(turns.c.answered))
-                    .where(turns.c.question_key.in_(chunk), turns.c.day >= earliest, turns.c.day <= period.end)
-                    .group_by(turns.c.day)
+                for qk, day, n, ok in conn.execute(
+                    select(daily_t.c.question_key, daily_t.c.day, func.sum(daily_t.c.turns), func.sum(daily_t.c.answered))
+                    .where(daily_t.c.question_key.in_(chunk), daily_t.c.day >= earliest, daily_t.c.day <= period.end)
+                    .group_by(daily_t.c.question_key, daily_t.c.day)
                 ):
-                    per_day[day] += n
+                    per_day[day] += int(n)
                     answered_days[day] += int(ok or 0)
+                    if period.start <= day <= period.end:
+                        variants[qk] += int(n)
                 in_period = and_(turns.c.question_key.in_(chunk), turns.c.day >= period.start, turns.c.day <= period.end)
-                for qk, question, n in conn.execute(
-                    select(turns.c.question_key, turns.c.question, func.count()).where(in_period)
-                    .group_by(turns.c.question_key, turns.c.question)
-                ):
-                    variants[(qk, question)] += n
                 for reason, feedback, n in conn.execute(
                     select(turns.c.abstain_reason, turns.c.feedback, func.count())
-                    .where(in_period, or_(turns.c.abstain_reason.is_not(None), turns.c.feedback == "down"))
+                    .where(in_period, text(f"({db.UNANSWERED_SQL})"))
                     .group_by(turns.c.abstain_reason, turns.c.feedback)
                 ):
                     reasons[reason or AbstainReason.THUMBS_DOWN.value] += n
+            wording_of = {}
+            shown = [k for k, _ in variants.most_common(100)]
+            if shown:
+                wording_of = dict(conn.execute(
+                    select(texts.c.question_key, texts.c.question).where(texts.c.question_key.in_(shown))
+                ).all())
             count = sum(n for d, n in per_day.items() if period.start <= d <= period.end)
             if not count:
                 return None
@@ -415,7 +422,7 @@ class HotspotAnalysis:
                        turns.c.abstain_reason, turns.c.handoff, turns.c.feedback, turns.c.citations,
                        turns.c.confidence)
                 .where(turns.c.question_key.in_(members[:500]), turns.c.day >= period.start, turns.c.day <= period.end)
-                .order_by(turns.c.created_at.desc())
+                .order_by(turns.c.day.desc(), turns.c.id.desc())  # index order; created_at needs every row
                 .limit(examples)
             ).all()
             label = self._labels(conn, [key]).get(key, "")
@@ -424,7 +431,7 @@ class HotspotAnalysis:
             key=key, label=label, count=count, previous=previous, growth=growth(count, previous),
             spike=is_spike(per_day, period.end), daily=[per_day.get(d, 0) for d in period.dates()],
             answered=sum(n for d, n in answered_days.items() if period.start <= d <= period.end),
-            wordings=len({qk for qk, _ in variants}),
+            wordings=len(variants),
         )
         weekly = []
         for week in range(8):
@@ -434,8 +441,8 @@ class HotspotAnalysis:
             hotspot=hotspot,
             period=period,
             wordings=[
-                {"question": q, "count": n, "similarity": similarity.get(qk)}
-                for (qk, q), n in variants.most_common(100)
+                {"question": wording_of.get(qk, ""), "count": n, "similarity": similarity.get(qk)}
+                for qk, n in variants.most_common(100)
             ],
             examples=[_example(row) for row in recent],
             weekly=weekly,
@@ -461,7 +468,7 @@ class HotspotAnalysis:
         statement = (
             select(turns.c.question_key, reason_col, turns.c.channel, func.count(), func.max(turns.c.created_at))
             .where(turns.c.day >= period.start, turns.c.day <= period.end)
-            .where(or_(turns.c.abstain_reason.is_not(None), turns.c.feedback == "down"))
+            .where(text(f"({db.UNANSWERED_SQL})"))
             .group_by(turns.c.question_key, reason_col, turns.c.channel)
         )
         counts: Counter[str] = Counter()
@@ -555,7 +562,7 @@ class HotspotAnalysis:
                 .group_by(turns.c.day, turns.c.channel)
             ).all()
             users = conn.execute(
-                select(func.count(func.distinct(turns.c.user_hash)))
+                select(func.count(func.distinct(turns.c.user_key)))
                 .where(turns.c.day >= period.start, turns.c.day <= period.end)
             ).scalar_one()
             previous_total = conn.execute(

@@ -507,6 +507,7 @@ class TurnLog:
                     "created_at": created,
                     "day": day,
                     "user_hash": op["user_hash"],
+                    "user_key": db.user_key(op["user_hash"]),
                     "question": op["question"],
                     "question_key": op["question_key"],
                     "intent": op.get("intent", ""),
@@ -559,7 +560,7 @@ class TurnLog:
             else:
                 logger.error("turn log: unknown record kind %r dropped", kind)
         if turns:
-            db.insert_ignore(conn, db.TurnRow.__table__, list(turns.values()), ["channel", "message_id"])
+            db.insert_turns(conn, list(turns.values()))
         if articles:
             db.insert_ignore(
                 conn,

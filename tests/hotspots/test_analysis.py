@@ -30,7 +30,7 @@ def add(engine, day_offset: int, text: str, n: int = 1, *, answered=True, reason
         mid = f"t{next(_ids)}"
         rows.append({
             "channel": channel, "message_id": mid, "created_at": dt.datetime.combine(day, dt.time(3)), "day": day,
-            "user_hash": "u", "question": masked, "question_key": question_key(masked), "intent": "",
+            "user_hash": "0" * 64, "user_key": 0, "question": masked, "question_key": question_key(masked), "intent": "",
             "citations": json.dumps([[DOCUMENT, a] for a in articles]), "confidence": 0.5, "answered": answered,
             "abstain_reason": reason, "handoff": reason == "handoff", "degraded": False, "asking_for": None,
             "latency_ms": 10.0, "feedback": feedback,
@@ -38,7 +38,7 @@ def add(engine, day_offset: int, text: str, n: int = 1, *, answered=True, reason
         cites += [{"channel": channel, "message_id": mid, "day": day, "document": DOCUMENT, "article": a, "rank": r}
                   for r, a in enumerate(articles)]
     with engine.begin() as conn:
-        db.insert_ignore(conn, db.TurnRow.__table__, rows, ["channel", "message_id"])
+        db.insert_turns(conn, rows)
         if cites:
             db.insert_ignore(conn, db.TurnArticle.__table__, cites, ["channel", "message_id", "document", "article"])
 

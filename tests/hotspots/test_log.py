@@ -80,6 +80,9 @@ def test_duplicates_and_retries_make_one_row(db_url, make_log):
     assert log.flush(20)
     assert sorted(r["channel"] for r in rows(db_url, db.TurnRow)) == ["web", "wechat"]
     assert count(db_url, db.TurnArticle) == 2
+    # The rollup the hotspot figures read counts each turn once, too.
+    assert sorted((r["channel"], r["turns"]) for r in rows(db_url, db.QuestionDaily)) == [("web", 1), ("wechat", 1)]
+    assert len(rows(db_url, db.QuestionText)) == 1
 
 
 def test_feedback_before_and_after_the_row_is_written(db_url, make_log):
