@@ -185,3 +185,16 @@ def test_the_form_round_trip_proves_server_and_sdk_versions_agree(chat, rasa_sta
     assert tracker["slots"]["requested_slot"] == reply.asking_for
     version = requests.get(f"{rasa_stack.url}/version", timeout=10).json()
     assert version["version"] == "3.6.21"
+
+
+def test_low_nlu_confidence_falls_through_to_retrieval(chat):
+    """`nlu_fallback` (what the FallbackClassifier predicts below 0.6) goes to retrieval; Rasa's
+    `/intent` syntax injects it, as no sentence is reliably low-confidence for every model."""
+    reply = chat("/nlu_fallback")
+    assert reply.intent == "ask_policy"
+    assert not reply.answered and texts.HUMAN in reply.suggestions
+
+
+def test_gibberish_is_not_answered_and_offers_a_human(chat):
+    reply = chat("zxcvbnm")
+    assert not reply.answered and texts.HUMAN in reply.suggestions

@@ -1,0 +1,158 @@
+"""Unit tests of `bot.conversation` with a fake Rasa client, retriever and turn log.
+
+The real Rasa server is used in test_rasa_conversations.py and test_degraded_mode.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.actions import texts
+from bot.actions.payload import make_payload
+from bot.conversation import CircuitBreaker, Conversation, conversation_key
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.reply import Reply, Turn
+from tests.fixtures.rasa import FakeClock
+
+
+class FakeClient:
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+        self.sent = []
+
+    def send(self, sender, text, metadata=None):
+        self.sent.append((sender, text, metadata))
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def close(self):
+        pass
+
+
+class FakeTurnLog:
+    def __init__(self, fail=False):
+        self.rows = []
+        self.fail = fail
+
+    def record(self, turn, reply, latency_ms):
+        if self.fail:
+            raise RuntimeError("log down")
+        self.rows.append((turn, reply, latency_ms))
+
+
+class FakeServices:
+    def __init__(self, settings, retriever=None, turn_log=None):
+        self.settings = settings
+        self.retriever = retriever
+        self.turn_log = turn_log or FakeTurnLog()
+
+
+@pytest.fixture
+def services(settings, monkeypatch):
+    # The real answer_policy_question runs with the real retriever in test_degraded_mode.py.
+    def fake_answer(retriever, question, as_of):
+        assert isinstance(as_of, dt.date)
+        return Reply(reply=f"根据通知第八条：{question}", intent="ask_policy", confidence=0.9)
+
+    monkeypatch.setattr("bot.conversation.answer_policy_question", fake_answer)
+    return FakeServices(settings)
+
+
+def greeting():
+    return [{"text": texts.GREET}, {"custom": make_payload(intent="greet", confidence=0.99)}]
+
+
+def test_a_turn_goes_to_rasa_and_is_logged(services):
+    client = FakeClient(greeting())
+    conversation = Conversation(client, services)
+    reply = conversation.handle(Turn("web", "u1", "你好"))
+    assert reply.reply == texts.GREET and reply.intent == "greet" and not reply.degraded
+    sender, text, metadata = client.sent[0]
+    assert text == "你好" and metadata == {"channel": "web"}
+    assert sender == conversation_key(services.settings.secret_key, "web", "u1")
+    (turn, logged, latency_ms), = services.turn_log.rows
+    assert logged is reply and latency_ms >= 0
+
+
+def test_the_conversation_key_is_stable_and_hides_the_user_id():
+    a = conversation_key("secret", "wechat", "oAbc123")
+    assert a == conversation_key("secret", "wechat", "oAbc123")
+    assert "oAbc123" not in a and a.startswith("wechat-")
+    assert a != conversation_key("secret", "ivr", "oAbc123")
+    assert a != conversation_key("other", "wechat", "oAbc123")
+
+
+def test_without_rasa_policy_questions_are_answered_degraded(services):
+    conversation = Conversation(FakeClient(RasaUnavailable("refused")), services)
+    reply = conversation.handle(Turn("api", "u", "失业金标准提高了吗"))
+    assert reply.degraded and reply.answered
+    assert reply.reply.endswith(texts.DEGRADED_NOTE)
+    assert services.turn_log.rows[0][1].degraded
+
+
+def test_without_rasa_a_handoff_still_works(services):
+    conversation = Conversation(FakeClient(RasaUnavailable("timeout")), services)
+    reply = conversation.handle(Turn("api", "u", "我要转人工"))
+    assert reply.handoff and reply.degraded and reply.reply == texts.HANDOFF
+
+
+def test_an_empty_rasa_answer_counts_as_a_failure(services):
+    conversation = Conversation(FakeClient([]), services)
+    assert conversation.handle(Turn("api", "u", "你好")).degraded
+    assert conversation.breaker.is_open
+
+
+def test_the_breaker_skips_a_failed_rasa_then_probes_it_again(services):
+    clock = FakeClock()
+    client = FakeClient(RasaUnavailable("refused"), greeting())
+    conversation = Conversation(client, services, breaker=CircuitBreaker(probe_after=5, clock=clock))
+    assert conversation.handle(Turn("api", "u", "你好")).degraded
+    assert conversation.handle(Turn("api", "u", "你好")).degraded
+    assert len(client.sent) == 1  # the second turn did not wait on Rasa
+    clock.advance(5)
+    reply = conversation.handle(Turn("api", "u", "你好"))
+    assert not reply.degraded and reply.intent == "greet"
+    assert not conversation.breaker.is_open
+
+
+def test_the_breaker_lets_one_probe_through_at_a_time():
+    clock = FakeClock()
+    breaker = CircuitBreaker(probe_after=5, clock=clock)
+    breaker.record_failure()
+    assert not breaker.allow()
+    clock.advance(5)
+    assert breaker.allow() and not breaker.allow()  # one probe; others stay degraded
+    breaker.record_failure()
+    assert not breaker.allow()
+    with pytest.raises(ValueError, match="probe_after"):
+        CircuitBreaker(probe_after=-1)
+
+
+def test_a_failure_inside_the_turn_logic_is_apologised_for_and_logged(services):
+    class Broken(FakeClient):
+        def send(self, *args, **kwargs):
+            raise KeyError("bug")
+
+    reply = Conversation(Broken(), services).handle(Turn("api", "u", "你好"))
+    assert reply.reply == texts.SYSTEM_ERROR and not reply.answered and reply.abstain_reason == "error"
+    assert services.turn_log.rows[0][1] is reply
+
+
+def test_a_broken_turn_log_does_not_break_the_reply(settings):
+    services = FakeServices(settings, turn_log=FakeTurnLog(fail=True))
+    reply = Conversation(FakeClient(greeting()), services).handle(Turn("api", "u", "你好"))
+    assert reply.intent == "greet"
+
+
+def test_an_empty_turn_asks_for_a_question(services):
+    client = FakeClient()
+    reply = Conversation(client, services).handle(Turn("api", "u", "   "))
+    assert reply.reply == texts.EMPTY_TURN and client.sent == []
+
+
+def test_the_client_rejects_a_bad_timeout():
+    with pytest.raises(ValueError, match="timeout"):
+        RasaClient("http://127.0.0.1:5005", timeout=0)
