@@ -62,6 +62,7 @@ ERROR_PATHS = [
     ("POST", "/api/chat", {"json": {"user_id": "u" * 129, "text": "你好"}}, 400),
     ("POST", "/api/chat", {"json": {"user_id": "u", "text": "x" * 1001}}, 400),
     ("POST", "/api/chat", {"data": "text=hi"}, 415),
+    ("POST", "/api/chat", {"json": {"user_id": "u", "text": "你好"}, "headers": {"X-Hotline-Channel": "x"}}, 400),
     ("POST", "/api/chat", {"data": BIG, "content_type": "application/json"}, 413),
     ("GET", "/api/chat", {}, 405),
     ("PUT", "/api/chat", {"json": {}}, 405),

@@ -65,6 +65,19 @@ def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
     return value
 
 
+def client_channel(default: str) -> str:
+    """The channel a front end declares in `X-Hotline-Channel` (only our own, e.g. `web`), else `default`.
+
+    :raises ApiError: 400 for any other value, so a typo does not silently log under `api`.
+    """
+    if CHANNEL_HEADER not in request.headers:
+        return default
+    value = request.headers[CHANNEL_HEADER]
+    if value not in CLIENT_CHANNELS:
+        raise ApiError("invalid_channel", f"请求头 {CHANNEL_HEADER} 只能是 {'、'.join(CLIENT_CHANNELS)}。")
+    return value
+
+
 class ApiChannel(InputChannel):
     """`/api`: the public chat API.
 
@@ -111,9 +124,8 @@ class ApiChannel(InputChannel):
             self._check_ip_rate()
             payload = read_json_object()
             user_id, text = (required_string(payload, *spec) for spec in CHAT_FIELDS)
+            channel = client_channel(self.name())
             self._check_rate("user", self.user_limit, user_id)
-            hint = request.headers.get(CHANNEL_HEADER, "").strip().lower()
-            channel = hint if hint in CLIENT_CHANNELS else self.name()
             turn = Turn(channel=channel, user_id=user_id, text=text)
             reply = handle_turn(turn)
             response = jsonify(reply.to_api())

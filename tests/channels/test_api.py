@@ -47,8 +47,15 @@ def test_asking_for_and_handoff_are_passed_through(client, conversation):
 
 def test_the_web_page_is_logged_as_its_own_channel(client, conversation):
     chat(client, {"user_id": "w1", "text": "你好"}, headers={"X-Hotline-Channel": "web"})
-    chat(client, {"user_id": "w1", "text": "你好"}, headers={"X-Hotline-Channel": "ivr"})  # not a web client
+    chat(client, {"user_id": "w1", "text": "你好"})
     assert [t.channel for t in conversation.turns] == ["web", "api"]
+
+
+@pytest.mark.parametrize("value", ["ivr", "WEB", "", "wechat"])
+def test_only_our_own_front_end_may_name_a_channel(client, conversation, value):
+    response = chat(client, {"user_id": "w1", "text": "你好"}, headers={"X-Hotline-Channel": value})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, "invalid_channel")
+    assert conversation.turns == []
 
 
 def test_a_failing_conversation_still_answers_and_logs(client, conversation, turn_log):
