@@ -23,7 +23,7 @@ import click
 import numpy as np
 import yaml
 
-from knowledge_base.calibration import FEATURES, fit_calibration, save_calibration
+from knowledge_base.calibration import fit_calibration, save_calibration
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 QUESTION_SETS = ("dev", "heldout")

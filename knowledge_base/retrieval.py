@@ -184,6 +184,9 @@ class PolicyRetriever:
                 self.dense.warm_up()
             if self.calibration is None:
                 self.calibration = load_calibration(self._calibration_key())
+            if self.calibration is None and self.threshold is None:
+                log.warning("no calibration for %s: confidence is a heuristic until `hotline eval --fit-calibration`",
+                            self._calibration_key())
             self._articles: dict[tuple[str, int], tuple[str, Article]] = {
                 (doc.slug, art.number): (doc.doc_number, art) for doc, art in self.kb.articles()
             }
