@@ -101,9 +101,11 @@ def run() -> None:
     click.echo(f"Rasa {stack.url} (model {stack.model.name}), actions {stack.action_url}; Ctrl-C stops both")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        while True:
-            time.sleep(3600)
-    except (KeyboardInterrupt, SystemExit):
+        while not stack.down():
+            time.sleep(1)
+        click.echo(f"the {', '.join(stack.down())} server stopped; see {stack.workdir / 'logs'}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
         pass
     finally:
         stack.stop()

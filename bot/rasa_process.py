@@ -509,6 +509,28 @@ class RasaStack:
         if "rasa" in self._processes:
             self._processes.pop("rasa").stop()
 
+    def stop_actions(self) -> None:
+        if "actions" in self._processes:
+            self._processes.pop("actions").stop()
+
+    def down(self) -> list[str]:
+        """The servers this stack started that are no longer running (`actions`, `rasa`)."""
+        return [name for name, process in self._processes.items() if not process.running]
+
+    def restart(self, name: str) -> None:
+        """Restart one server (`actions` or `rasa`); returns at once (see `wait_ready`).
+
+        :raises ValueError: an unknown server name.
+        """
+        if name == "rasa":
+            self.stop_rasa()
+            self.start_rasa()
+        elif name == "actions":
+            self.stop_actions()
+            self.start_actions()
+        else:
+            raise ValueError(f"unknown server {name!r}; known: actions, rasa")
+
     def stop(self) -> None:
         """Stop both servers (SIGTERM, then SIGKILL after a grace period)."""
         for name in ("rasa", "actions"):

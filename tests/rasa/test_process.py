@@ -117,3 +117,12 @@ def test_training_config_points_jieba_at_a_folder_holding_only_the_dictionary(tm
     lines = (folder / "userdict.txt").read_text(encoding="utf-8").splitlines()
     assert lines and not any(ln.startswith("#") or not ln.strip() for ln in lines)
     assert set(lines) <= set(USERDICT.read_text(encoding="utf-8").splitlines())
+
+
+def test_restart_names_the_servers(settings, tmp_path):
+    from bot.rasa_process import RasaStack
+
+    stack = RasaStack(settings, tmp_path / "m.tar.gz", 1, 2)
+    assert stack.down() == []
+    with pytest.raises(ValueError, match="known: actions, rasa"):
+        stack.restart("gunicorn")
