@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from typing import Callable
+from urllib.parse import quote
 
 from flask import Request, request
 from twilio.request_validator import RequestValidator
@@ -20,6 +21,7 @@ from bot.errors import error_response
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +40,14 @@ def signed_url(req: Request, public_url: str = "") -> str:
 
     :param req: the Flask request.
     :param public_url: the public base URL (`HOTLINE_PUBLIC_URL`); empty to use `req.url`.
-    :returns: the public base joined with the path and the raw query string, or the request URL.
+    :returns: the public base (or this request's root URL) joined with the path and the raw,
+        still percent-encoded, query string.
     """
-    if not public_url:
-        return req.url
+    # Twilio signs the URL as it called it: percent-encoded. `req.url` would decode the query
+    # (失业金 instead of %E5%A4%B1…), so the URL is rebuilt from the raw query string.
+    base = public_url.rstrip("/") if public_url else req.root_url.rstrip("/")
     query = req.query_string.decode("latin-1")
-    return public_url.rstrip("/") + req.path + (f"?{query}" if query else "")
+    return base + quote(req.path, safe=_PATH_SAFE) + (f"?{query}" if query else "")
 
 
 def signature_params(req: Request):

@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python -m pytest -q tests/ivr/test_security.py
 """
+from urllib.parse import urlencode
+
 import pytest
 import requests
 from twilio.request_validator import RequestValidator
@@ -99,3 +101,13 @@ def test_the_development_token_still_checks_signatures(servers, tmp_path):
     token = auth_token(services.settings)
     assert_refused(Phone(live.url, token=TOKEN).post(live.url + "/ivr/voice"))
     assert Phone(live.url, token=token).call().gather is not None
+
+
+def test_a_get_webhook_with_chinese_words_is_signed_percent_encoded(server):
+    phone = Phone(server[0].url)
+    phone.call()
+    url = server[0].url + "/ivr/input?" + urlencode({"CallSid": phone.call_sid, "SpeechResult": "失业金标准是多少"})
+    assert "%E5%A4%B1" in url
+    signature = RequestValidator(TOKEN).compute_signature(url, {})
+    answer = Twiml(requests.get(url, headers={"X-Twilio-Signature": signature}, timeout=30))
+    assert answer.says[0].startswith("失业保险金标准")
