@@ -435,9 +435,10 @@ def weekly_report():
         flash(f"日期“{raw}”无法识别，请写成 2020-06-01 的形式。", "error")
         day = today() - dt.timedelta(days=7)
     period = Period.week_of(day)
-    report = build_report(analysis(), period, limit=10)
     data = analysis().overview(period, top=0)
-    spikes = [h for h in analysis().hotspots(period, limit=50) if h.spike]
+    hot = analysis().hotspots(period, limit=50)
+    report = build_report(analysis(), period, limit=10, overview=data, hotspots=hot)
+    spikes = [h for h in hot if h.spike]
     return render_template(
         "staff/report.html", r=report, period=period, o=data, spikes=spikes,
         bars=charts.stacked_bars(data.per_day, data.channels, channel_label, width=640, height=180),

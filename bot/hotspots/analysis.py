@@ -105,6 +105,14 @@ class Period:
     def label(self) -> str:
         return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
 
+    def utc_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) of the period as naive UTC datetimes (the form stored)."""
+        def utc(day: dt.date) -> dt.datetime:
+            local = dt.datetime.combine(day, dt.time(), tzinfo=db.LOCAL_TZ)
+            return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+        return utc(self.start), utc(self.end + dt.timedelta(days=1))
+
 
 def growth(current: int, previous: int) -> float | None:
     """Relative change against the previous period; None when there was nothing before."""
@@ -550,37 +558,44 @@ class HotspotAnalysis:
 
     def overview(self, period: Period, top: int = 10) -> Overview:
         """Totals, questions per day by channel, answered rate per day and the top hotspots."""
-        turns = db.TurnRow.__table__
+        turns, daily_t, votes = db.TurnRow.__table__, db.QuestionDaily.__table__, db.FeedbackRow.__table__
         with self._connect() as conn:
             rows = conn.execute(
-                select(
-                    turns.c.day, turns.c.channel, func.count(), _count_true(turns.c.answered),
-                    _count_true(turns.c.handoff), _count_true(turns.c.feedback == "up"),
-                    _count_true(turns.c.feedback == "down"), func.sum(turns.c.latency_ms),
-                )
-                .where(turns.c.day >= period.start, turns.c.day <= period.end)
-                .group_by(turns.c.day, turns.c.channel)
+                select(daily_t.c.day, daily_t.c.channel, func.sum(daily_t.c.turns), func.sum(daily_t.c.answered),
+                       func.sum(daily_t.c.handoff), func.sum(daily_t.c.latency_ms))
+                .where(daily_t.c.day >= period.start, daily_t.c.day <= period.end)
+                .group_by(daily_t.c.day, daily_t.c.channel)
             ).all()
             users = conn.execute(
                 select(func.count(func.distinct(turns.c.user_key)))
                 .where(turns.c.day >= period.start, turns.c.day <= period.end)
             ).scalar_one()
             previous_total = conn.execute(
-                select(func.count()).where(turns.c.day >= period.previous.start, turns.c.day <= period.previous.end)
+                select(func.sum(daily_t.c.turns))
+                .where(daily_t.c.day >= period.previous.start, daily_t.c.day <= period.previous.end)
             ).scalar_one()
+            # Votes cast during the period (by the time of the vote, in the hotline's days).
+            since, until = period.utc_bounds()
+            cast = dict(conn.execute(
+                select(votes.c.value, func.count())
+                .where(votes.c.created_at >= since, votes.c.created_at < until)
+                .group_by(votes.c.value)
+            ).all())
         per_day: dict[dt.date, dict[str, int]] = {d: {} for d in period.dates()}
         answered_day: dict[dt.date, list[int]] = {d: [0, 0] for d in period.dates()}
         totals = Counter()
         latency = 0.0
         channels: set[str] = set()
-        for day, channel, n, ok, handoff, up, down, latency_sum in rows:
+        for day, channel, n, ok, handoff, latency_sum in rows:
+            n = int(n or 0)
             per_day.setdefault(day, {})[channel] = n
             answered_day.setdefault(day, [0, 0])
             answered_day[day][0] += int(ok or 0)
             answered_day[day][1] += n
             channels.add(channel)
-            totals.update(total=n, answered=int(ok or 0), handoff=int(handoff or 0), up=int(up or 0), down=int(down or 0))
+            totals.update(total=n, answered=int(ok or 0), handoff=int(handoff or 0))
             latency += float(latency_sum or 0.0)
+        totals.update(up=int(cast.get("up", 0)), down=int(cast.get("down", 0)))
         return Overview(
             period=period,
             total=totals["total"],
@@ -657,12 +672,17 @@ def _example(row) -> dict:
     return item
 
 
-def build_report(analysis: HotspotAnalysis, period: Period, limit: int = 20) -> dict:
+def build_report(analysis: HotspotAnalysis, period: Period, limit: int = 20, *,
+                 overview: Overview | None = None, hotspots: list[Hotspot] | None = None) -> dict:
     """The figures of `hotline hotspots` and the weekly report, as JSON-ready data.
 
     :param limit: rows per list (hotspots, unanswered questions).
+    :param overview: the period's overview if the caller already has it.
+    :param hotspots: the period's hotspots, most asked first, if the caller already has them.
     """
-    overview = analysis.overview(period, top=0)
+    overview = overview or analysis.overview(period, top=0)
+    if hotspots is None:
+        hotspots = analysis.hotspots(period, limit=limit)
     hot, uncovered = analysis.article_heat(period)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "days": period.days},
@@ -687,7 +707,7 @@ def build_report(analysis: HotspotAnalysis, period: Period, limit: int = 20) -> 
                 "growth": None if h.growth is None else round(h.growth, 4), "spike": h.spike,
                 "answered_rate": round(h.answered_rate, 4), "wordings": h.wordings,
             }
-            for rank, h in enumerate(analysis.hotspots(period, limit=limit), 1)
+            for rank, h in enumerate(hotspots[:limit], 1)
         ],
         "unanswered": [
             {

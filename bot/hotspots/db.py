@@ -131,7 +131,12 @@ class QuestionDaily(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     turns: Mapped[int] = mapped_column(Integer(), default=0)
     answered: Mapped[int] = mapped_column(Integer(), default=0)
-    __table_args__ = (Index("ix_question_daily_question_key_day", "question_key", "day"),)
+    handoff: Mapped[int] = mapped_column(Integer(), default=0)
+    latency_ms: Mapped[float] = mapped_column(Float(), default=0.0)  # the sum over the turns
+    __table_args__ = (
+        Index("ix_question_daily_question_key_day", "question_key", "day"),
+        Index("ix_question_daily_overview", "day", "channel", "turns", "answered", "handoff", "latency_ms"),
+    )
 
 
 class TurnArticle(Base):
@@ -159,7 +164,7 @@ class FeedbackRow(Base):
     turn_id: Mapped[str] = mapped_column(String(128), unique=True)
     value: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str] = mapped_column(Text(), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(), index=True)
 
 
 class CallEvent(Base):
@@ -362,28 +367,32 @@ def insert_turns(conn: Connection, rows: list[dict]) -> int:
     statement = (
         _dialect_insert(conn, turns)
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-        .returning(turns.c.day, turns.c.question_key, turns.c.channel, turns.c.answered)
+        .returning(turns.c.day, turns.c.question_key, turns.c.channel, turns.c.answered, turns.c.handoff,
+                   turns.c.latency_ms)
     )
     inserted = conn.execute(statement, rows).all()
     if not inserted:
         return 0
-    rollup: dict[tuple, list[int]] = {}
-    for day, key, channel, answered in inserted:
-        entry = rollup.setdefault((day, key, channel), [0, 0])
+    rollup: dict[tuple, list] = {}
+    for day, key, channel, answered, handoff, latency in inserted:
+        entry = rollup.setdefault((day, key, channel), [0, 0, 0, 0.0])
         entry[0] += 1
         entry[1] += int(bool(answered))
+        entry[2] += int(bool(handoff))
+        entry[3] += float(latency or 0.0)
     daily = QuestionDaily.__table__
     upsert_daily = _dialect_insert(conn, daily)
     upsert_daily = upsert_daily.on_conflict_do_update(
         index_elements=["day", "question_key", "channel"],
-        set_={"turns": daily.c.turns + upsert_daily.excluded.turns,
-              "answered": daily.c.answered + upsert_daily.excluded.answered},
+        set_={column: daily.c[column] + upsert_daily.excluded[column]
+              for column in ("turns", "answered", "handoff", "latency_ms")},
     )
     conn.execute(upsert_daily, [
-        {"day": day, "question_key": key, "channel": channel, "turns": n, "answered": ok}
-        for (day, key, channel), (n, ok) in rollup.items()
+        {"day": day, "question_key": key, "channel": channel, "turns": n, "answered": ok, "handoff": h,
+         "latency_ms": latency}
+        for (day, key, channel), (n, ok, h, latency) in rollup.items()
     ])
-    new_keys = {key for _, key, _, _ in inserted}
+    new_keys = {row[1] for row in inserted}
     texts = {}
     for row in rows:
         if row["question_key"] in new_keys and row["question_key"] not in texts:

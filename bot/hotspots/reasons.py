@@ -49,6 +49,10 @@ _ALIASES = {
 }
 
 
+# Turns that carried no question (an empty message): not answered, but nothing for staff to answer.
+NOT_A_QUESTION = {"empty"}
+
+
 def normalise_reason(raw: str | None, *, answered: bool, handoff: bool) -> str | None:
     """The canonical reason for a turn, or None when it was answered and not handed off.
 
@@ -59,6 +63,8 @@ def normalise_reason(raw: str | None, *, answered: bool, handoff: bool) -> str |
     """
     if raw:
         key = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
+        if key in NOT_A_QUESTION:
+            return None
         try:
             return AbstainReason(key).value
         except ValueError:

@@ -37,8 +37,12 @@ def add(engine, day_offset: int, text: str, n: int = 1, *, answered=True, reason
         })
         cites += [{"channel": channel, "message_id": mid, "day": day, "document": DOCUMENT, "article": a, "rank": r}
                   for r, a in enumerate(articles)]
+    votes = [{"turn_id": r["message_id"], "value": feedback, "comment": "", "created_at": r["created_at"]}
+             for r in rows if feedback]
     with engine.begin() as conn:
         db.insert_turns(conn, rows)
+        if votes:
+            db.insert_ignore(conn, db.FeedbackRow.__table__, votes, ["turn_id"])
         if cites:
             db.insert_ignore(conn, db.TurnArticle.__table__, cites, ["channel", "message_id", "document", "article"])
 
