@@ -4,8 +4,8 @@ the real conversation), served over real HTTP, and clients that sign like WeChat
 The fuzzers throw random and malformed input at the channels; whatever arrives, the app must
 answer without a 5xx, and every JSON error must have the one error shape with a Chinese message.
 
-The conversation talks to the session's Rasa server when the shared Rasa fixture provides one,
-else to a closed port (degraded mode: the real retriever answers). Either way it is the real code.
+The conversation talks to the session's shared Rasa server and action server, so generated
+texts go through the whole turn logic.
 
 Examples are derandomized (the same inputs on every run, so CI is reproducible); run with
 `FUZZ_RANDOM=1` to explore new random inputs, e.g. in a loop before a release.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -49,13 +48,6 @@ FUZZ_SETTINGS = settings(
 )
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class FuzzSystem:
     """The running app: `url` (plaintext WeChat), `aes_url` (the same services, WeChat in AES safe mode)."""
@@ -70,13 +62,9 @@ class FuzzSystem:
 
 
 @pytest.fixture(scope="session")
-def fuzz_rasa_url(request) -> str:
-    """The shared session Rasa server if the suite has one, else a closed port (degraded mode)."""
-    try:
-        rasa = request.getfixturevalue("rasa_server")
-    except pytest.FixtureLookupError:
-        return f"http://127.0.0.1:{closed_port()}"
-    return getattr(rasa, "url", rasa)
+def fuzz_rasa_url(rasa_stack) -> str:
+    """The session's shared Rasa server (tests/fixtures/rasa.py)."""
+    return rasa_stack.url
 
 
 @pytest.fixture(scope="session")
