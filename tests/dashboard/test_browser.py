@@ -27,8 +27,9 @@ from .conftest import seed_turns
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 WAIT_SECONDS = 30  # an upper bound for slow shared cores, never a timing assertion
-QUESTION = "灵活就业人员社保补贴怎么申请？"
-ANSWER = "灵活就业人员社保补贴：请携带身份证和缴费凭证，到户籍所在街道人社服务中心申请（本答案由热线工作人员添加）。"
+# In the notice's domain (Rasa routes it to the policy answer) but not answered by the notice's text.
+QUESTION = "稳岗返还申请需要准备哪些材料？"
+ANSWER = "稳岗返还无需企业申请，由社保经办机构根据参保和裁员情况直接审核返还（本答案由热线工作人员添加）。"
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def editor(rasa_services):
 
 
 def test_staff_answer_a_hotspot_and_the_chat_serves_it(browser, server, editor, rasa_services):
-    seed_turns(rasa_services.turn_log, [(QUESTION, False, "no_match", (), "wechat")] * 4)
+    seed_turns(rasa_services.turn_log, [(QUESTION, False, "low_confidence", (4,), "wechat")] * 4)
     wait = WebDriverWait(browser, WAIT_SECONDS)
 
     # Log in.
@@ -80,7 +81,7 @@ def test_staff_answer_a_hotspot_and_the_chat_serves_it(browser, server, editor, 
     link.click()
     wait.until(EC.presence_of_element_located((By.ID, "examples")))
     assert browser.find_element(By.CSS_SELECTOR, "h1.question").text == QUESTION
-    assert "未找到答案" in browser.find_element(By.ID, "examples").text
+    assert "把握不足" in browser.find_element(By.ID, "examples").text
 
     # Add an answer from the unanswered queue.
     browser.get(server.url + "/staff/unanswered")
@@ -88,7 +89,7 @@ def test_staff_answer_a_hotspot_and_the_chat_serves_it(browser, server, editor, 
     row.find_element(By.CSS_SELECTOR, "a.add-answer").click()
     question = wait.until(EC.presence_of_element_located((By.ID, "question")))
     assert question.get_attribute("value") == QUESTION
-    Select(browser.find_element(By.ID, "article")).select_by_value("大人社发[2020]38号#9")
+    Select(browser.find_element(By.ID, "article")).select_by_value("大人社发[2020]38号#4")
     browser.find_element(By.ID, "answer").send_keys(ANSWER)
     browser.find_element(By.ID, "publish").click()
     wait.until(EC.presence_of_element_located((By.ID, "answers")))
