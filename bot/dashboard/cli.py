@@ -20,7 +20,7 @@ def _engine():
 def _password_option():
     return click.option(
         "--password", prompt="密码", hide_input=True, confirmation_prompt="再次输入密码",
-        envvar="HOTLINE_STAFF_PASSWORD", show_envvar=True, help=f"至少 {auth.PASSWORD_MIN} 个字符。",
+        help=f"至少 {auth.PASSWORD_MIN} 个字符（省略时提示输入，不回显）。",
     )
 
 
