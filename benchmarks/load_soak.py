@@ -52,6 +52,7 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 from wechatpy.utils import WeChatSigner  # noqa: E402
 
 from bot import slots as S  # noqa: E402
+from bot.channels.wechat import RATE_LIMITED as WECHAT_RATE_LIMITED  # noqa: E402
 from ivr import menu  # noqa: E402
 
 CHANNELS = ("api", "wechat", "ivr")
@@ -131,6 +132,7 @@ class Outcome:
     started: float
     error: str = ""
     late: bool = False  # WeChat answered `success` (the answer would follow by the push API)
+    rate_limited: bool = False  # WeChat's polite "too many messages" (a 200, but no turn)
 
 
 class Recorder:
@@ -278,14 +280,30 @@ class WeChatUser(User):
             f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
             f"<MsgId>{self.msg_id}</MsgId></xml>"
         ).encode("utf-8")
-        _timed(
-            self.recorder, "wechat", True,
-            lambda: self.session.post(
+        row = ("wechat", str(self.msg_id))
+        started = time.monotonic()
+        try:
+            response = self.session.post(
                 self.target.url + "/wechat", params=self.signed_params(), data=xml,
                 headers={"Content-Type": "text/xml"}, timeout=REQUEST_TIMEOUT_S,
-            ),
-            ("wechat", str(self.msg_id)),
-        )
+            )
+        except requests.RequestException as error:
+            self.recorder.add(Outcome("wechat", True, 0, time.monotonic() - started, started, type(error).__name__), row)
+            return
+        outcome = Outcome("wechat", True, response.status_code, time.monotonic() - started, started)
+        if response.status_code == 200 and response.text == "success":
+            outcome.late = True
+        elif response.status_code == 200 and _wechat_content(response.content) == WECHAT_RATE_LIMITED:
+            # Over the per-user limit: a polite reply, no turn (the turn logic never saw it).
+            outcome.rate_limited, outcome.turn, row = True, False, None
+        self.recorder.add(outcome, row)
+
+
+def _wechat_content(body: bytes) -> str:
+    try:
+        return ET.fromstring(body).findtext("Content") or ""
+    except ET.ParseError:
+        return ""
 
 
 class IvrUser(User):
@@ -414,6 +432,7 @@ class LoadResult:
             "client_errors_4xx": sum(v for k, v in statuses.items() if 400 <= k < 500),
             "no_answer": dict(Counter(o.error for o in outcomes if o.status == 0)),
             "wechat_late_success": sum(1 for o in outcomes if o.late),
+            "rate_limited": sum(1 for o in outcomes if o.rate_limited or o.status == 429),
             "stopped_early": self.stopped_early,
             **self.extra,
         }
