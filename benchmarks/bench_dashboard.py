@@ -35,7 +35,7 @@ from bot.hotspots import db  # noqa: E402
 from bot.hotspots.analysis import today  # noqa: E402
 from bot.hotspots.clustering import HotspotClusterer, make_question_encoder  # noqa: E402
 from bot.hotspots.log import TurnLog, question_key  # noqa: E402
-from bot.hotspots.masking import mask_personal_data, normalise_question  # noqa: E402
+from bot.hotspots.masking import mask_personal_data  # noqa: E402
 from bot.hotspots.pseudonym import Pseudonymizer  # noqa: E402
 from bot.reply import Citation, Reply, Turn  # noqa: E402
 from bot.services import Services  # noqa: E402
@@ -109,15 +109,18 @@ def load(engine, count: int, days: int, secret: str) -> float:
     pseudonyms = Pseudonymizer(secret)
     started = time.perf_counter()
     db.ensure_schema(engine)
-    turns, cites = [], []
+    turns, cites, votes = [], [], []
 
     def write():
         with engine.begin() as conn:
             db.insert_turns(conn, turns)
+            if votes:
+                db.insert_ignore(conn, db.FeedbackRow.__table__, votes, ["turn_id"])
             if cites:
                 db.insert_ignore(conn, db.TurnArticle.__table__, cites, ["channel", "message_id", "document", "article"])
         turns.clear()
         cites.clear()
+        votes.clear()
 
     for n, (day, channel, user, text, answered, reason, article, feedback) in enumerate(generate(count, days)):
         masked = mask_personal_data(text)
@@ -131,6 +134,8 @@ def load(engine, count: int, days: int, secret: str) -> float:
             "confidence": 0.8 if answered else 0.3, "answered": answered, "abstain_reason": reason,
             "handoff": False, "degraded": False, "asking_for": None, "latency_ms": 50 + n % 400, "feedback": feedback,
         })
+        if feedback:
+            votes.append({"turn_id": mid, "value": feedback, "comment": "", "created_at": turns[-1]["created_at"]})
         if article and answered:
             cites.append({"channel": channel, "message_id": mid, "day": day, "document": DOCUMENT,
                           "article": article, "rank": 0})
