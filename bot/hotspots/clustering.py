@@ -3,9 +3,10 @@
 Pipeline, built to cluster 100,000 logged questions in well under a minute on 2 cores:
 
 1. Dedupe: turns are grouped by `question_key` (hash of the masked, normalised question), so each
-   distinct wording is embedded once and carries its count.
-2. Embed: `encoder.encode_queries` on the normalised text, cached in `question_embeddings` keyed by
-   encoder + text, so a re-run only embeds wordings it has not seen.
+   distinct wording is counted once and carries its count.
+2. Embed: `encoder.encode_queries` on `clustering_text` (normalised, numbers written as 几, so
+   wordings that differ only in figures share one embedding), cached in `question_embeddings`
+   keyed by encoder + text, so a re-run only embeds texts it has not seen.
 3. Greedy leader clustering, most-asked wordings first: a wording joins the most similar leader
    when the cosine similarity is at least the tuned threshold, otherwise it leads a new cluster;
    then one refinement pass moves each wording to its most similar cluster centroid (`refine`).
@@ -23,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -36,6 +38,8 @@ from bot.config import REPO_ROOT
 from bot.hotspots import db
 from bot.hotspots.masking import mask_personal_data, normalise_question
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
 logger = logging.getLogger(__name__)
 
 THRESHOLD_FILE = Path(__file__).resolve().parent / "paraphrase_threshold.json"
@@ -43,6 +47,16 @@ PAIRS_FILE = REPO_ROOT / "knowledge_base" / "questions" / "paraphrase_pairs.yaml
 FALLBACK_THRESHOLD = 0.92  # only when paraphrase_threshold.json is missing (see `load_threshold`)
 ENCODE_BATCH = 256
 CHUNK = 1024
+
+
+def clustering_text(masked_question: str) -> str:
+    """The text a wording is embedded as: normalised, and every number written as 几.
+
+    Questions that differ only in their figures (28个人裁了3个 / 50人裁员5人, 交满10年 / 交满15年)
+    ask the same thing, so they share one embedding and one hotspot; it also keeps the number of
+    texts to embed small when the log holds 100,000 questions.
+    """
+    return _NUMBER.sub("几", normalise_question(masked_question))
 
 
 # --- the encoder ---------------------------------------------------------------------------
@@ -103,9 +117,9 @@ def load_pairs(path: Path = PAIRS_FILE) -> list[dict]:
 
 
 def pair_similarities(pairs: list[dict], encoder) -> np.ndarray:
-    """Cosine similarity of each pair, on the same masked + normalised text clustering embeds."""
-    texts_a = [normalise_question(mask_personal_data(p["a"])) for p in pairs]
-    texts_b = [normalise_question(mask_personal_data(p["b"])) for p in pairs]
+    """Cosine similarity of each pair, on the same text clustering embeds (`clustering_text`)."""
+    texts_a = [clustering_text(mask_personal_data(p["a"])) for p in pairs]
+    texts_b = [clustering_text(mask_personal_data(p["b"])) for p in pairs]
     a, b = encoder.encode_queries(texts_a), encoder.encode_queries(texts_b)
     return (np.asarray(a) * np.asarray(b)).sum(axis=1)
 
@@ -154,7 +168,7 @@ def tune_threshold(pairs: list[dict], encoder) -> dict:
         "hard_negatives_merged": merged_hard,
         "hard_negatives": int(sum(hard)),
         "source": str(PAIRS_FILE.relative_to(REPO_ROOT)),
-        "method": "max F1 over observed cosine similarities of masked+normalised texts; "
+        "method": "max F1 over observed cosine similarities of clustering_text (masked, normalised, numbers as 几); "
         "threshold set halfway to the next lower similarity",
         "tuned_at": dt.date.today().isoformat(),
     }
@@ -299,7 +313,7 @@ class HotspotClusterer:
             keys = [keys[i] for i in order]
             texts = [texts[i] for i in order]
             counts = [counts[i] for i in order]
-            vectors = self.embed([normalise_question(t) for t in texts])
+            vectors = self.embed([clustering_text(t) for t in texts])
             labels = leader_cluster(vectors, self.threshold, leaders=existing_centroids)
             if full:
                 labels = refine(vectors, labels, np.asarray(counts, dtype=np.float32), self.threshold)

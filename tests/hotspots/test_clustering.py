@@ -12,6 +12,7 @@ from bot.hotspots import db
 from bot.hotspots.clustering import (
     THRESHOLD_FILE,
     HotspotClusterer,
+    clustering_text,
     leader_cluster,
     load_pairs,
     load_threshold,
@@ -59,6 +60,16 @@ def test_leader_clustering_with_existing_leaders_and_small_chunks():
 
 def test_leader_clustering_of_nothing():
     assert leader_cluster(np.zeros((0, 3), dtype=np.float32), 0.9).tolist() == []
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("我们公司28个人裁了3个能拿稳岗返还吗？", "我们公司50个人裁了5个能拿稳岗返还吗"),
+    ("交满10年失业金按最低工资的百分之几发", "交满15年失业金按最低工资的百分之几发"),
+    ("比例是5.5%吗", "比例是6%吗"),
+])
+def test_wordings_that_differ_only_in_figures_are_embedded_as_one(a, b):
+    assert clustering_text(mask_personal_data(a)) == clustering_text(mask_personal_data(b))
+    assert "几" in clustering_text(a)
 
 
 def test_the_stored_threshold_says_how_it_was_chosen():
