@@ -471,10 +471,14 @@ def warm_up(target: Target, recorder: Recorder, turns_per_channel: int = 3, chan
     recorder.measuring = True
 
 
-def run_load(target: Target, plan: LoadPlan, recorder: Recorder | None = None, on_progress=None) -> LoadResult:
+def run_load(
+    target: Target, plan: LoadPlan, recorder: Recorder | None = None, on_progress=None,
+    stop: threading.Event | None = None,
+) -> LoadResult:
     """Play the plan against `target` and return what happened (checks nothing by itself).
 
     :param on_progress: called about every 10 s with (seconds elapsed, turns done).
+    :param stop: once set, no new turn starts (turns in flight finish), like `max_seconds`.
     """
     recorder = recorder or Recorder()
     rng = random.Random(plan.seed)
@@ -500,7 +504,7 @@ def run_load(target: Target, plan: LoadPlan, recorder: Recorder | None = None, o
                         continue
                     due, _, user = queue[0]
                     now = time.monotonic()
-                    if now >= deadline:
+                    if now >= deadline or (stop is not None and stop.is_set()):
                         stopped_early = True
                         queue.clear()
                         continue

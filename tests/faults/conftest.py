@@ -37,16 +37,18 @@ class BackgroundLoad:
         self.target = Target(system.url, config.wechat_token, config.twilio_auth_token)
         self.plan = plan
         self.result = None
+        self.stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="background-load", daemon=True)
 
     def _run(self) -> None:
-        self.result = run_load(self.target, self.plan, self.recorder)
+        self.result = run_load(self.target, self.plan, self.recorder, stop=self.stop)
 
     def __enter__(self) -> "BackgroundLoad":
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stop.set()  # no new turns; the ones in flight finish
         self._thread.join(timeout=self.plan.max_seconds + 120)
 
     def turns_done(self) -> int:
