@@ -28,9 +28,9 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pg_database():
-    """A fresh PostgreSQL database `hotline_scaleout_<random>`; its name, dropped after the test."""
+    """A fresh PostgreSQL database `hotline_scaleout_<random>`; its name, dropped after the module."""
     name = f"hotline_scaleout_{secrets.token_hex(5)}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

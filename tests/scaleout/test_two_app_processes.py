@@ -1,0 +1,186 @@
+"""The documented scale-out configuration (README "Scale-out", `deploy/scaleout.env`), run for real:
+two `hotline serve` process trees on different ports, as behind a load balancer, each with two
+gunicorn workers, its own Rasa replica and action server; shared state and Rasa's lock store in
+Redis; Rasa's tracker store and the turn log in one PostgreSQL database.
+
+A user whose turns alternate between the two processes (and so between the two Rasa replicas)
+keeps one conversation: the eligibility form goes on where the other process left it. The same
+holds for a phone call (call state in Redis) and a WeChat retry reaching the other process.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from urllib.parse import urljoin
+
+import pytest
+import requests
+import yaml
+from sqlalchemy import create_engine, func, select, text
+from twilio.request_validator import RequestValidator
+from wechatpy.utils import WeChatSigner
+
+from benchmarks.system import HotlineSystem, SystemConfig
+from tests.faults.conftest import wait_until
+from bot import slots as S
+from bot.actions import texts
+from bot.conversation import conversation_key
+from bot.hotspots import db
+
+pytestmark = pytest.mark.integration
+
+ANSWERS = {
+    S.ENTERPRISE_SIZE: "中小微企业",
+    S.AFFECTED_BY_EPIDEMIC: "受到了疫情影响",
+    S.EMPLOYEES: "二十八个人",
+    S.LAYOFFS: "裁了三个",
+}
+SECRET = "scale-out-shared-secret-0123456789abcdef0123456789abcdef"
+START_TIMEOUT = 900
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory, redis_url, system_index, pg_database):
+    """Process A and process B, started in parallel, stopped after the module."""
+    tmp_path = tmp_path_factory.mktemp("scaleout")
+    systems = [
+        HotlineSystem(SystemConfig(
+            var_dir=tmp_path / name / "var", workers=2, threads=8, redis_url=redis_url, rasa="own",
+            database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_database}",
+            rasa_tracker_url=f"postgresql://postgres@127.0.0.1:5432/{pg_database}",
+            secret_key=SECRET, index_from=system_index,
+            env={"HOTLINE_RASA_TIMEOUT": "10"},  # a slow turn on a busy test machine is not an outage
+        ))
+        for name in ("a", "b")
+    ]
+    try:
+        for system in systems:
+            system.launch()
+        for system in systems:
+            system.wait_ready(START_TIMEOUT)
+        yield systems
+    finally:
+        for system in systems:
+            system.stop()
+
+
+def rows_of(pg_database: str, query):
+    """The first column of the first row of `query` on the shared PostgreSQL database."""
+    engine = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_database}")
+    try:
+        with engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def chat(system, user: str, words: str) -> dict:
+    response = requests.post(system.url + "/api/chat", json={"user_id": user, "text": words}, timeout=120)
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert texts.DEGRADED_NOTE not in reply["reply"], f"degraded answer from {system.url}: {reply}"
+    return reply
+
+
+def test_the_configuration_is_what_the_readme_documents(two_processes, pg_database, redis_url):
+    for system in two_processes:
+        endpoints = yaml.safe_load((system.var_dir / "rasa" / "endpoints.yml").read_text(encoding="utf-8"))
+        assert endpoints["lock_store"]["type"] == "redis"
+        assert endpoints["tracker_store"]["type"] == "SQL"
+        assert endpoints["tracker_store"]["dialect"] == "postgresql"
+        assert endpoints["tracker_store"]["db"] == pg_database
+        assert len(system.app_workers()) == 2
+        assert system.rasa_pid() is not None
+    a, b = two_processes
+    assert a.port != b.port and a.rasa_url != b.rasa_url
+
+
+def test_a_conversation_alternating_between_the_processes_stays_consistent(two_processes, pg_database):
+    a, b = two_processes
+    user = f"scale-{uuid.uuid4().hex[:8]}"
+    turns = 0
+    reply = chat(a, user, "我们单位想申请稳岗返还")
+    turns += 1
+    asked = []
+    for i in range(len(ANSWERS) + 1):
+        if reply["asking_for"] is None:
+            break
+        assert reply["asking_for"] in ANSWERS and reply["asking_for"] not in asked, (reply, asked)
+        asked.append(reply["asking_for"])
+        reply = chat((b, a)[i % 2], user, ANSWERS[asked[-1]])  # B, A, B, …
+        turns += 1
+    assert len(asked) >= 2, "the dialogue should span both processes"
+    assert reply["intent"] == "check_stabilization_refund" and reply["asking_for"] is None, reply
+    assert "3/28 ≈ 10.7% ≤ 20%" in reply["reply"]
+
+    # Two messages of one conversation at the same moment, one on each replica: the lock store
+    # serialises them, both are answered from Rasa.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda pair: chat(pair[0], user, pair[1]),
+                             [(a, "失业保险金标准提高了多少？"), (b, "职工线上培训补贴每课时多少钱？")]))
+    turns += 2
+    assert all(r["answered"] for r in both), both
+
+    # One pseudonymous user across both processes, one row per turn (written within moments by
+    # each process's log writer); one tracker for the conversation in PostgreSQL.
+    table = db.TurnRow.__table__
+    per_user = select(func.count(func.distinct(table.c.user_hash))).where(table.c.channel == "api")
+    per_turn = select(func.count()).where(table.c.channel == "api")
+    wait_until(lambda: rows_of(pg_database, per_turn) >= turns, 60, "the turns were not logged")
+    assert rows_of(pg_database, per_turn) == turns
+    assert rows_of(pg_database, per_user) == 1
+    sender = conversation_key(SECRET, "api", user)
+    events = text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'").bindparams(s=sender)
+    assert rows_of(pg_database, events) == turns
+
+
+def test_a_call_and_a_wechat_retry_may_reach_either_process(two_processes, pg_database):
+    a, b = two_processes
+    token = a.config.twilio_auth_token
+    validator = RequestValidator(token)
+    sid = "CA" + uuid.uuid4().hex
+
+    def webhook(system, path_or_url: str, params: dict) -> ET.Element:
+        url = urljoin(system.url + "/ivr/", path_or_url)
+        data = {"CallSid": sid, "From": "+8613900001111", "To": "+8641112333", "CallStatus": "in-progress", **params}
+        response = requests.post(url, data=data, headers={"X-Twilio-Signature": validator.compute_signature(url, data)},
+                                 timeout=120)
+        assert response.status_code == 200, response.text
+        return ET.fromstring(response.content)
+
+    greeting = webhook(a, "voice", {"CallStatus": "ringing"})
+    answer = webhook(b, greeting.find("Gather").get("action"), {"SpeechResult": "失业保险金标准提高了多少", "Confidence": "0.9"})
+    spoken = "".join(s.text or "" for s in answer.iter("Say"))
+    assert answer.find("Gather") is not None and "失业" in spoken, ET.tostring(answer, encoding="unicode")
+    again = webhook(a, answer.find("Gather").get("action"), {"SpeechResult": "重听", "Confidence": "0.9"})
+    # Process A repeats the answer process B gave: the call's state (mode, last answer) is shared.
+    assert "".join(s.text or "" for s in again.iter("Say")) == spoken
+
+    # WeChat retries a message it got no answer for; the retry may reach the other process.
+    openid, msg_id = "oScale" + uuid.uuid4().hex[:22], str(time.time_ns())
+    body = (f"<xml><ToUserName><![CDATA[gh_12333]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[稳岗返还的裁员率标准是多少？]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()
+
+    def wechat(system, nonce: str) -> str:
+        timestamp = str(int(time.time()))
+        signer = WeChatSigner()
+        signer.add_data(system.config.wechat_token, timestamp, nonce)
+        response = requests.post(system.url + "/wechat", data=body, timeout=120,
+                                 params={"signature": signer.signature, "timestamp": timestamp, "nonce": nonce})
+        assert response.status_code == 200, response.text
+        return ET.fromstring(response.content).findtext("Content")
+
+    first, retry = wechat(a, "n" + uuid.uuid4().hex[:8]), wechat(b, "n" + uuid.uuid4().hex[:8])
+    assert first == retry and first
+
+    table = db.TurnRow.__table__
+    ivr_turns = select(func.count()).where(table.c.channel == "ivr", table.c.message_id.like(f"{sid}-%"))
+    wechat_turns = select(func.count()).where(table.c.channel == "wechat", table.c.message_id == msg_id)
+    wait_until(lambda: rows_of(pg_database, ivr_turns) and rows_of(pg_database, wechat_turns), 60,
+               "the turns were not logged")
+    time.sleep(1)  # a second row, were there one, would have been written by now too
+    assert rows_of(pg_database, wechat_turns) == 1  # answered once for both deliveries
+    assert rows_of(pg_database, ivr_turns) == 1  # the question; "重听" is a command, not a turn
