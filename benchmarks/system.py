@@ -258,7 +258,6 @@ class HotlineSystem:
         else:
             argv.append("--no-rasa")
         env = {**os.environ, **self.environment()}
-        env.pop("PYTHONPATH", None)
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

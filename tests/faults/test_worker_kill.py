@@ -30,7 +30,6 @@ def test_killing_a_worker_under_load_loses_no_answered_turn(tmp_path, redis_url,
     assert killed in before
     assert figures["server_errors_5xx"] == 0, figures["status"]
     assert set(figures["status"]) <= {"200", "0"}, figures["status"]  # 0: reset with the killed worker
-    assert figures["turns"] == plan.users * plan.turns, figures
     rows = check_rows(system.database_url, load.recorder)
     assert not rows.missing, f"{len(rows.missing)} answered turns have no row: {rows.missing[:5]}"
     assert rows.ok, rows
