@@ -10,6 +10,7 @@ holds for a phone call (call state in Redis) and a WeChat retry reaching the oth
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -18,6 +19,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 import yaml
+from dotenv import dotenv_values
 from sqlalchemy import create_engine, func, select, text
 from twilio.request_validator import RequestValidator
 from wechatpy.utils import WeChatSigner
@@ -26,6 +28,7 @@ from benchmarks.system import HotlineSystem, SystemConfig
 from tests.faults.conftest import wait_until
 from bot import slots as S
 from bot.actions import texts
+from bot.config import REPO_ROOT, Settings
 from bot.conversation import conversation_key
 from bot.hotspots import db
 
@@ -37,21 +40,43 @@ ANSWERS = {
     S.EMPLOYEES: "二十八个人",
     S.LAYOFFS: "裁了三个",
 }
+SCALEOUT_ENV = REPO_ROOT / "deploy" / "scaleout.env"
 SECRET = "scale-out-shared-secret-0123456789abcdef0123456789abcdef"
 START_TIMEOUT = 900
 
 
+def documented_configuration() -> dict[str, str]:
+    """deploy/scaleout.env, the values that name other machines or secrets left out."""
+    values = {k: v for k, v in dotenv_values(SCALEOUT_ENV).items() if v}
+    for machine_specific in ("HOTLINE_SECRET_KEY", "HOTLINE_REDIS_URL", "HOTLINE_DATABASE_URL",
+                             "HOTLINE_RASA_TRACKER_URL", "HOTLINE_PUBLIC_URL", "HOTLINE_HOST", "HOTLINE_PORT",
+                             "HOTLINE_RASA_URL", "HOTLINE_ACTION_PORT", "WECHAT_TOKEN", "TWILIO_AUTH_TOKEN"):
+        values.pop(machine_specific, None)
+    return values
+
+
+def test_the_documented_configuration_names_only_real_settings():
+    names = set(dotenv_values(SCALEOUT_ENV))
+    read = set(re.findall(r'"((?:HOTLINE|WECHAT|TWILIO)_[A-Z0-9_]+)"', (REPO_ROOT / "bot" / "config.py").read_text()))
+    assert names <= read, names - read
+    assert {"HOTLINE_SECRET_KEY", "HOTLINE_REDIS_URL", "HOTLINE_DATABASE_URL", "HOTLINE_RASA_TRACKER_URL"} <= names
+    Settings.from_env({k: v for k, v in dotenv_values(SCALEOUT_ENV).items() if v})  # and valid
+
+
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory, redis_url, system_index, pg_database):
-    """Process A and process B, started in parallel, stopped after the module."""
+    """Process A and process B (deploy/scaleout.env on this machine), started in parallel."""
     tmp_path = tmp_path_factory.mktemp("scaleout")
+    documented = documented_configuration()
     systems = [
         HotlineSystem(SystemConfig(
-            var_dir=tmp_path / name / "var", workers=2, threads=8, redis_url=redis_url, rasa="own",
+            var_dir=tmp_path / name / "var", workers=int(documented["HOTLINE_WORKERS"]),
+            threads=int(documented["HOTLINE_THREADS"]), redis_url=redis_url, rasa="own",
             database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_database}",
             rasa_tracker_url=f"postgresql://postgres@127.0.0.1:5432/{pg_database}",
             secret_key=SECRET, index_from=system_index,
-            env={"HOTLINE_RASA_TIMEOUT": "10"},  # a slow turn on a busy test machine is not an outage
+            # a slow turn on a busy test machine is not an outage
+            env={**documented, "HOTLINE_RASA_TIMEOUT": "10"},
         ))
         for name in ("a", "b")
     ]
@@ -91,7 +116,7 @@ def test_the_configuration_is_what_the_readme_documents(two_processes, pg_databa
         assert endpoints["tracker_store"]["type"] == "SQL"
         assert endpoints["tracker_store"]["dialect"] == "postgresql"
         assert endpoints["tracker_store"]["db"] == pg_database
-        assert len(system.app_workers()) == 2
+        assert len(system.app_workers()) == int(documented_configuration()["HOTLINE_WORKERS"])
         assert system.rasa_pid() is not None
     a, b = two_processes
     assert a.port != b.port and a.rasa_url != b.rasa_url
