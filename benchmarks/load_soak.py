@@ -657,7 +657,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
-    from benchmarks.memory import measure  # noqa: E402 - beside this file
+    from benchmarks.memory import cpu_seconds, measure
     from benchmarks.system import HotlineSystem, SystemConfig
 
     args = parse_args(argv)
@@ -688,12 +688,18 @@ def main(argv=None) -> int:
     try:
         warm_up(target, recorder, channels=channels)
         memory_warm = measure(system.pids())
+        cpu_before, client_before = cpu_seconds(system.pids()), time.process_time()
         print(f"[load] {plan.users} users × {plan.turns} turns, think {plan.think[0]:g}–{plan.think[1]:g} s", file=sys.stderr)
         result = run_load(
             target, plan, recorder,
             on_progress=lambda s, n: print(f"[load] {s:5.0f} s: {n} requests", file=sys.stderr),
         )
         memory_loaded = measure(system.pids())
+        cpu_after, client_after = cpu_seconds(system.pids()), time.process_time()
+        # Where the 2 cores went during the load: CPU seconds per role (a process restarted
+        # meanwhile counts from its start), and this client's own share.
+        cpu = {role: round(cpu_after.get(role, 0.0) - cpu_before.get(role, 0.0), 1) for role in cpu_after}
+        cpu["load client"] = round(client_after - client_before, 1)
     finally:
         code = system.stop()
     rows = check_rows(system.database_url, recorder, channels)
@@ -703,6 +709,7 @@ def main(argv=None) -> int:
         system={"workers": args.workers, "threads": args.threads, "rasa": args.rasa, "redis": bool(args.redis_url),
                 "database": system.database_url.split(":", 1)[0], "serve_exit": code},
         memory_mib={"after_warm_up": memory_warm.summary(), "after_load": memory_loaded.summary()},
+        cpu_seconds_during_load=cpu,
         rows={"rows": rows.rows, "expected": rows.expected, "missing": len(rows.missing),
               "unexpected": len(rows.unexpected), "duplicates": rows.duplicates},
         command="python benchmarks/load_soak.py " + " ".join(sys.argv[1:] if argv is None else argv),

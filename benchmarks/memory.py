@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -84,6 +85,22 @@ def measure(pids: list[int]) -> MemoryReport:
         )
         for pid in pids
     ])
+
+
+def cpu_seconds(pids: list[int]) -> dict[str, float]:
+    """CPU time (user + system) each role of the system has used so far, in seconds."""
+    from benchmarks.system import role_of
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        role = role_of(pid).split(" ")[0]
+        used[role] = used.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
 
 
 def main(argv=None) -> int:
