@@ -553,6 +553,7 @@ class RowCheck:
     missing: list[tuple[str, str]]
     unexpected: list[tuple[str, str]]
     duplicates: int
+    degraded: int = 0  # rows answered without Rasa (Rasa down, or slower than HOTLINE_RASA_TIMEOUT)
 
     @property
     def ok(self) -> bool:
@@ -585,6 +586,9 @@ def check_rows(database_url: str, recorder: Recorder, channels=CHANNELS) -> RowC
                     .subquery()
                 )
             ).scalar_one()
+            degraded = conn.execute(
+                select(func.count()).where(table.c.channel.in_(channels), table.c.degraded.is_(True))
+            ).scalar_one()
     finally:
         engine.dispose()
     rows = set(found)
@@ -599,6 +603,7 @@ def check_rows(database_url: str, recorder: Recorder, channels=CHANNELS) -> RowC
         missing=sorted(recorder.expected - rows),
         unexpected=unexpected,
         duplicates=int(duplicates),
+        degraded=int(degraded),
     )
 
 
@@ -711,7 +716,7 @@ def main(argv=None) -> int:
         memory_mib={"after_warm_up": memory_warm.summary(), "after_load": memory_loaded.summary()},
         cpu_seconds_during_load=cpu,
         rows={"rows": rows.rows, "expected": rows.expected, "missing": len(rows.missing),
-              "unexpected": len(rows.unexpected), "duplicates": rows.duplicates},
+              "unexpected": len(rows.unexpected), "duplicates": rows.duplicates, "degraded": rows.degraded},
         command="python benchmarks/load_soak.py " + " ".join(sys.argv[1:] if argv is None else argv),
     )
     print(json.dumps(figures, ensure_ascii=False, indent=1))
