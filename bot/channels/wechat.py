@@ -71,6 +71,8 @@ SOURCE_PREFIX = "依据："
 TRUNCATED_NOTE = "（回答较长，以上为部分内容。完整内容请访问网页版，或拨打 12333 咨询。）"
 RATE_LIMITED = "您发送消息太频繁了，请稍等一会儿再问。"
 
+# OpenIDs and account ids are short ASCII tokens; anything else would be echoed into the reply XML.
+_ACCOUNT_ID = re.compile(r"[A-Za-z0-9_\-@.]{1,128}")
 _UNSAFE_XML = re.compile(r"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 
@@ -321,6 +323,9 @@ class WeChatChannel(InputChannel):
             identity = _dedupe_identity(message)
         except (ExpatError, KeyError, ValueError, TypeError, AttributeError):
             raise ApiError("invalid_xml", "消息不是有效的 XML。") from None
+        for account in (message.source, message.target):
+            if not _ACCOUNT_ID.fullmatch(account or ""):
+                raise ApiError("invalid_account", "消息的用户标识（FromUserName/ToUserName）格式不正确。")
         return message, identity
 
     # -- answering --
