@@ -13,6 +13,7 @@ import click
 from bot.config import REPO_ROOT, Settings
 from bot.rasa_process import (
     DATA_DIR,
+    DOMAIN,
     RASA_BIN,
     RasaStack,
     RasaStartError,
@@ -76,6 +77,7 @@ def nlu_report(folds: int) -> None:
     command = [
         str(RASA_BIN), "test", "nlu",
         "--nlu", str(DATA_DIR / "nlu.yml"),
+        "--domain", str(DOMAIN),
         "--config", str(config),
         "--cross-validation", "--folds", str(folds),
         "--out", str(out),

@@ -158,9 +158,13 @@ class ValidateEligibilityForm(FormValidationAction):
         payload = make_payload(intent=CHECK_PREFIX + rule_id, confidence=confidence)
         events: list[dict] = []
 
-        other_check = intent.startswith(CHECK_PREFIX) and rule_of_intent(intent) != rule_id
-        answering = intent not in INTERRUPTIONS and not other_check
         text = latest_text(tracker)
+        other_check = intent.startswith(CHECK_PREFIX) and rule_of_intent(intent) != rule_id
+        if other_check and requested and requested in extract_slots(text):
+            # A fact of another rule's topic that answers the question asked ("我得了新冠" while a
+            # related check asks for it) is an answer, not a switch.
+            other_check = False
+        answering = intent not in INTERRUPTIONS and not other_check
         found = read_facts(text, requested, rule.reads) if answering else {}
         if not answering and intent in SMALL_TALK and requested and table.slots[requested].type == "choice":
             maybe = read_facts(text, requested, rule.reads)

@@ -11,9 +11,9 @@ from sqlalchemy import create_engine, text
 
 from bot import slots as S
 from bot.actions import texts
-from bot.conversation import CircuitBreaker, Conversation
+from bot.conversation import Conversation
 from bot.rasa_client import RasaClient
-from tests.fixtures.rasa import START_TIMEOUT, Chat, FakeClock, free_port
+from tests.fixtures.rasa import START_TIMEOUT, Chat, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +82,18 @@ def test_rasa_stopped_then_restarted_the_conversation_recovers(rasa_stack, conve
         asked.append(back.asking_for)
         back = chat(STABILIZATION_ANSWERS[back.asking_for])
     assert "3/28 ≈ 10.7% ≤ 20%" in back.reply
+
+
+def test_action_server_down_is_degraded_too(rasa_stack, conversation, breaker_clock):
+    """Rasa up but its actions unreachable: Rasa says nothing, so the turn is answered from retrieval."""
+    chat = Chat(conversation)
+    rasa_stack.stop_actions()
+    try:
+        reply = chat(POLICY_QUESTION)
+        assert reply.degraded and reply.answered and texts.DEGRADED_NOTE in reply.reply
+    finally:
+        rasa_stack.start_actions()
+        rasa_stack.wait_ready(timeout=START_TIMEOUT)
+    breaker_clock.advance(conversation.breaker.probe_after)
+    back = chat("你好")
+    assert not back.degraded and back.intent == "greet"

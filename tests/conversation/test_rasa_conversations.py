@@ -194,7 +194,3 @@ def test_low_nlu_confidence_falls_through_to_retrieval(chat):
     assert reply.intent == "ask_policy"
     assert not reply.answered and texts.HUMAN in reply.suggestions
 
-
-def test_gibberish_is_not_answered_and_offers_a_human(chat):
-    reply = chat("zxcvbnm")
-    assert not reply.answered and texts.HUMAN in reply.suggestions

@@ -162,6 +162,14 @@ def test_other_intents_fill_nothing_so_the_form_rejects(intent):
     assert messages == []
 
 
+def test_an_answer_classified_as_another_check_is_still_an_answer():
+    events, _ = run(ValidateEligibilityForm(), tracker(
+        "春节期间开工生产防疫物资", "check_absorption_subsidy", active=True,
+        slots={common.ACTIVE_RULE: "job_service_subsidy", common.REQUESTED_SLOT: S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM},
+    ))
+    assert slot_events(events)[S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM] is True
+
+
 def test_a_choice_answer_mistaken_for_small_talk_is_still_read():
     events, _ = validate("其他企业", intent="goodbye", requested=S.ENTERPRISE_SIZE)
     assert slot_events(events)[S.ENTERPRISE_SIZE] == "other"
