@@ -6,6 +6,11 @@ database is locked or unreachable it keeps them, first in memory (bounded) and t
 spill files under `var/turnlog/`, and retries until they are written. Rows are idempotent on
 (channel, message id), so a retry, a replayed spill file or a WeChat duplicate never makes two rows.
 
+Every record is also appended to this process's journal (`journal-<pid>-*.jsonl`, one write to the
+kernel, no fsync) before `record()` returns, and dropped from it once written or spilled. A process
+killed with records still queued (SIGKILL, the OOM killer) leaves its journal behind; the next
+process replays it like a spill file. So every turn whose reply left the process has its row.
+
 Usage::
 
     log = TurnLog.from_settings(settings)
@@ -43,6 +48,7 @@ from bot.reply import Reply, Turn
 logger = logging.getLogger(__name__)
 
 FEEDBACK_VALUES = ("up", "down")
+JOURNAL_SEGMENT_RECORDS = 1000  # a journal file is rotated after this many records
 CALL_EVENTS = ("status", "voicemail", "handoff")
 QUESTION_MAX = 2000
 COMMENT_MAX = 1000
@@ -243,6 +249,7 @@ class TurnLog:
             thread = self._thread
             if thread is not None and thread.is_alive() and thread is not threading.current_thread():
                 thread.join(timeout=max(1.0, timeout))
+            self._drop_settled_journal()
             self.engine.dispose()
             _open_logs.discard(self)
             _released_tokens.add(self._token)  # other logs in this process may now replay its spills
@@ -365,6 +372,12 @@ class TurnLog:
         self._spilled_rows = 0  # rows this process put in spill files and has not yet written
         self._flush_requests = 0
         self._replay_seq = 0
+        # The journal: records not yet written or spilled, per segment file (see module docstring).
+        self._journal_lock = threading.Lock()
+        self._journal_handle = None
+        self._journal_seq = 0
+        self._journal_lines = 0
+        self._journal_outstanding: dict[int, int] = {}
 
     def _enqueue(self, op: dict) -> None:
         try:
@@ -378,6 +391,7 @@ class TurnLog:
                 # The writer is far behind (database down for a long time): keep memory bounded.
                 self._spill([op])
                 return
+            self._journal(op)
             with self._state_lock:
                 self._unwritten += 1
             self._queue.put(op)
@@ -413,6 +427,7 @@ class TurnLog:
             if memory:
                 ok = self._write_ops(memory)
                 if ok:
+                    self._settle(memory)
                     with self._state_lock:
                         self._unwritten -= len(memory)
                     memory = []
@@ -604,6 +619,56 @@ class TurnLog:
             logger.warning("turn log: database unavailable, rows kept and retried (%s)", message)
         self.last_error = message
 
+    # --- the journal -----------------------------------------------------------------------
+
+    def _journal(self, op: dict) -> None:
+        """Append `op` to the current journal segment before it is queued (no fsync: a killed
+        process's writes are already in the kernel)."""
+        with self._journal_lock:
+            if self._journal_handle is None or self._journal_lines >= JOURNAL_SEGMENT_RECORDS:
+                self._rotate_journal_locked()
+            self._journal_handle.write(json.dumps(op, ensure_ascii=False) + "\n")
+            self._journal_handle.flush()
+            self._journal_lines += 1
+            self._journal_outstanding[self._journal_seq] += 1
+            op["_journal"] = self._journal_seq
+
+    def _journal_path(self, seq: int) -> Path:
+        return self.spill_dir / f"journal-{self._pid}-{self._token}-{seq}.jsonl"
+
+    def _rotate_journal_locked(self) -> None:
+        if self._journal_handle is not None:
+            self._journal_handle.close()
+            if self._journal_outstanding.get(self._journal_seq) == 0:
+                self._journal_path(self._journal_seq).unlink(missing_ok=True)
+                del self._journal_outstanding[self._journal_seq]
+        self._journal_seq += 1
+        self.spill_dir.mkdir(parents=True, exist_ok=True)
+        self._journal_handle = open(self._journal_path(self._journal_seq), "a", encoding="utf-8")
+        self._journal_lines = 0
+        self._journal_outstanding[self._journal_seq] = 0
+
+    def _settle(self, ops: list[dict]) -> None:
+        """`ops` are written or spilled: drop journal segments that hold nothing else."""
+        with self._journal_lock:
+            for op in ops:
+                seq = op.pop("_journal", None)
+                if seq is not None and seq in self._journal_outstanding:
+                    self._journal_outstanding[seq] -= 1
+            for seq, left in list(self._journal_outstanding.items()):
+                if left:
+                    continue
+                if seq == self._journal_seq:
+                    if self._journal_handle is None:
+                        continue
+                    self._journal_handle.close()
+                    self._journal_handle = None
+                self._journal_path(seq).unlink(missing_ok=True)
+                del self._journal_outstanding[seq]
+
+    def _drop_settled_journal(self) -> None:
+        self._settle([])
+
     # --- spill files -----------------------------------------------------------------------
 
     def _spill_path(self) -> Path:
@@ -613,6 +678,7 @@ class TurnLog:
         """Move `ops` from memory to this process's spill file (masked data only, one JSON per line)."""
         with self._spill_lock:
             self._append_jsonl(self._spill_path(), ops)
+        self._settle(ops)
         with self._state_lock:
             if counted:
                 self._unwritten -= len(ops)
@@ -624,14 +690,16 @@ class TurnLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as handle:
             for op in ops:
-                handle.write(json.dumps(op, ensure_ascii=False) + "\n")
+                handle.write(json.dumps({k: v for k, v in op.items() if k != "_journal"}, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
 
     def _spill_files(self, claimable_only: bool = False) -> list[Path]:
         try:
             files = sorted(
-                p for p in self.spill_dir.glob("*.jsonl") if p.name.startswith(("spill-", "replay-"))
+                p
+                for p in self.spill_dir.glob("*.jsonl")
+                if p.name.startswith(("spill-", "replay-", "journal-"))
             )
         except OSError:
             return []
@@ -647,7 +715,9 @@ class TurnLog:
         except (IndexError, ValueError):
             return False
         if pid == self._pid:
-            return token == self._token or token in _released_tokens
+            if token == self._token:  # this log's live journal is settled by its own writer
+                return not path.name.startswith("journal-")
+            return token in _released_tokens
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
