@@ -1,14 +1,16 @@
 """Small talk, questions outside the notice, 转人工 and stopping a check."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import texts
-from bot.actions.common import nlu_of, reset_events
-from bot.actions.payload import make_payload
+from bot.actions.common import as_of, latest_text, nlu_of, reset_events, services
+from bot.actions.payload import make_payload, payload_from_reply
+from knowledge_base.answers import policy_reply
 
 # Intents whose reply offers the starter topics as quick replies.
 _OFFER_TOPICS = {"greet", "chitchat", "inform"}
@@ -36,8 +38,15 @@ class ActionOutOfScope(Action):
     def name(self) -> str:
         return "action_out_of_scope"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         intent, confidence = nlu_of(tracker)
+        # Staff-curated answers take priority even for questions outside the notice.
+        question = latest_text(tracker)
+        result = await asyncio.to_thread(lambda: services().retriever.run(question))
+        if result.curated is not None:
+            reply = policy_reply(result, as_of())
+            dispatcher.utter_message(text=reply.reply, json_message=payload_from_reply(reply))
+            return []
         dispatcher.utter_message(
             text=texts.OUT_OF_SCOPE + texts.OFFER_HUMAN,
             json_message=make_payload(

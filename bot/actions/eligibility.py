@@ -256,8 +256,13 @@ class ActionCheckEligibility(Action):
                 ),
             )
             return reset_events()
-        # On the phone the clause is too long to read out: the verdict and its validity.
-        text = f"{verdict.body}{verdict.validity}" if channel_of(tracker) == "ivr" else verdict.text
+        # On the phone the clause is too long to read out: the verdict, its computation and validity.
+        text = (
+            f"{verdict.body}计算：{verdict.computation}。{verdict.validity}"
+            if channel_of(tracker) == "ivr" and verdict.computation
+            else f"{verdict.body}{verdict.validity}" if channel_of(tracker) == "ivr"
+            else verdict.text
+        )
         dispatcher.utter_message(
             text=text,
             json_message=make_payload(

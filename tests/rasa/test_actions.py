@@ -240,10 +240,40 @@ def test_small_talk_answers_each_intent(intent):
     assert payload(messages[0])["intent"] == intent and payload(messages[0])["confidence"] == 0.9
 
 
-def test_out_of_scope_is_unanswered_with_a_human_offered():
+def _retrieval_returning(monkeypatch, curated):
+    import datetime as dt
+
+    from bot.actions import dialogue
+    from knowledge_base.retrieval import RetrievalResult
+
+    class FakeRetriever:
+        def run(self, question):
+            return RetrievalResult(query=question, hits=[], confidence=0.99, abstained=curated is None,
+                                   abstain_reason=None if curated else "out_of_scope", curated=curated)
+
+    class FakeServices:
+        retriever = FakeRetriever()
+
+    monkeypatch.setattr(dialogue, "services", lambda: FakeServices())
+    monkeypatch.setattr(dialogue, "as_of", lambda: dt.date(2026, 11, 25))
+
+
+def test_out_of_scope_is_unanswered_with_a_human_offered(monkeypatch):
+    _retrieval_returning(monkeypatch, curated=None)
     _, messages = run(ActionOutOfScope(), tracker("养老金怎么领", "out_of_scope"))
     p = payload(messages[0])
     assert p["answered"] is False and p["abstain_reason"] == "out_of_scope" and texts.HUMAN in p["suggestions"]
+
+
+def test_a_curated_answer_wins_over_out_of_scope(monkeypatch):
+    from knowledge_base.curated import CuratedAnswer
+
+    answer = CuratedAnswer(id=7, question="灵活就业社保补贴怎么申请", answer="请携带身份证到社区申请。",
+                           document=None, article=None)
+    _retrieval_returning(monkeypatch, curated=answer)
+    _, messages = run(ActionOutOfScope(), tracker("灵活就业社保补贴怎么申请", "out_of_scope"))
+    assert messages[0]["text"].startswith("请携带身份证到社区申请。")
+    assert payload(messages[0])["answered"] is True
 
 
 def test_handoff_and_stop_forget_the_check():
