@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from knowledge_base.passages import Passage, ScoredPassage
+from knowledge_base.passages import Passage, ScoredPassage, resolve_top_k
 from knowledge_base.query import AnalyzedQuery, QueryAnalyzer
 from knowledge_base.text import normalize
 
@@ -156,10 +156,7 @@ class BM25Retriever:
         :raises ValueError: `top_k` is not positive.
         :raises RuntimeError: `warm_up()` was not called.
         """
-        if top_k is None:
-            top_k = self.top_k
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        top_k = resolve_top_k(top_k, self.top_k)
         if isinstance(query, str):
             query = self.analyzer.analyze(query)
         scores, _ = self.score_all(query)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge_base.encoders import Encoder, make_encoder
-from knowledge_base.passages import Passage, PassageKind, ScoredPassage, passages_fingerprint
+from knowledge_base.passages import Passage, PassageKind, ScoredPassage, passages_fingerprint, resolve_top_k
 
 log = logging.getLogger(__name__)
 
@@ -195,10 +195,7 @@ class DenseRetriever:
         :raises ValueError: `top_k` is not positive.
         :raises RuntimeError: `warm_up()` was not called.
         """
-        if top_k is None:
-            top_k = self.top_k
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        top_k = resolve_top_k(top_k, self.top_k)
         scores = self.score_all(query)
         order = np.argsort(-scores, kind="stable")[:top_k]
         return {"documents": [ScoredPassage(self.passages[i], float(scores[i])) for i in order]}

@@ -92,3 +92,15 @@ class ScoredPassage:
 
     passage: Passage
     score: float
+
+
+def resolve_top_k(top_k: int | None, default: int) -> int:
+    """The `top_k` a `run()` uses: the call's value, else the component's default.
+
+    :raises ValueError: it is not positive.
+    """
+    if top_k is None:
+        top_k = default
+    if top_k <= 0:
+        raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+    return top_k

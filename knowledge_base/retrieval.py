@@ -37,7 +37,7 @@ from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.fusion import ArticleFuser, FusedArticle, FusionMode
 from knowledge_base.lexicon import Lexicon
 from knowledge_base.model import Article, Clause, KnowledgeBase, Validity
-from knowledge_base.passages import PassageKind, build_passages
+from knowledge_base.passages import PassageKind, build_passages, resolve_top_k
 from knowledge_base.query import AnalyzedQuery, QueryAnalyzer
 
 log = logging.getLogger(__name__)
@@ -347,10 +347,7 @@ class PolicyRetriever:
         :raises ValueError: `top_k` is not positive.
         :raises RuntimeError: `warm_up()` was not called.
         """
-        if top_k is None:
-            top_k = self.top_k
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        top_k = resolve_top_k(top_k, self.top_k)
         if not self._ready:
             raise RuntimeError("PolicyRetriever.warm_up() must be called before run()")
         raw = query if isinstance(query, str) else ""
