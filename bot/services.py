@@ -60,8 +60,10 @@ class Services:
         return Conversation.from_services(self)
 
     def warm_up(self) -> None:
+        """Load everything the first question would otherwise wait for: the index and encoder,
+        jieba's dictionary, the curated-answer store and its schema."""
         with self._lock:
-            self.retriever  # noqa: B018 - loads the index and the encoder
+            self.retriever.run("稳岗返还的裁员率标准是多少")
 
     def close(self) -> None:
         if "turn_log" in self.__dict__:
