@@ -5,7 +5,7 @@ import pytest
 
 from bot.config import Settings
 
-pytest_plugins = ["tests.fixtures.app", "tests.fixtures.rasa"]
+pytest_plugins = ["tests.fixtures.app", "tests.fixtures.rasa", "tests.fixtures.postgres"]
 
 
 @pytest.fixture

@@ -4,37 +4,19 @@ of it is cut), or the SQLite file locked by another process. Answers are still s
 once the database is back they are written without a restart: exactly one row per turn."""
 from __future__ import annotations
 
-import secrets
 import sqlite3
-import urllib.parse
 
-import psycopg
 import pytest
 
 from benchmarks.load_soak import LoadPlan, Recorder, Target, check_rows, run_load, warm_up
 from benchmarks.system import HotlineSystem, SystemConfig
 from tests.faults.conftest import wait_until
+from tests.fixtures.postgres import pg_schema_url
 from tests.hotspots.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BURST = LoadPlan(users=9, turns=4, think=(0.0, 0.2), ramp=0.5, concurrency=9, max_seconds=120)
-
-
-def pg_url(schema: str, port: int) -> str:
-    options = urllib.parse.quote(f"-csearch_path={schema}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/test?options={options}"
-
-
-@pytest.fixture
-def pg_schema():
-    schema = f"t_faults_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield schema
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def burst(system, recorder: Recorder):
@@ -52,9 +34,9 @@ def test_postgresql_unreachable_answers_go_on_and_rows_are_written_when_it_retur
 ):
     proxy = TcpProxy(("127.0.0.1", 5432))
     proxy.start()
-    direct_url = pg_url(pg_schema, 5432)
+    direct_url = pg_schema_url(pg_schema)
     config = SystemConfig(var_dir=tmp_path / "var", workers=2, threads=8, redis_url=redis_url, rasa="none",
-                          database_url=pg_url(pg_schema, proxy.port), index_from=system_index)
+                          database_url=pg_schema_url(pg_schema, proxy.port), index_from=system_index)
     recorder = Recorder()
     try:
         with HotlineSystem(config) as system:

@@ -6,33 +6,15 @@ so engineers running tests at the same time never see each other's rows.
 from __future__ import annotations
 
 import secrets
-import urllib.parse
 
-import psycopg
 import pytest
 
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
 from bot.reply import Citation, Reply, Turn
+from tests.fixtures.postgres import pg_schema_url  # noqa: F401 - re-exported for the tests here
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DOCUMENT = "大人社发[2020]38号"
-
-
-def pg_schema_url(schema: str, port: int = 5432) -> str:
-    options = urllib.parse.quote(f"-csearch_path={schema}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/test?options={options}"
-
-
-@pytest.fixture
-def pg_schema():
-    """A fresh PostgreSQL schema name, dropped after the test."""
-    schema = f"t_hotspots_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield schema
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

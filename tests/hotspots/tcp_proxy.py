@@ -31,6 +31,11 @@ class TcpProxy:
 
     def stop(self) -> None:
         if self._server is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone may leave it accepting.
+            try:
+                self._server.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._server.close()
             self._server = None
         with self._lock:
@@ -48,8 +53,11 @@ class TcpProxy:
                 client, _ = server.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(self.target)
             with self._lock:
+                if self._server is not server:  # stopped meanwhile: refuse
+                    client.close()
+                    return
+                upstream = socket.create_connection(self.target)
                 self._conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()

@@ -3,19 +3,14 @@
 Run: .venv/bin/python -m pytest -q tests/ivr/test_call_log.py (PostgreSQL on 127.0.0.1:5432, database test)
 """
 import json
-import secrets
-import urllib.parse
 
-import psycopg
 import pytest
 from sqlalchemy import select
 
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
+from tests.fixtures.postgres import pg_schema_url
 from tests.ivr.conftest import AGENTS, Phone
-
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def log_url(request, tmp_path):
@@ -23,14 +18,8 @@ def log_url(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'calls.sqlite3'}"
         yield url
     else:
-        schema = f"t_ivr_{secrets.token_hex(6)}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=" + urllib.parse.quote(f"-csearch_path={schema}")
+        url = pg_schema_url(request.getfixturevalue("pg_schema"))
         yield url
-        db.dispose_engine(url)
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     db.dispose_engine(url)
     db.forget_schema(url)
 

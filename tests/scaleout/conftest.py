@@ -11,8 +11,8 @@ import pytest
 import redis
 
 from benchmarks.system import build_index
+from tests.fixtures.postgres import PG_ADMIN_URL
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
