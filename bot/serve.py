@@ -200,6 +200,12 @@ def wait_until_up(url: str, supervisor: Supervisor, timeout: float = 300.0) -> b
     return False
 
 
+def token_lines(tokens: dict[str, str]) -> str:
+    lines = ["  开发用令牌 development tokens (set the variables to replace them):"]
+    lines.extend(f"    {name}={value}" for name, value in tokens.items())
+    return "\n".join(lines)
+
+
 def banner(settings: Settings, tokens: dict[str, str]) -> str:
     base = f"http://{settings.host}:{settings.port}"
     lines = [
@@ -212,8 +218,7 @@ def banner(settings: Settings, tokens: dict[str, str]) -> str:
         f"  工作人员后台 staff   {base}/staff",
     ]
     if tokens:
-        lines.append("  开发用令牌 development tokens (set the variables to replace them):")
-        lines.extend(f"    {name}={value}" for name, value in tokens.items())
+        lines.append(token_lines(tokens))
     lines.append("  按 Ctrl-C 停止 / Ctrl-C stops everything.")
     return "\n".join(lines)
 
@@ -230,6 +235,8 @@ def serve(rasa: bool, train: bool) -> None:
     settings = Settings.from_env()
     supervisor = Supervisor()
     tokens = development_tokens(settings)
+    if tokens:  # known before anything starts: shown at once, and again in the banner
+        click.echo(token_lines(tokens), err=True)
     stack = None
     code = 0
     # While training, Ctrl-C / SIGTERM interrupt at once (the training subprocess is killed with us).
