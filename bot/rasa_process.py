@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import hmac
 import logging
 import os
 import signal
@@ -37,6 +36,7 @@ import requests
 import yaml
 
 from bot.config import REPO_ROOT, ConfigError, Settings
+from bot.rasa_client import api_token as rasa_api_token
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +311,7 @@ def write_yaml(path: Path, content: dict) -> Path:
 
 def api_token(settings: Settings) -> str:
     """The token of Rasa's HTTP API (`--enable-api`), derived from the app's secret key."""
-    return hmac.new(settings.secret_key.encode(), b"rasa-api", hashlib.sha256).hexdigest()[:32]
+    return rasa_api_token(settings.secret_key)
 
 
 # -- command lines -------------------------------------------------------------------------------
