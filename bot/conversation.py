@@ -2,7 +2,16 @@
 
 `Conversation.handle(turn)` sends the turn to Rasa (NLU, forms, custom actions), merges Rasa's
 messages and their payloads into one `Reply`, measures the latency and logs the turn. It never
-raises. When Rasa is down, erroring or slower than HOTLINE_RASA_TIMEOUT, it answers policy
+raises.
+
+Outside an eligibility check, Rasa's rules answer a policy question (`ask_policy`, or
+`nlu_fallback` below the NLU threshold) with `action_answer_policy` whatever came before
+(training_data/data/rules.yml). For those turns the app asks Rasa's NLU only and answers with the
+same function the action runs, rendered exactly as Rasa's REST channel would: one short HTTP hop
+instead of Rasa's tracker load and save plus the action server's round trip. Every other turn,
+and every turn while a check is open or the dialogue state is unknown, takes the whole Rasa turn.
+The dialogue state ("a check is waiting for a fact" or not) is what the last whole turn replied,
+kept in the shared state store (Redis when set) per conversation. When Rasa is down, erroring or slower than HOTLINE_RASA_TIMEOUT, it answers policy
 questions from the in-process retriever instead (`Reply.degraded`, logged as such) and says that
 eligibility checks are temporarily unavailable. A circuit breaker then skips Rasa for a few
 seconds, so a dead Rasa does not cost every turn a timeout, and probes it again afterwards:
@@ -19,9 +28,9 @@ import time
 from typing import Callable
 
 from bot.actions import texts
-from bot.actions.payload import merge_messages
-from bot.actions.policy_answer import answer_policy_question
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.actions.payload import merge_messages, payload_from_reply
+from bot.actions.policy_answer import RETRIEVAL_INTENTS, answer_policy_question
+from bot.rasa_client import RasaClient, RasaForbidden, RasaUnavailable, api_token
 from bot.reply import Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -29,6 +38,10 @@ log = logging.getLogger(__name__)
 # After a failure Rasa is skipped for this long, then one turn probes it again.
 PROBE_AFTER_SECONDS = 5.0
 # 转人工 still works without Rasa (the degraded mode recognises it by its words).
+# How long "no check is open" is trusted without a whole Rasa turn (Rasa's sessions last 60 min).
+DIALOGUE_STATE_TTL_SECONDS = 30 * 60
+IDLE = "idle"
+IN_CHECK = "check"
 HANDOFF_WORDS = re.compile(r"转人工|人工服务|人工客服|找人工|接人工|转接人工|真人|话务员|接线员|坐席")
 
 
@@ -93,12 +106,14 @@ class Conversation:
         self.client = client
         self.services = services
         self.breaker = breaker or CircuitBreaker()
+        self._nlu_forbidden = False
 
     @classmethod
     def from_services(cls, services) -> "Conversation":
         """Build from `Services`: HOTLINE_RASA_URL and HOTLINE_RASA_TIMEOUT."""
         settings = services.settings
-        return cls(RasaClient(settings.rasa_url, timeout=settings.rasa_timeout), services)
+        client = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout, token=api_token(settings.secret_key))
+        return cls(client, services)
 
     def handle(self, turn: Turn) -> Reply:
         """Answer one turn and log it.
@@ -128,15 +143,46 @@ class Conversation:
             return self._degraded(turn)
         sender = conversation_key(self.services.settings.secret_key, turn.channel, turn.user_id)
         try:
-            messages = self.client.send(sender, turn.text, {"channel": turn.channel})
-            reply = merge_messages(messages)
-            if not reply.reply:
-                raise RasaUnavailable("Rasa produced no message (is the action server down?)")
+            reply = self._policy_answer_after_nlu(sender, turn)
+            if reply is None:
+                reply = self._whole_rasa_turn(sender, turn)
         except RasaUnavailable as err:
             log.warning("Rasa unavailable, answering in degraded mode: %s", err)
             self.breaker.record_failure()
             return self._degraded(turn)
         self.breaker.record_success()
+        return reply
+
+    def _state_key(self, sender: str) -> str:
+        return f"dialogue:{sender}"
+
+    def _policy_answer_after_nlu(self, sender: str, turn: Turn) -> Reply | None:
+        """The reply Rasa's rule would give a policy question outside a check, or None when the
+        turn needs the whole Rasa turn (a check may be open, another intent, or no API token)."""
+        if self._nlu_forbidden or self.services.state.get(self._state_key(sender)) != IDLE:
+            return None
+        try:
+            intent, _ = self.client.parse(turn.text)
+        except RasaForbidden as err:  # an outside Rasa with another token: whole turns only
+            log.warning("Rasa's NLU endpoint refused our token (%s); every turn now takes the whole Rasa turn", err)
+            self._nlu_forbidden = True
+            return None
+        if intent not in RETRIEVAL_INTENTS:
+            return None
+        answer = answer_policy_question(self.services.retriever, turn.text, self.services.settings.today)
+        # Exactly what Rasa's REST channel returns for the action's one message.
+        reply = merge_messages([{"text": answer.reply}, {"custom": payload_from_reply(answer)}])
+        self.services.state.set(self._state_key(sender), IDLE, DIALOGUE_STATE_TTL_SECONDS)
+        return reply
+
+    def _whole_rasa_turn(self, sender: str, turn: Turn) -> Reply:
+        messages = self.client.send(sender, turn.text, {"channel": turn.channel})
+        reply = merge_messages(messages)
+        if not reply.reply:
+            raise RasaUnavailable("Rasa produced no message (is the action server down?)")
+        # A form waiting for a fact names it in `asking_for`; otherwise no check is open.
+        state = IN_CHECK if reply.asking_for else IDLE
+        self.services.state.set(self._state_key(sender), state, DIALOGUE_STATE_TTL_SECONDS)
         return reply
 
     def _degraded(self, turn: Turn) -> Reply:

@@ -18,7 +18,6 @@ ACTIVE_RULE = "active_rule"  # the rule the eligibility form is checking (a rule
 REQUESTED_SLOT = "requested_slot"
 FORM = "eligibility_form"
 CHECK_PREFIX = "check_"
-NLU_FALLBACK = "nlu_fallback"
 
 # Set by `bot.rasa_process` for the action server it starts: load the retrieval index at start-up
 # so the first policy question is not slower than the conversation's timeout.

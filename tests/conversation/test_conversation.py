@@ -11,15 +11,27 @@ import pytest
 from bot.actions import texts
 from bot.actions.payload import make_payload
 from bot.conversation import CircuitBreaker, Conversation, conversation_key
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import RasaClient, RasaForbidden, RasaUnavailable
+from bot.state import MemoryStore
 from bot.reply import Reply, Turn
 from tests.fixtures.rasa import FakeClock
 
 
 class FakeClient:
-    def __init__(self, *outcomes):
+    """`send` answers with `outcomes` in order; `parse` with `intents` in order, then `greet`."""
+
+    def __init__(self, *outcomes, intents=()):
         self.outcomes = list(outcomes)
+        self.intents = list(intents)
         self.sent = []
+        self.parsed = []
+
+    def parse(self, text):
+        self.parsed.append(text)
+        outcome = self.intents.pop(0) if self.intents else "greet"
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome, 0.9
 
     def send(self, sender, text, metadata=None):
         self.sent.append((sender, text, metadata))
@@ -48,6 +60,7 @@ class FakeServices:
         self.settings = settings
         self.retriever = retriever
         self.turn_log = turn_log or FakeTurnLog()
+        self.state = MemoryStore()
 
 
 @pytest.fixture
@@ -63,6 +76,55 @@ def services(settings, monkeypatch):
 
 def greeting():
     return [{"text": texts.GREET}, {"custom": make_payload(intent="greet", confidence=0.99)}]
+
+
+def form_question():
+    return [{"text": "贵单位参保职工有多少人？"}, {"custom": make_payload(intent="check_x", confidence=0.9, asking_for="employees")}]
+
+
+def test_outside_a_check_a_policy_question_is_answered_after_nlu_only(services):
+    client = FakeClient(greeting(), intents=["ask_policy", "nlu_fallback"])
+    conversation = Conversation(client, services)
+    conversation.handle(Turn("api", "u", "你好"))
+    for question in ("失业金标准提高了吗", "那个补贴呢"):
+        reply = conversation.handle(Turn("api", "u", question))
+        assert reply.reply == f"根据通知第八条：{question}" and reply.intent == "ask_policy"
+        assert reply.confidence == 0.9 and not reply.degraded
+    assert client.parsed == ["失业金标准提高了吗", "那个补贴呢"]
+    assert [text for _, text, _ in client.sent] == ["你好"]
+    assert len(services.turn_log.rows) == 3
+
+
+def test_another_intent_after_nlu_takes_the_whole_rasa_turn(services):
+    client = FakeClient(greeting(), greeting(), intents=["thank"])
+    conversation = Conversation(client, services)
+    conversation.handle(Turn("api", "u", "你好"))
+    assert conversation.handle(Turn("api", "u", "谢谢")).intent == "greet"
+    assert [text for _, text, _ in client.sent] == ["你好", "谢谢"]
+
+
+def test_a_new_conversation_and_an_open_check_take_the_whole_rasa_turn(services):
+    client = FakeClient(form_question(), form_question(), intents=["ask_policy"])
+    conversation = Conversation(client, services)
+    assert conversation.handle(Turn("api", "u", "能拿稳岗返还吗")).asking_for == "employees"
+    assert conversation.handle(Turn("api", "u", "失业金标准提高了吗")).asking_for == "employees"
+    assert client.parsed == [] and len(client.sent) == 2  # the form asks again after the answer
+
+
+def test_a_refused_nlu_token_means_whole_turns_from_then_on(services):
+    client = FakeClient(greeting(), greeting(), greeting(), intents=[RasaForbidden("HTTP 401")])
+    conversation = Conversation(client, services)
+    for text in ("你好", "失业金标准提高了吗", "培训补贴呢"):
+        assert conversation.handle(Turn("api", "u", text)).intent == "greet"
+    assert client.parsed == ["失业金标准提高了吗"] and len(client.sent) == 3
+
+
+def test_nlu_unreachable_is_degraded(services):
+    client = FakeClient(greeting(), intents=[RasaUnavailable("refused")])
+    conversation = Conversation(client, services)
+    conversation.handle(Turn("api", "u", "你好"))
+    reply = conversation.handle(Turn("api", "u", "失业金标准提高了吗"))
+    assert reply.degraded and conversation.breaker.is_open
 
 
 def test_a_turn_goes_to_rasa_and_is_logged(services):

@@ -1,16 +1,23 @@
 """End-to-end conversations through the real Rasa server and the real rasa-sdk action server.
 
-Every turn goes `Conversation.handle` → HTTP → `rasa run` (NLU, rules, the eligibility form) →
-HTTP → `python -m rasa_sdk --actions bot.actions` (rule table, retrieval) and back.
+Turns go `Conversation.handle` → HTTP → `rasa run` (NLU, rules, the eligibility form) →
+HTTP → `python -m rasa_sdk --actions bot.actions` (rule table, retrieval) and back; outside a
+check, policy questions go to Rasa's NLU only and are answered in the app (same answer, proven below).
 Run: `.venv/bin/python -m pytest -q tests/conversation` (starts both servers once, ~1 minute).
 """
 from __future__ import annotations
+
+import uuid
 
 import pytest
 import requests
 
 from bot import slots as S
 from bot.actions import texts
+from bot.actions.payload import merge_messages
+from bot.conversation import Conversation
+from bot.rasa_client import RasaClient
+from tests.fixtures.rasa import Chat
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +201,31 @@ def test_low_nlu_confidence_falls_through_to_retrieval(chat):
     assert reply.intent == "ask_policy"
     assert not reply.answered and texts.HUMAN in reply.suggestions
 
+
+
+class CountingClient(RasaClient):
+    """The real client, counting the whole Rasa turns it sends."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.whole_turns = 0
+
+    def send(self, *args, **kwargs):
+        self.whole_turns += 1
+        return super().send(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["稳岗返还的裁员率标准是多少？", "职工线上培训补贴每课时多少钱？", "高校毕业生就业有什么政策", "稳岗返还需要准备什么材料", "/nlu_fallback"],
+)
+def test_outside_a_check_a_policy_question_gets_the_whole_turns_answer_after_nlu_only(
+    question, rasa_stack, rasa_services, conversation
+):
+    client = CountingClient(rasa_stack.url, timeout=conversation.client.timeout, token=conversation.client.token)
+    chat = Chat(Conversation(client, rasa_services))
+    chat("你好")  # a new conversation's first turn is a whole turn: Rasa may hold an open check
+    fast = chat(question)
+    whole = merge_messages(client.send(f"test-whole-{uuid.uuid4().hex}", question, {"channel": "api"}))
+    assert client.whole_turns == 2  # the greeting and the comparison, not the question
+    assert fast.to_api() == whole.to_api() and fast.abstain_reason == whole.abstain_reason

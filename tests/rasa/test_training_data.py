@@ -67,6 +67,31 @@ def test_low_confidence_goes_to_retrieval():
     assert any(r["steps"][:2] == [{"intent": "nlu_fallback"}, {"action": "action_answer_policy"}] for r in rules)
 
 
+def test_the_intents_the_app_answers_after_nlu_are_exactly_those_rasa_sends_to_retrieval():
+    """`bot.conversation` answers these intents itself when no check is open; that is right only
+    while Rasa's unconditioned rules send exactly them to `action_answer_policy`, and nothing in the
+    stories sends them elsewhere."""
+    from bot.actions.policy_answer import RETRIEVAL_INTENTS
+
+    def intents(step):
+        if "or" in step:
+            return [s["intent"] for s in step["or"] if "intent" in s]
+        return [step["intent"]] if "intent" in step else []
+
+    to_retrieval, elsewhere = set(), set()
+    for rule in load(DATA_DIR / "rules.yml")["rules"]:
+        if rule.get("condition"):
+            continue
+        first, then = rule["steps"][0], rule["steps"][1]
+        (to_retrieval if then == {"action": "action_answer_policy"} else elsewhere).update(intents(first))
+    assert to_retrieval == set(RETRIEVAL_INTENTS) and not elsewhere & to_retrieval
+    for story in load(DATA_DIR / "stories.yml")["stories"]:
+        steps = story["steps"]
+        for step, following in zip(steps, steps[1:]):
+            if set(intents(step)) & RETRIEVAL_INTENTS:
+                assert following == {"action": "action_answer_policy"}, story["story"]
+
+
 def test_the_pipeline_suits_chinese():
     names = [c["name"] for c in load(CONFIG)["pipeline"]]
     assert names[0] == "JiebaTokenizer"
