@@ -21,6 +21,7 @@ import re
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,42 @@ log = logging.getLogger(__name__)
 
 INDEX_FORMAT = 1
 MANIFEST = "manifest.json"
+# Query vectors kept per process (384 floats each: 4096 ≈ 6 MB). A hotline hears the same
+# questions again and again, and embedding one costs more than the rest of retrieval together.
+QUERY_CACHE_SIZE = 4096
+
+
+class QueryVectorCache:
+    """A thread-safe LRU of query text → unit vector (read-only arrays, shared by callers).
+
+    :param size: how many vectors to keep; 0 keeps none (every query is embedded).
+    """
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE):
+        if size < 0:
+            raise ValueError(f"size must be 0 or more, got {size}")
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, text: str, compute) -> np.ndarray:
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)
+                return vector
+        vector = np.asarray(compute(text), dtype=np.float32)
+        vector.setflags(write=False)
+        if self.size:
+            with self._lock:
+                self._vectors[text] = vector
+                self._vectors.move_to_end(text)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
 
 class DenseRetriever:
@@ -42,6 +79,7 @@ class DenseRetriever:
     :param index_dir: where the per-encoder index directories live; `None` keeps it in memory.
     :param kb_fingerprint: `KnowledgeBase.fingerprint`, recorded in the manifest.
     :param top_k: passages returned by default.
+    :param query_cache_size: query vectors kept (`QueryVectorCache`); 0 embeds every query.
     :raises ValueError: no passages or a bad `top_k`.
     """
 
@@ -52,6 +90,7 @@ class DenseRetriever:
         index_dir: Path | None = None,
         kb_fingerprint: str = "",
         top_k: int = 10,
+        query_cache_size: int = QUERY_CACHE_SIZE,
     ):
         if not passages:
             raise ValueError("DenseRetriever needs at least one passage")
@@ -66,6 +105,7 @@ class DenseRetriever:
         self.build_seconds = 0.0
         self._index = None
         self._lock = threading.Lock()
+        self._query_vectors = QueryVectorCache(query_cache_size)
 
     # -- manifest --------------------------------------------------------------------------
 
@@ -174,7 +214,11 @@ class DenseRetriever:
         """Cosine similarity of the query with every passage, aligned with `passages`."""
         if self._index is None:
             raise RuntimeError("DenseRetriever.warm_up() must be called first")
-        return self.score_dense(self.encoder.encode_queries([query_text])[0])
+        return self.score_dense(self.query_vector(query_text))
+
+    def query_vector(self, query_text: str) -> np.ndarray:
+        """The query's unit vector (shape (dim,), read-only), embedded once per text while cached."""
+        return self._query_vectors.get_or_compute(query_text, lambda t: self.encoder.encode_queries([t])[0])
 
     def score_dense(self, vector: np.ndarray) -> np.ndarray:
         """Like `score_all` for an already encoded query (unit vector of shape (dim,))."""

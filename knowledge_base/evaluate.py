@@ -164,7 +164,10 @@ def evaluate(kb, encoder: str, index_dir: Path, question_set: QuestionSet, fit: 
         "configs": {},
     }
     for name, retrievers in CONFIGS.items():
-        retriever = PolicyRetriever(kb, encoder=shared_encoder, index_dir=index_dir, retrievers=retrievers)
+        # No query cache: the latency pass repeats the questions and must embed each one again.
+        retriever = PolicyRetriever(
+            kb, encoder=shared_encoder, index_dir=index_dir, retrievers=retrievers, query_cache_size=0
+        )
         retriever.warm_up()
         outcomes = run_questions(retriever, question_set.questions)
         if fit:

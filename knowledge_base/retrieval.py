@@ -32,7 +32,7 @@ import numpy as np
 from knowledge_base.bm25 import BM25Retriever
 from knowledge_base.calibration import Calibration, load_calibration
 from knowledge_base.curated import CuratedAnswer, CuratedMatcher, CuratedSource
-from knowledge_base.dense import DenseRetriever
+from knowledge_base.dense import QUERY_CACHE_SIZE, DenseRetriever
 from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.fusion import ArticleFuser, FusedArticle, FusionMode
 from knowledge_base.lexicon import Lexicon
@@ -125,6 +125,7 @@ class PolicyRetriever:
     :param retrievers: which retrievers to use: both (default), or only `("bm25",)` / `("dense",)`.
     :param lexicon: the domain lexicon (default: `knowledge_base/lexicon/`).
     :param calibration: a fitted calibration (default: loaded from `calibration.json`).
+    :param query_cache_size: query vectors kept in memory (0: embed every query, as benchmarks do).
     :raises ValueError: bad threshold, top_k, fusion mode or retriever names.
     """
 
@@ -141,6 +142,7 @@ class PolicyRetriever:
         retrievers: tuple[str, ...] = ("bm25", "dense"),
         lexicon: Lexicon | None = None,
         calibration: Calibration | None = None,
+        query_cache_size: int = QUERY_CACHE_SIZE,
     ):
         if not isinstance(kb, KnowledgeBase) or not any(True for _ in kb.clauses()):
             raise ValueError("kb must be a KnowledgeBase with at least one clause")
@@ -161,6 +163,7 @@ class PolicyRetriever:
         self.retriever_names = tuple(retrievers)
         self.lexicon = lexicon
         self.calibration = calibration
+        self.query_cache_size = query_cache_size
         self._ready = False
         self._lock = threading.Lock()
 
@@ -180,7 +183,9 @@ class PolicyRetriever:
             self.bm25.warm_up()
             self.dense: DenseRetriever | None = None
             if "dense" in self.retriever_names or self.curated_source is not None:
-                self.dense = DenseRetriever(self.passages, self.encoder, self.index_dir, self.kb.fingerprint)
+                self.dense = DenseRetriever(
+                    self.passages, self.encoder, self.index_dir, self.kb.fingerprint, query_cache_size=self.query_cache_size
+                )
                 self.dense.warm_up()
             if self.calibration is None:
                 self.calibration = load_calibration(self._calibration_key())
@@ -361,7 +366,7 @@ class PolicyRetriever:
             scores["bm25"], bound = self.bm25.score_all(analyzed)
         vector = None
         if self.dense is not None:
-            vector = self.dense.encoder.encode_queries([analyzed.dense_text])[0]
+            vector = self.dense.query_vector(analyzed.dense_text)
             if "dense" in self.retriever_names:
                 scores["dense"] = self.dense.score_dense(vector)
 

