@@ -4,12 +4,12 @@
 messages and their payloads into one `Reply`, measures the latency and logs the turn. It never
 raises.
 
-Outside an eligibility check, Rasa's rules answer a policy question (`ask_policy`, or
-`nlu_fallback` below the NLU threshold) with `action_answer_policy` whatever came before
-(training_data/data/rules.yml). For those turns the app asks Rasa's NLU only and answers with the
-same function the action runs, rendered exactly as Rasa's REST channel would: one short HTTP hop
-instead of Rasa's tracker load and save plus the action server's round trip. Every other turn,
-and every turn while a check is open or the dialogue state is unknown, takes the whole Rasa turn.
+Outside an eligibility check, Rasa's rules answer a policy question, a question outside the
+notice and small talk with one action each, whatever came before (training_data/data/rules.yml;
+`bot.actions.stateless`). For those turns the app asks Rasa's NLU only and answers with the same
+function the action runs, rendered exactly as Rasa's REST channel would: one short HTTP hop
+instead of Rasa's tracker load and save plus the action server's round trip. A check, 转人工, and
+every turn while a check is open or the dialogue state is unknown take the whole Rasa turn.
 The dialogue state ("a check is waiting for a fact" or not) is what the last whole turn replied,
 kept in the shared state store (Redis when set) per conversation. When Rasa is down, erroring or slower than HOTLINE_RASA_TIMEOUT, it answers policy
 questions from the in-process retriever instead (`Reply.degraded`, logged as such) and says that
@@ -29,7 +29,8 @@ from typing import Callable
 
 from bot.actions import texts
 from bot.actions.payload import merge_messages, payload_from_reply
-from bot.actions.policy_answer import RETRIEVAL_INTENTS, answer_policy_question
+from bot.actions.policy_answer import answer_policy_question
+from bot.actions.stateless import reply_for_intent
 from bot.rasa_client import RasaClient, RasaForbidden, RasaUnavailable, api_token
 from bot.reply import Reply, Turn
 
@@ -143,7 +144,7 @@ class Conversation:
             return self._degraded(turn)
         sender = conversation_key(self.services.settings.secret_key, turn.channel, turn.user_id)
         try:
-            reply = self._policy_answer_after_nlu(sender, turn)
+            reply = self._reply_after_nlu(sender, turn)
             if reply is None:
                 reply = self._whole_rasa_turn(sender, turn)
         except RasaUnavailable as err:
@@ -156,20 +157,20 @@ class Conversation:
     def _state_key(self, sender: str) -> str:
         return f"dialogue:{sender}"
 
-    def _policy_answer_after_nlu(self, sender: str, turn: Turn) -> Reply | None:
-        """The reply Rasa's rule would give a policy question outside a check, or None when the
-        turn needs the whole Rasa turn (a check may be open, another intent, or no API token)."""
+    def _reply_after_nlu(self, sender: str, turn: Turn) -> Reply | None:
+        """The reply Rasa's one-action rule gives outside a check, or None when the turn needs the
+        whole Rasa turn (a check may be open, a dialogue intent, or no API token)."""
         if self._nlu_forbidden or self.services.state.get(self._state_key(sender)) != IDLE:
             return None
         try:
-            intent, _ = self.client.parse(turn.text)
+            intent, confidence = self.client.parse(turn.text)
         except RasaForbidden as err:  # an outside Rasa with another token: whole turns only
             log.warning("Rasa's NLU endpoint refused our token (%s); every turn now takes the whole Rasa turn", err)
             self._nlu_forbidden = True
             return None
-        if intent not in RETRIEVAL_INTENTS:
+        answer = reply_for_intent(intent, confidence, turn.text, self.services.retriever, self.services.settings.today)
+        if answer is None:
             return None
-        answer = answer_policy_question(self.services.retriever, turn.text, self.services.settings.today)
         # Exactly what Rasa's REST channel returns for the action's one message.
         reply = merge_messages([{"text": answer.reply}, {"custom": payload_from_reply(answer)}])
         self.services.state.set(self._state_key(sender), IDLE, DIALOGUE_STATE_TTL_SECONDS)

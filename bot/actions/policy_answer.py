@@ -13,9 +13,6 @@ log = logging.getLogger(__name__)
 
 INTENT = "ask_policy"
 NLU_FALLBACK = "nlu_fallback"  # Rasa's FallbackClassifier: NLU below its threshold
-# The NLU outcomes that Rasa's rules send to `action_answer_policy` when no check is open
-# (training_data/data/rules.yml; tests/rasa/test_training_data.py keeps the two in step).
-RETRIEVAL_INTENTS = frozenset({INTENT, NLU_FALLBACK})
 
 
 def offer_human(reply: Reply) -> Reply:

@@ -18,7 +18,7 @@ from tests.fixtures.rasa import FakeClock
 
 
 class FakeClient:
-    """`send` answers with `outcomes` in order; `parse` with `intents` in order, then `greet`."""
+    """`send` answers with `outcomes` in order; `parse` with `intents` in order, then a check."""
 
     def __init__(self, *outcomes, intents=()):
         self.outcomes = list(outcomes)
@@ -28,7 +28,7 @@ class FakeClient:
 
     def parse(self, text):
         self.parsed.append(text)
-        outcome = self.intents.pop(0) if self.intents else "greet"
+        outcome = self.intents.pop(0) if self.intents else "check_stabilization_refund"
         if isinstance(outcome, Exception):
             raise outcome
         return outcome, 0.9
@@ -70,7 +70,8 @@ def services(settings, monkeypatch):
         assert isinstance(as_of, dt.date)
         return Reply(reply=f"根据通知第八条：{question}", intent="ask_policy", confidence=0.9)
 
-    monkeypatch.setattr("bot.conversation.answer_policy_question", fake_answer)
+    monkeypatch.setattr("bot.conversation.answer_policy_question", fake_answer)  # degraded mode
+    monkeypatch.setattr("bot.actions.stateless.answer_policy_question", fake_answer)  # after NLU
     return FakeServices(settings)
 
 
@@ -95,12 +96,22 @@ def test_outside_a_check_a_policy_question_is_answered_after_nlu_only(services):
     assert len(services.turn_log.rows) == 3
 
 
-def test_another_intent_after_nlu_takes_the_whole_rasa_turn(services):
-    client = FakeClient(greeting(), greeting(), intents=["thank"])
+def test_small_talk_outside_a_check_is_answered_after_nlu_only(services):
+    client = FakeClient(greeting(), intents=["thank"])
     conversation = Conversation(client, services)
     conversation.handle(Turn("api", "u", "你好"))
-    assert conversation.handle(Turn("api", "u", "谢谢")).intent == "greet"
-    assert [text for _, text, _ in client.sent] == ["你好", "谢谢"]
+    reply = conversation.handle(Turn("api", "u", "谢谢"))
+    assert reply.reply == texts.SMALL_TALK["thank"] and reply.intent == "thank" and reply.confidence == 0.9
+    assert [text for _, text, _ in client.sent] == ["你好"]
+
+
+@pytest.mark.parametrize("intent", ["ask_human", "check_stabilization_refund", "no_such_intent"])
+def test_a_dialogue_intent_after_nlu_takes_the_whole_rasa_turn(services, intent):
+    client = FakeClient(greeting(), greeting(), intents=[intent])
+    conversation = Conversation(client, services)
+    conversation.handle(Turn("api", "u", "你好"))
+    assert conversation.handle(Turn("api", "u", "转人工")).intent == "greet"
+    assert [text for _, text, _ in client.sent] == ["你好", "转人工"]
 
 
 def test_a_new_conversation_and_an_open_check_take_the_whole_rasa_turn(services):

@@ -2,7 +2,8 @@
 
 Turns go `Conversation.handle` → HTTP → `rasa run` (NLU, rules, the eligibility form) →
 HTTP → `python -m rasa_sdk --actions bot.actions` (rule table, retrieval) and back; outside a
-check, policy questions go to Rasa's NLU only and are answered in the app (same answer, proven below).
+check, policy questions, questions outside the notice and small talk go to Rasa's NLU only and are
+answered in the app (the same answer, proven below).
 Run: `.venv/bin/python -m pytest -q tests/conversation` (starts both servers once, ~1 minute).
 """
 from __future__ import annotations
@@ -217,9 +218,12 @@ class CountingClient(RasaClient):
 
 @pytest.mark.parametrize(
     "question",
-    ["稳岗返还的裁员率标准是多少？", "职工线上培训补贴每课时多少钱？", "高校毕业生就业有什么政策", "稳岗返还需要准备什么材料", "/nlu_fallback"],
+    [
+        "稳岗返还的裁员率标准是多少？", "职工线上培训补贴每课时多少钱？", "高校毕业生就业有什么政策",
+        "稳岗返还需要准备什么材料", "/nlu_fallback", "养老金怎么领", "谢谢", "你好", "好的",
+    ],
 )
-def test_outside_a_check_a_policy_question_gets_the_whole_turns_answer_after_nlu_only(
+def test_outside_a_check_a_one_action_turn_gets_the_whole_turns_answer_after_nlu_only(
     question, rasa_stack, rasa_services, conversation
 ):
     client = CountingClient(rasa_stack.url, timeout=conversation.client.timeout, token=conversation.client.token)

@@ -67,29 +67,35 @@ def test_low_confidence_goes_to_retrieval():
     assert any(r["steps"][:2] == [{"intent": "nlu_fallback"}, {"action": "action_answer_policy"}] for r in rules)
 
 
-def test_the_intents_the_app_answers_after_nlu_are_exactly_those_rasa_sends_to_retrieval():
+def test_the_intents_the_app_answers_after_nlu_are_exactly_rasas_one_action_rules():
     """`bot.conversation` answers these intents itself when no check is open; that is right only
-    while Rasa's unconditioned rules send exactly them to `action_answer_policy`, and nothing in the
-    stories sends them elsewhere."""
-    from bot.actions.policy_answer import RETRIEVAL_INTENTS
+    while Rasa's unconditioned rules send each of them to exactly that one action, and nothing in
+    the stories sends them elsewhere."""
+    from bot.actions.stateless import ACTION_OF_INTENT
 
     def intents(step):
         if "or" in step:
             return [s["intent"] for s in step["or"] if "intent" in s]
         return [step["intent"]] if "intent" in step else []
 
-    to_retrieval, elsewhere = set(), set()
+    one_action = {}
     for rule in load(DATA_DIR / "rules.yml")["rules"]:
         if rule.get("condition"):
             continue
-        first, then = rule["steps"][0], rule["steps"][1]
-        (to_retrieval if then == {"action": "action_answer_policy"} else elsewhere).update(intents(first))
-    assert to_retrieval == set(RETRIEVAL_INTENTS) and not elsewhere & to_retrieval
+        steps = rule["steps"]
+        if len(steps) == 2 and "action" in steps[1]:
+            for intent in intents(steps[0]):
+                one_action[intent] = steps[1]["action"]
+    assert {intent: one_action.get(intent) for intent in ACTION_OF_INTENT} == ACTION_OF_INTENT
+    # …and no other intent's rule runs those actions (转人工's action changes the dialogue state).
+    actions = set(ACTION_OF_INTENT.values())
+    assert {intent for intent, action in one_action.items() if action in actions} == set(ACTION_OF_INTENT)
     for story in load(DATA_DIR / "stories.yml")["stories"]:
         steps = story["steps"]
         for step, following in zip(steps, steps[1:]):
-            if set(intents(step)) & RETRIEVAL_INTENTS:
-                assert following == {"action": "action_answer_policy"}, story["story"]
+            for intent in intents(step):
+                if intent in ACTION_OF_INTENT:
+                    assert following == {"action": ACTION_OF_INTENT[intent]}, story["story"]
 
 
 def test_the_pipeline_suits_chinese():
