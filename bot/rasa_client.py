@@ -42,6 +42,7 @@ class RasaClient:
         self.timeout = timeout
         self.token = token
         self._session = requests.Session()
+        self._session.trust_env = False  # Rasa is reached directly: no proxy lookup per request
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
