@@ -154,13 +154,23 @@ class Conversation:
         self.breaker.record_success()
         return reply
 
-    def _state_key(self, sender: str) -> str:
-        return f"dialogue:{sender}"
+    def _dialogue_state(self, sender: str) -> str | None:
+        try:
+            return self.services.state.get(f"dialogue:{sender}")
+        except Exception:  # a state store outage costs speed (whole turns), never an answer
+            log.warning("could not read the dialogue state; taking the whole Rasa turn", exc_info=True)
+            return None
+
+    def _remember(self, sender: str, state: str) -> None:
+        try:
+            self.services.state.set(f"dialogue:{sender}", state, DIALOGUE_STATE_TTL_SECONDS)
+        except Exception:
+            log.warning("could not store the dialogue state", exc_info=True)
 
     def _reply_after_nlu(self, sender: str, turn: Turn) -> Reply | None:
         """The reply Rasa's one-action rule gives outside a check, or None when the turn needs the
         whole Rasa turn (a check may be open, a dialogue intent, or no API token)."""
-        if self._nlu_forbidden or self.services.state.get(self._state_key(sender)) != IDLE:
+        if self._nlu_forbidden or self._dialogue_state(sender) != IDLE:
             return None
         try:
             intent, confidence = self.client.parse(turn.text)
@@ -173,7 +183,7 @@ class Conversation:
             return None
         # Exactly what Rasa's REST channel returns for the action's one message.
         reply = merge_messages([{"text": answer.reply}, {"custom": payload_from_reply(answer)}])
-        self.services.state.set(self._state_key(sender), IDLE, DIALOGUE_STATE_TTL_SECONDS)
+        self._remember(sender, IDLE)
         return reply
 
     def _whole_rasa_turn(self, sender: str, turn: Turn) -> Reply:
@@ -182,8 +192,7 @@ class Conversation:
         if not reply.reply:
             raise RasaUnavailable("Rasa produced no message (is the action server down?)")
         # A form waiting for a fact names it in `asking_for`; otherwise no check is open.
-        state = IN_CHECK if reply.asking_for else IDLE
-        self.services.state.set(self._state_key(sender), state, DIALOGUE_STATE_TTL_SECONDS)
+        self._remember(sender, IN_CHECK if reply.asking_for else IDLE)
         return reply
 
     def _degraded(self, turn: Turn) -> Reply:

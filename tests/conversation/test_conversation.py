@@ -130,6 +130,23 @@ def test_a_refused_nlu_token_means_whole_turns_from_then_on(services):
     assert client.parsed == ["失业金标准提高了吗"] and len(client.sent) == 3
 
 
+def test_a_broken_state_store_means_whole_turns_not_errors(services):
+    class BrokenStore:
+        def get(self, key):
+            raise ConnectionError("redis down")
+
+        def set(self, key, value, ttl):
+            raise ConnectionError("redis down")
+
+    services.state = BrokenStore()
+    client = FakeClient(greeting(), greeting(), intents=["ask_policy"])
+    conversation = Conversation(client, services)
+    for text in ("你好", "失业金标准提高了吗"):
+        reply = conversation.handle(Turn("api", "u", text))
+        assert reply.intent == "greet" and not reply.degraded
+    assert client.parsed == [] and len(client.sent) == 2
+
+
 def test_nlu_unreachable_is_degraded(services):
     client = FakeClient(greeting(), intents=[RasaUnavailable("refused")])
     conversation = Conversation(client, services)
