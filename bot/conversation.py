@@ -11,7 +11,9 @@ function the action runs, rendered exactly as Rasa's REST channel would: one sho
 instead of Rasa's tracker load and save plus the action server's round trip. A check, 转人工, and
 every turn while a check is open or the dialogue state is unknown take the whole Rasa turn.
 The dialogue state ("a check is waiting for a fact" or not) is what the last whole turn replied,
-kept in the shared state store (Redis when set) per conversation. When Rasa is down, erroring or slower than HOTLINE_RASA_TIMEOUT, it answers policy
+kept in the shared state store (Redis when set) per conversation. When the store has no state
+(a new user, or an app restart with the in-process store), a user with no turn in the turn log
+cannot have a check open in Rasa, so their first one-action turn needs no whole turn either. When Rasa is down, erroring or slower than HOTLINE_RASA_TIMEOUT, it answers policy
 questions from the in-process retriever instead (`Reply.degraded`, logged as such) and says that
 eligibility checks are temporarily unavailable. A circuit breaker then skips Rasa for a few
 seconds, so a dead Rasa does not cost every turn a timeout, and probes it again afterwards:
@@ -154,12 +156,16 @@ class Conversation:
         self.breaker.record_success()
         return reply
 
-    def _dialogue_state(self, sender: str) -> str | None:
+    def _dialogue_state(self, sender: str, turn: Turn) -> str | None:
+        """IDLE, IN_CHECK, or None when unknown (then only the whole Rasa turn is safe)."""
         try:
-            return self.services.state.get(f"dialogue:{sender}")
+            state = self.services.state.get(f"dialogue:{sender}")
         except Exception:  # a state store outage costs speed (whole turns), never an answer
             log.warning("could not read the dialogue state; taking the whole Rasa turn", exc_info=True)
             return None
+        if state is None and self.services.turn_log.has_turns(turn.channel, turn.user_id) is False:
+            return IDLE  # never logged, so never a whole Rasa turn: no check can be open
+        return state
 
     def _remember(self, sender: str, state: str) -> None:
         try:
@@ -170,7 +176,7 @@ class Conversation:
     def _reply_after_nlu(self, sender: str, turn: Turn) -> Reply | None:
         """The reply Rasa's one-action rule gives outside a check, or None when the turn needs the
         whole Rasa turn (a check may be open, a dialogue intent, or no API token)."""
-        if self._nlu_forbidden or self._dialogue_state(sender) != IDLE:
+        if self._nlu_forbidden or self._dialogue_state(sender, turn) != IDLE:
             return None
         try:
             intent, confidence = self.client.parse(turn.text)

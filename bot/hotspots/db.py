@@ -103,6 +103,7 @@ class TurnRow(Base):
         Index("ix_turns_day_overview", "day", "channel", "answered", "handoff", "feedback", "latency_ms"),
         Index("ix_turns_day_question", "day", "question_key", "answered", "channel"),
         Index("ix_turns_day_user", "day", "user_key"),
+        Index("ix_turns_user_key", "user_key"),
         Index("ix_turns_question_day", "question_key", "day", "answered", "channel"),
         Index(
             "ix_turns_unanswered", "day", "question_key", "abstain_reason", "channel", "created_at",

@@ -45,9 +45,13 @@ class FakeClient:
 
 
 class FakeTurnLog:
-    def __init__(self, fail=False):
+    def __init__(self, fail=False, known=None):
         self.rows = []
         self.fail = fail
+        self.known = known  # has_turns() answer: True, False or None (cannot tell)
+
+    def has_turns(self, channel, user_id):
+        return self.known
 
     def record(self, turn, reply, latency_ms):
         if self.fail:
@@ -128,6 +132,16 @@ def test_a_refused_nlu_token_means_whole_turns_from_then_on(services):
     for text in ("你好", "失业金标准提高了吗", "培训补贴呢"):
         assert conversation.handle(Turn("api", "u", text)).intent == "greet"
     assert client.parsed == ["失业金标准提高了吗"] and len(client.sent) == 3
+
+
+@pytest.mark.parametrize("known, whole_turns", [(False, 0), (True, 1), (None, 1)])
+def test_a_user_the_log_has_never_seen_starts_without_a_whole_turn(settings, monkeypatch, known, whole_turns):
+    services = FakeServices(settings, turn_log=FakeTurnLog(known=known))
+    monkeypatch.setattr("bot.actions.stateless.answer_policy_question", lambda r, q, d: Reply(reply="答", intent="ask_policy"))
+    client = FakeClient(greeting(), intents=["ask_policy"])
+    reply = Conversation(client, services).handle(Turn("api", "new", "失业金标准提高了吗"))
+    assert len(client.sent) == whole_turns
+    assert reply.intent == ("ask_policy" if whole_turns == 0 else "greet")
 
 
 def test_a_broken_state_store_means_whole_turns_not_errors(services):
