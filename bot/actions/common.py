@@ -83,10 +83,8 @@ def known_slots(tracker: Tracker) -> dict[str, Any]:
     return {name: tracker.get_slot(name) for name in S.ALL if tracker.get_slot(name) is not None}
 
 
-def reset_events(*, keep_rule: bool = False) -> list[dict]:
-    """Forget the facts of a finished, stopped or switched check."""
-    events = [SlotSet(name, None) for name in S.ALL]
-    events.append(SlotSet(REQUESTED_SLOT, None))
-    if not keep_rule:
-        events.append(SlotSet(ACTIVE_RULE, None))
-    return events
+def reset_events(tracker: Tracker, *, keep_rule: bool = False) -> list[dict]:
+    """Forget the facts of a finished, stopped or switched check: only the slots that hold a
+    value, because Rasa loads, featurises and sends every event of a session on each later turn."""
+    names = [*S.ALL, REQUESTED_SLOT] + ([] if keep_rule else [ACTIVE_RULE])
+    return [SlotSet(name, None) for name in names if tracker.get_slot(name) is not None]

@@ -53,7 +53,7 @@ class ActionHandoff(Action):
             text=texts.HANDOFF,
             json_message=make_payload(intent=intent or "ask_human", confidence=confidence, handoff=True),
         )
-        return reset_events()
+        return reset_events(tracker)
 
 
 class ActionStopCheck(Action):
@@ -68,4 +68,4 @@ class ActionStopCheck(Action):
             text=texts.GOODBYE if intent == "goodbye" else texts.STOPPED,
             json_message=make_payload(intent=intent or "stop", confidence=confidence),
         )
-        return reset_events()
+        return reset_events(tracker)

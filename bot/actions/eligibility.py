@@ -123,10 +123,10 @@ class ActionStartCheck(Action):
         rule_id = rule_of_intent(intent)
         if rule_id is None or rule_id not in load_rules():
             log.error("action_start_check after intent %r, which names no rule of the table", intent)
-            return reset_events()
+            return reset_events(tracker)
         if tracker.get_slot(ACTIVE_RULE) == rule_id:
             return []  # the same check asked again mid-form: keep the facts already given
-        return reset_events(keep_rule=True) + [SlotSet(ACTIVE_RULE, rule_id)]
+        return reset_events(tracker, keep_rule=True) + [SlotSet(ACTIVE_RULE, rule_id)]
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -255,7 +255,7 @@ class ActionCheckEligibility(Action):
                     abstain_reason="error",
                 ),
             )
-            return reset_events()
+            return reset_events(tracker)
         # On the phone the clause is too long to read out: the verdict, its computation and validity.
         text = (
             f"{verdict.body}计算：{verdict.computation}。{verdict.validity}"
@@ -272,4 +272,4 @@ class ActionCheckEligibility(Action):
                 suggestions=[texts.HUMAN] if verdict.outcome == "not_covered" else [],
             ),
         )
-        return reset_events()
+        return reset_events(tracker)
