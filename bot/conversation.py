@@ -13,7 +13,9 @@ every turn while a check is open or the dialogue state is unknown take the whole
 The dialogue state ("a check is waiting for a fact" or not) is what the last whole turn replied,
 kept in the shared state store (Redis when set) per conversation. When the store has no state
 (a new user, or an app restart with the in-process store), a user with no turn in the turn log
-cannot have a check open in Rasa, so their first one-action turn needs no whole turn either. When Rasa is down, erroring or slower than HOTLINE_RASA_TIMEOUT, it answers policy
+cannot have a check open in Rasa, so their first one-action turn needs no whole turn either.
+
+When Rasa is down, erroring or slower than HOTLINE_RASA_TIMEOUT, the conversation answers policy
 questions from the in-process retriever instead (`Reply.degraded`, logged as such) and says that
 eligibility checks are temporarily unavailable. A circuit breaker then skips Rasa for a few
 seconds, so a dead Rasa does not cost every turn a timeout, and probes it again afterwards:
@@ -40,11 +42,11 @@ log = logging.getLogger(__name__)
 
 # After a failure Rasa is skipped for this long, then one turn probes it again.
 PROBE_AFTER_SECONDS = 5.0
-# 转人工 still works without Rasa (the degraded mode recognises it by its words).
-# How long "no check is open" is trusted without a whole Rasa turn (Rasa's sessions last 60 min).
+# How long a conversation's dialogue state is kept without a turn; then the log decides again.
 DIALOGUE_STATE_TTL_SECONDS = 30 * 60
-IDLE = "idle"
-IN_CHECK = "check"
+IDLE = "idle"  # no check is open: one-action turns take Rasa's NLU only
+IN_CHECK = "check"  # a check waits for a fact: every turn is a whole Rasa turn
+# 转人工 still works without Rasa (the degraded mode recognises it by its words).
 HANDOFF_WORDS = re.compile(r"转人工|人工服务|人工客服|找人工|接人工|转接人工|真人|话务员|接线员|坐席")
 
 
