@@ -7,8 +7,19 @@ Targets (issue 4): p95 ≤ 100 ms and ≥ 50 requests/s on 2 cores.
 
     .venv/bin/python benchmarks/bench_chat.py --start   # start its own `hotline serve` on free ports
 
-Each client keeps one HTTP connection and cycles through policy questions; a user id serves 10
-turns (short conversations, under the per-user rate limit). With `--start` everything (turn log, Rasa
+Each client keeps one HTTP connection and plays users of 10 turns each (under the per-user rate
+limit), asking the hand-written dev questions (knowledge_base/questions/dev.yaml), each client
+from its own place in the list. Two workloads:
+
+- `--workload qa` (default): questions. Only the dev questions the assistant answers in one turn
+  are asked (policy questions, questions outside the notice, small talk; picked by asking each
+  once before measuring), so every turn takes Rasa's NLU only (bot/conversation.py).
+- `--workload mixed`: every dev question, eligibility questions included, and when a reply asks
+  for a fact (`asking_for`) the user answers it, like the load benchmark's users. Every turn of a
+  check is a whole Rasa turn (tracker, form, action server).
+
+The report gives the share of each kind of turn. Repeated questions are what a hotline hears:
+after its first time a question's vector comes from the per-process query-vector cache. With `--start` everything (turn log, Rasa
 tracker, index) lives in a temporary var dir; against a running server the turns are logged like
 any other `api` turns.
 """
@@ -34,20 +45,12 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.load_soak import SLOT_ANSWERS  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from knowledge_base.evaluate import load_question_set  # noqa: E402
 
-QUESTIONS = [
-    "稳岗返还的裁员率标准是多少？",
-    "失业保险金标准提高了多少？",
-    "职工线上培训补贴每课时多少钱？",
-    "2018届非大连生源毕业生报到期限延长到什么时候？",
-    "农民工人身意外伤害保险补贴最多多少？",
-    "失业保险费率降低政策执行到什么时候？",
-    "创业担保贷款可以展期吗？",
-    "因个人原因离职能领失业补助金吗？",
-    "推荐失业人员就业的服务机构有什么补助？",
-    "转人工",
-]
+DEV_QUESTIONS = [q.q for q in load_question_set("dev").questions]
+
 TURNS_PER_USER = 10
 
 
@@ -100,32 +103,67 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
     return process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{rasa_port}"
 
 
-def client(base: str, index: int, stop: threading.Event, latencies: list, statuses: Counter, lock) -> None:
+def turn_kind(intent: str, check_open: str | None) -> str:
+    """policy (retrieval), check (an eligibility dialogue turn) or other (greeting, out of scope, …)."""
+    if check_open or intent.startswith("check_"):
+        return "check"
+    return "policy" if intent == "ask_policy" else "other"
+
+
+def one_turn_questions(base: str, questions: list[str]) -> list[str]:
+    """The questions answered in one turn: each asked once by a new user; checks and 转人工 left out."""
+    session = requests.Session()
+    kept = []
+    for question in questions:
+        body = session.post(base + "/api/chat", json={"user_id": f"bench-probe-{uuid.uuid4().hex}", "text": question},
+                            timeout=30).json()
+        if turn_kind(body.get("intent", ""), body.get("asking_for")) != "check" and not body.get("handoff"):
+            kept.append(question)
+    return kept
+
+
+def client(base: str, index: int, questions: list[str], stop: threading.Event, latencies: list, statuses: Counter,
+           kinds: Counter, lock) -> None:
     session = requests.Session()
     run = uuid.uuid4().hex[:6]
-    i = 0
+    asked = index * len(questions) // 8  # each client starts at its own place in the list
+    turn = 0
+    asking_for = None
     while not stop.is_set():
-        payload = {"user_id": f"bench-{run}-{index}-{i // TURNS_PER_USER}", "text": QUESTIONS[(index + i) % len(QUESTIONS)]}
+        if asking_for in SLOT_ANSWERS:
+            text = SLOT_ANSWERS[asking_for]
+        else:
+            text = questions[asked % len(questions)]
+            asked += 1
+        payload = {"user_id": f"bench-{run}-{index}-{turn // TURNS_PER_USER}", "text": text}
         started = time.perf_counter()
         try:
-            status = session.post(base + "/api/chat", json=payload, timeout=30).status_code
+            response = session.post(base + "/api/chat", json=payload, timeout=30)
+            status = response.status_code
         except requests.RequestException:
-            status = "error"
+            status, response = "error", None
         elapsed = time.perf_counter() - started
+        body = response.json() if status == 200 else {}
+        kind = turn_kind(body.get("intent", ""), asking_for or body.get("asking_for"))
+        asking_for = body.get("asking_for")
+        turn += 1
+        if turn % TURNS_PER_USER == 0:
+            asking_for = None  # a new user
         with lock:
             statuses[status] += 1
+            kinds[kind] += 1
             if status == 200:
                 latencies.append(elapsed)
-        i += 1
 
 
-def run(base: str, clients: int, duration: float, warmup: float) -> dict:
+def run(base: str, clients: int, duration: float, warmup: float, questions: list[str]) -> dict:
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: Counter = Counter()
+    kinds: Counter = Counter()
     stop = threading.Event()
     threads = [
-        threading.Thread(target=client, args=(base, i, stop, latencies, statuses, lock), daemon=True)
+        threading.Thread(target=client, args=(base, i, questions, stop, latencies, statuses, kinds, lock), daemon=True)
         for i in range(clients)
     ]
     for t in threads:
@@ -134,15 +172,16 @@ def run(base: str, clients: int, duration: float, warmup: float) -> dict:
     with lock:
         latencies.clear()
         statuses.clear()
+        kinds.clear()
     started = time.perf_counter()
     time.sleep(duration)
     with lock:
-        measured, counts = list(latencies), Counter(statuses)
+        measured, counts, turn_kinds = list(latencies), Counter(statuses), Counter(kinds)
         elapsed = time.perf_counter() - started
     stop.set()
     for t in threads:
         t.join(timeout=35)
-    return {"latencies": measured, "statuses": counts, "elapsed": elapsed}
+    return {"latencies": measured, "statuses": counts, "kinds": turn_kinds, "elapsed": elapsed}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -159,6 +198,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
+    parser.add_argument("--workload", choices=("qa", "mixed"), default="qa",
+                        help="qa: questions answered in one turn; mixed: checks too, their questions answered")
     args = parser.parse_args()
 
     process = None
@@ -186,9 +227,10 @@ def main() -> None:
             except requests.RequestException:
                 raise SystemExit(f"no server at {base}: start one with `make run`, or pass --start") from None
 
-        print(f"POST {base}/api/chat · {args.clients} clients · {args.warmup:.0f} s warm-up · {args.duration:.0f} s measured",
-              flush=True)
-        result = run(base, args.clients, args.duration, args.warmup)
+        questions = one_turn_questions(base, DEV_QUESTIONS) if args.workload == "qa" else DEV_QUESTIONS
+        print(f"POST {base}/api/chat · {args.clients} clients · {args.warmup:.0f} s warm-up · {args.duration:.0f} s measured"
+              f" · workload {args.workload}: {len(questions)} of {len(DEV_QUESTIONS)} dev questions", flush=True)
+        result = run(base, args.clients, args.duration, args.warmup, questions)
     finally:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -204,6 +246,8 @@ def main() -> None:
     p50, p95, p99 = (percentile(ms, q) for q in (50, 95, 99))
     rate = sum(statuses.values()) / elapsed
     print(f"requests: {sum(statuses.values())} in {elapsed:.1f} s · statuses: {dict(statuses)}")
+    kinds = result["kinds"]
+    print(f"turns: {', '.join(f'{k} {v / sum(kinds.values()):.0%}' for k, v in kinds.most_common())}")
     print(f"latency ms: p50 {p50:.1f} · p95 {p95:.1f} · p99 {p99:.1f} · mean {statistics.mean(ms):.1f} · max {max(ms):.1f}")
     print(f"throughput: {rate:.1f} requests/s")
     print(f"targets: p95 ≤ 100 ms {'MET' if p95 <= 100 else 'MISSED'} · ≥ 50 req/s {'MET' if rate >= 50 else 'MISSED'}")
