@@ -210,9 +210,12 @@ class TurnLog:
         """Whether any turn of this user on this channel is in the database.
 
         :returns: True or False; None when the database cannot tell now (unavailable, locked
-            for longer than a moment, no schema yet). Never raises, never waits long.
+            for longer than a moment, no schema yet, or rows of a dead process or of an outage
+            still waiting in spill files). Never raises, never waits long.
         """
         try:
+            if self._spill_files(claimable_only=True):
+                return None  # the user's rows may be among them
             user_hash = self.pseudonyms.user(channel, str(user_id))
             query = (
                 select(db.TurnRow.id)

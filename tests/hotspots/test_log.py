@@ -263,3 +263,18 @@ def test_has_turns_answers_while_another_process_holds_the_write_lock(tmp_path, 
     finally:
         locker.execute("ROLLBACK")
         locker.close()
+
+
+def test_has_turns_never_says_no_while_a_dead_process_s_rows_wait_to_be_replayed(tmp_path, make_log):
+    url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    log = make_log(url)
+    log.record(turn(user_id="u-known", message_id="k-1"), reply(), 1)
+    assert log.flush(20)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = log.spill_dir / f"journal-{int(dead.stdout)}-deadbeef-1.jsonl"
+    op = log._turn_op(turn(user_id="u-new", message_id="n-1"), reply(), 1)
+    leftover.write_text(json.dumps(op, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Until the writer has replayed the dead process's journal, the answer is "cannot tell".
+    assert log.has_turns("web", "u-new") in (None, True)
+    assert log.flush(20)
+    assert log.has_turns("web", "u-new") is True
