@@ -72,7 +72,16 @@ _MD_STRONG = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+|mailto:[^>\s]+)>")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(((?:https?|ftp)://[^)\s]+)\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>])")
-_MD_QUOTE_OR_BULLET = re.compile(r"^\s*(?:>\s*)+|^\s*[-*+]\s+")
+# A quote marker, but not the `>` that closes an autolink a page break cut off: `>）和…`.
+_MD_QUOTE_OR_BULLET = re.compile(rf"^\s*(?:>(?![{re.escape(_CLOSERS)}])\s*)+|^\s*[-*+]\s+")
+_URL_SCHEME_END = re.compile(r"(?:https?|ftp|mailto):/{0,2}$")
+
+
+def _links(line: str) -> str:
+    """Markdown links and autolinks as plain text (again after a page-break join: a cut may fall
+    inside a link)."""
+    line = _MD_LINK.sub(lambda m: f"{m.group(1)}（{m.group(2)}）", line)
+    return _MD_AUTOLINK.sub(r"\1", line)
 
 
 def clean_line(line: str) -> str:
@@ -85,8 +94,7 @@ def clean_line(line: str) -> str:
     line = _MD_QUOTE_OR_BULLET.sub("", line)
     line = _MD_STRONG.sub(lambda m: m.group(1) or m.group(2), line)
     line = line.replace("**", "")  # bold that spans two lines of a wrapped heading
-    line = _MD_LINK.sub(lambda m: f"{m.group(1)}（{m.group(2)}）", line)
-    line = _MD_AUTOLINK.sub(r"\1", line)
+    line = _links(line)
     line = _MD_ESCAPE.sub(r"\1", line)
     line = _SPACE_CJK_ASCII.sub("", line)
     return line.strip()
@@ -98,6 +106,8 @@ def _is_marker(line: str) -> bool:
 
 def _ends_sentence(line: str) -> bool:
     stripped = line.rstrip(_CLOSERS)  # 。” and ！）end a sentence, 213号） does not
+    if _URL_SCHEME_END.search(stripped):  # `http:` cut off from `//…` by a page break
+        return False
     return bool(stripped) and stripped[-1] in _TERMINAL
 
 
@@ -123,7 +133,7 @@ def normalise(source: str) -> list[str]:
     out: list[str] = []
     for line in lines:
         if body_seen and out and _cut_by_page_break(out[-1], line):
-            out[-1] += line
+            out[-1] = _links(out[-1] + line)
             continue
         body_seen = body_seen or _is_marker(line)
         out.append(line)

@@ -188,6 +188,15 @@ class TestNotice38:
         assert doc.text == notice_38.text
         assert [a.text for a in doc.articles()] == [a.text for a in notice_38.articles()]
 
+    @pytest.mark.parametrize("before", ["（<", "（<http:", "（<http://", "（<http://www.dl-", "dl-hr.com", "dl-hr.com>"])
+    def test_a_page_break_inside_a_link_is_joined(self, before):
+        """Found by the property above: a cut after `http:` (a colon ends a lead-in sentence
+        elsewhere) and a cut before the autolink's `>` (a line starting with `>` is a quote)."""
+        source_38, notice_38 = _parsed_38()
+        at = source_38.index(before) + len(before)
+        doc = parse_notice(source_38[:at] + "\n\n" + source_38[at:], SLUG_38)
+        assert doc.text == notice_38.text
+
 
 class TestSampleNotice:
     """A second, made-up notice in the same style proves the parser is general."""
