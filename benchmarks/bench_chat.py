@@ -19,7 +19,9 @@ from its own place in the list. Two workloads:
   check is a whole Rasa turn (tracker, form, action server).
 
 The report gives the share of each kind of turn. Repeated questions are what a hotline hears:
-after its first time a question's vector comes from the per-process query-vector cache. With `--start` everything (turn log, Rasa
+after its first time a question's vector comes from the per-process query-vector cache.
+
+With `--start` everything (turn log, Rasa
 tracker, index) lives in a temporary var dir; against a running server the turns are logged like
 any other `api` turns.
 """
@@ -122,11 +124,11 @@ def one_turn_questions(base: str, questions: list[str]) -> list[str]:
     return kept
 
 
-def client(base: str, index: int, questions: list[str], stop: threading.Event, latencies: list, statuses: Counter,
-           kinds: Counter, lock) -> None:
+def client(base: str, index: int, clients: int, questions: list[str], stop: threading.Event, latencies: list,
+           statuses: Counter, kinds: Counter, lock) -> None:
     session = requests.Session()
     run = uuid.uuid4().hex[:6]
-    asked = index * len(questions) // 8  # each client starts at its own place in the list
+    asked = index * len(questions) // clients  # each client starts at its own place in the list
     turn = 0
     asking_for = None
     while not stop.is_set():
@@ -163,7 +165,7 @@ def run(base: str, clients: int, duration: float, warmup: float, questions: list
     kinds: Counter = Counter()
     stop = threading.Event()
     threads = [
-        threading.Thread(target=client, args=(base, i, questions, stop, latencies, statuses, kinds, lock), daemon=True)
+        threading.Thread(target=client, args=(base, i, clients, questions, stop, latencies, statuses, kinds, lock), daemon=True)
         for i in range(clients)
     ]
     for t in threads:
