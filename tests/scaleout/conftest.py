@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import secrets
 
-import psycopg
 import pytest
 import redis
 
 from benchmarks.system import build_index
-from tests.fixtures.postgres import PG_ADMIN_URL
+from tests.fixtures.postgres import pg_admin
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -32,8 +31,6 @@ def redis_url() -> str:
 def pg_database():
     """A fresh PostgreSQL database `hotline_scaleout_<random>`; its name, dropped after the module."""
     name = f"hotline_scaleout_{secrets.token_hex(5)}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    pg_admin(f'CREATE DATABASE "{name}"')
     yield name
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
