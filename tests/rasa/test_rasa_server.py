@@ -18,8 +18,24 @@ from rasa.core.actions.action import RemoteAction
 
 cases = {
     "valid": {"events": [{"event": "slot", "name": "employees", "value": 28}], "responses": [{"text": "hi"}]},
+    "valid_many": {"events": [
+        {"event": "slot", "name": "requested_slot", "value": None, "timestamp": 1.5},
+        {"event": "active_loop", "name": None},
+        {"event": "followup", "name": "action_listen"},
+        {"event": "bot", "text": "好的", "data": {}, "metadata": {"clause": "第一条"}},
+        {"event": "user", "text": "五年", "parse_data": {"intent": {"name": "inform", "confidence": 0.9}}},
+        {"event": "reset_slots"}], "responses": []},
+    "valid_no_events": {"responses": [{"text": "hi"}]},
     "bad_event": {"events": [{"event": "no_such_event"}], "responses": []},
     "bad_responses": {"events": [], "responses": "not a list"},
+    "bad_slot_name": {"events": [{"event": "slot", "name": 28, "value": 28}], "responses": []},
+    "bad_timestamp": {"events": [{"event": "slot", "name": "employees", "value": 28, "timestamp": "now"}]},
+    "no_event_key": {"events": [{"name": "employees", "value": 28}]},
+    "event_not_a_string": {"events": [{"event": ["slot"], "name": "employees"}]},
+    "event_not_an_object": {"events": ["slot"]},
+    "events_null": {"events": None},
+    "not_an_object": [{"event": "slot"}],
+    "second_event_bad": {"events": [{"event": "slot", "name": "a", "value": 1}, {"event": "slot", "name": 3, "value": 1}]},
 }
 
 def outcomes():
@@ -46,7 +62,7 @@ def test_the_cached_validator_accepts_and_rejects_like_rasa():
     assert result.returncode == 0, result.stderr[-3000:]
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["after"] == outcome["before"]
-    assert outcome["after"]["valid"] is True
+    assert [name for name, verdict in outcome["after"].items() if verdict is True] == ["valid", "valid_many", "valid_no_events"]
     assert "Failed to validate Action server response" in outcome["after"]["bad_event"]
     assert "Failed to validate Action server response" in outcome["after"]["bad_responses"]
 
@@ -96,3 +112,143 @@ def test_the_event_type_table_resolves_like_rasa_and_sqlite_skips_the_fsync():
     assert "Unknown event name" in outcome["after"]["no_such_event/False"]
     assert outcome["parsed"] == ["UserUttered", "SlotSet"]
     assert outcome["synchronous"] == 1  # NORMAL
+
+
+PARSE_CACHE_PROBE = r"""
+import json
+from rasa.core.processor import MessageProcessor
+from rasa.core.channels.channel import UserMessage
+
+calls = []
+
+def fake_parse(self, message, tracker, only_output_properties=True):
+    calls.append((message.text, only_output_properties))
+    return {"text": message.text, "intent": {"name": "ask_policy", "confidence": 0.9}, "entities": []}
+
+MessageProcessor._parse_message_with_graph = fake_parse
+from bot.rasa_server import install_parse_cache
+install_parse_cache(max_texts=2)
+
+class Processor:
+    def __init__(self):
+        self.graph_runner = object()
+
+parse = MessageProcessor._parse_message_with_graph
+one, another = Processor(), Processor()
+first = parse(one, UserMessage("失业金涨了吗"), None)
+first["intent"]["name"] = "changed by a caller"
+second = parse(one, UserMessage("失业金涨了吗"), None)
+parse(one, UserMessage("失业金涨了吗"), None, False)    # full output: never cached
+parse(another, UserMessage("失业金涨了吗"), None)       # another loaded model: its own entry
+parse(one, UserMessage("五年"), None)                   # the cache holds 2 texts: evicts the oldest
+parse(one, UserMessage("失业金涨了吗"), None)
+print(json.dumps({"second": second, "calls": calls}, ensure_ascii=False))
+"""
+
+
+def test_the_parse_cache_answers_a_repeated_text_once_and_hands_out_copies():
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", PARSE_CACHE_PROBE], cwd=REPO_ROOT, env=rasa_env(), capture_output=True,
+        text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["second"]["intent"]["name"] == "ask_policy"
+    assert outcome["calls"] == [
+        ["失业金涨了吗", True], ["失业金涨了吗", False], ["失业金涨了吗", True], ["五年", True], ["失业金涨了吗", True],
+    ]
+
+
+TRACKER_STORE_PROBE = r"""
+import asyncio, copy, json, sys
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered, ActiveLoop
+from rasa.shared.core.trackers import DialogueStateTracker
+
+domain = Domain.load("training_data/domain.yml")
+original_kwargs, lean_kwargs = json.loads(sys.argv[1])
+clock = iter(range(1_000_000, 2_000_000))
+
+def session_start():
+    return [ActionExecuted("action_session_start", timestamp=next(clock)), SessionStarted(timestamp=next(clock)),
+            ActionExecuted("action_listen", timestamp=next(clock))]
+
+def turn(text, intent):
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.93}, "entities": [],
+             "intent_ranking": [{"name": intent, "confidence": 0.93}]}
+    return [UserUttered(text, parse["intent"], [], parse, timestamp=next(clock)),
+            ActionExecuted("stabilization_form", timestamp=next(clock)),
+            ActiveLoop("stabilization_form", timestamp=next(clock)),
+            SlotSet("requested_slot", "enterprise_size", timestamp=next(clock)),
+            ActionExecuted("action_listen", timestamp=next(clock))]
+
+STEPS = [("new", session_start() + turn("我们公司能拿稳岗返还吗", "check_stabilization_refund")),
+         ("again", turn("中小微企业", "inform")),
+         ("twice", turn("二十八个人", "inform")),
+         ("session", session_start() + turn("失业金涨了吗", "ask_policy")),
+         ("again", turn("谢谢", "thanks"))]
+
+async def run(store):
+    seen = []
+    for sender in ("alice", "bob"):
+        tracker = None
+        for how, events in copy.deepcopy(STEPS):
+            if how == "new":
+                tracker = DialogueStateTracker.from_events(sender, events, domain.slots)
+            else:
+                tracker = await store.retrieve(sender)
+                for event in events:
+                    tracker.update(event)
+            await store.save(tracker)
+            if how == "twice":
+                await store.save(tracker)  # nothing new: nothing written
+            latest = await store.retrieve(sender)
+            full = await store.retrieve_full_tracker(sender)
+            seen.append([[e.as_dict() for e in latest.events], len(full.events)])
+    assert await store.retrieve("nobody") is None
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id")).all()
+    return {"seen": seen, "rows": [list(r) for r in rows]}
+
+before = asyncio.run(run(SQLTrackerStore(domain, **original_kwargs)))
+from bot.rasa_server import install_lean_sql_tracker_store
+install_lean_sql_tracker_store()
+after = asyncio.run(run(SQLTrackerStore(domain, **lean_kwargs)))
+print(json.dumps({"before": before, "after": after}, ensure_ascii=False))
+"""
+
+
+def _compare_tracker_stores(original_kwargs: dict, lean_kwargs: dict) -> dict:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", TRACKER_STORE_PROBE, json.dumps([original_kwargs, lean_kwargs])],
+        cwd=REPO_ROOT, env=rasa_env(), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _assert_same_store(outcome: dict) -> None:
+    assert outcome["after"] == outcome["before"]
+    seen = outcome["after"]["seen"]
+    # The latest session starts at its `session_started` event (Rasa's query), a new one at step 4.
+    assert [len(latest) for latest, _ in seen[:5]] == [7, 12, 17, 7, 12]
+    assert [full for _, full in seen[:5]] == [8, 13, 18, 26, 31]
+    assert len(outcome["after"]["rows"]) == 62  # two senders; the second save of step 3 wrote nothing
+
+
+def test_the_lean_tracker_store_writes_and_reads_what_rasa_does_on_sqlite(tmp_path):
+    outcome = _compare_tracker_stores(
+        {"dialect": "sqlite", "db": str(tmp_path / "original.db")}, {"dialect": "sqlite", "db": str(tmp_path / "lean.db")},
+    )
+    _assert_same_store(outcome)
+
+
+def test_the_lean_tracker_store_writes_and_reads_what_rasa_does_on_postgresql(pg_database_pair):
+    original, lean = (
+        {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": name, "username": "postgres"}
+        for name in pg_database_pair
+    )
+    _assert_same_store(_compare_tracker_stores(original, lean))

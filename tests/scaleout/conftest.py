@@ -4,13 +4,11 @@ store, and a PostgreSQL database of their own (created here, dropped afterwards)
 tracker store and the turn log."""
 from __future__ import annotations
 
-import secrets
-
 import pytest
 import redis
 
 from benchmarks.system import build_index
-from tests.fixtures.postgres import pg_admin
+from tests.fixtures.postgres import fresh_pg_database
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -30,7 +28,5 @@ def redis_url() -> str:
 @pytest.fixture(scope="module")
 def pg_database():
     """A fresh PostgreSQL database `hotline_scaleout_<random>`; its name, dropped after the module."""
-    name = f"hotline_scaleout_{secrets.token_hex(5)}"
-    pg_admin(f'CREATE DATABASE "{name}"')
-    yield name
-    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("hotline_scaleout") as name:
+        yield name
