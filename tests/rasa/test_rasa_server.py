@@ -214,10 +214,13 @@ async def run(store):
     return {"seen": seen, "rows": [list(r) for r in rows]}
 
 before = asyncio.run(run(SQLTrackerStore(domain, **original_kwargs)))
-from bot.rasa_server import install_lean_sql_tracker_store
+from bot.rasa_server import install_lean_sql_tracker_store, install_sqlite_connection_pool
 install_lean_sql_tracker_store()
-after = asyncio.run(run(SQLTrackerStore(domain, **lean_kwargs)))
-print(json.dumps({"before": before, "after": after}, ensure_ascii=False))
+install_sqlite_connection_pool()
+lean_store = SQLTrackerStore(domain, **lean_kwargs)
+after = asyncio.run(run(lean_store))
+pool = type(lean_store.engine.pool).__name__
+print(json.dumps({"before": before, "after": after, "pool": pool}, ensure_ascii=False))
 """
 
 
@@ -244,6 +247,7 @@ def test_the_lean_tracker_store_writes_and_reads_what_rasa_does_on_sqlite(tmp_pa
         {"dialect": "sqlite", "db": str(tmp_path / "original.db")}, {"dialect": "sqlite", "db": str(tmp_path / "lean.db")},
     )
     _assert_same_store(outcome)
+    assert outcome["pool"] == "QueuePool"  # connections kept open (SQLAlchemy 1.4's default: NullPool)
 
 
 def test_the_lean_tracker_store_writes_and_reads_what_rasa_does_on_postgresql(pg_database_pair):
@@ -251,4 +255,6 @@ def test_the_lean_tracker_store_writes_and_reads_what_rasa_does_on_postgresql(pg
         {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": name, "username": "postgres"}
         for name in pg_database_pair
     )
-    _assert_same_store(_compare_tracker_stores(original, lean))
+    outcome = _compare_tracker_stores(original, lean)
+    _assert_same_store(outcome)
+    assert outcome["pool"] == "QueuePool"  # Rasa's own pool settings for PostgreSQL
