@@ -30,7 +30,10 @@ workers = worker_count(_settings)
 threads = _settings.threads
 timeout = 120  # warm-up (encoder, index) happens before a worker serves; see post_worker_init
 graceful_timeout = 20
-keepalive = 5
+# Idle keep-alive connections stay open longer than clients and proxies keep theirs (nginx: 75 s):
+# a server that closes first races a client reusing the connection (the load benchmark saw
+# connection errors with 5 s and think times of 5-13 s).
+keepalive = 75
 accesslog = None  # every turn is already in the turn log; access logs would double the I/O
 errorlog = "-"
 loglevel = "info"

@@ -326,7 +326,7 @@ def rasa_server_command(
 ) -> list[str]:
     """`rasa run --enable-api` on loopback with the generated endpoints and credentials.
 
-    Started through `bot.rasa_server` (Rasa's own command line plus a cached response validator).
+    Started through `bot.rasa_server` (Rasa's own command line plus its fixes for speed).
     """
     command = [
         str(RASA_PYTHON), "-m", "bot.rasa_server", "run",
