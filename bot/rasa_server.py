@@ -27,9 +27,9 @@ dialogue turn's CPU; the same texts come again and again ("中小微企业", "�
 everyone asks the day a policy is announced), and a check that starts while none is open is
 parsed twice (the app's `/model/parse`, then the dialogue turn).
 
-Fifth: the SQL tracker store reads and writes the same rows as Rasa's, with the same queries,
-but as two fixed SQL statements and one batched insert instead of ORM queries built, keyed and
-flushed row by row (a third of a dialogue turn's CPU went to SQLAlchemy). A saved tracker
+Fifth: the SQL tracker store reads and writes the same rows as Rasa's, with the same session
+boundary, but as fixed SQL statements and one batched insert instead of ORM queries built, keyed
+and flushed row by row (a third of a dialogue turn's CPU went to SQLAlchemy). A saved tracker
 remembers how many of its events are stored, so the next save of the same object needs no
 count query; Rasa's lock store keeps other writers out of a conversation during its turn.
 """
@@ -173,7 +173,7 @@ def install_parse_cache(max_texts: int = PARSE_CACHE_TEXTS) -> None:
         text = message.text
         if not only_output_properties or not isinstance(text, str):
             return original(self, message, tracker, only_output_properties)
-        key = (id(self.graph_runner), text)  # a model reload brings a new graph runner
+        key = (self.model_metadata.model_id, text)  # every trained model has its own id
         cached = results.get(key)
         if cached is None:
             cached = original(self, message, tracker, only_output_properties)

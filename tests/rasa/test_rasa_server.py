@@ -130,11 +130,11 @@ from bot.rasa_server import install_parse_cache
 install_parse_cache(max_texts=2)
 
 class Processor:
-    def __init__(self):
-        self.graph_runner = object()
+    def __init__(self, model_id):
+        self.model_metadata = type("ModelMetadata", (), {"model_id": model_id})()
 
 parse = MessageProcessor._parse_message_with_graph
-one, another = Processor(), Processor()
+one, another = Processor("model-a"), Processor("model-b")
 first = parse(one, UserMessage("失业金涨了吗"), None)
 first["intent"]["name"] = "changed by a caller"
 second = parse(one, UserMessage("失业金涨了吗"), None)
