@@ -1,5 +1,6 @@
-"""`bot.rasa_server`: the cached response validator and event-type table behave exactly like
-Rasa's own, and SQLite connections commit with synchronous=NORMAL.
+"""`bot.rasa_server`: the response validator, the event-type table and the lean SQL tracker store
+behave exactly like Rasa's own; the NLU cache parses a repeated text once; SQLite connections
+commit with synchronous=NORMAL and stay open.
 
 Runs in the Rasa venv (Python 3.10, rasa 3.6.21), as the Rasa server does.
 """
