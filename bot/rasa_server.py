@@ -212,30 +212,26 @@ def install_lean_sql_tracker_store() -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+    if os.environ.get(rasa_store.POSTGRESQL_SCHEMA):
+        return  # Rasa checks a named PostgreSQL schema per session; keep its own code for that
     store_class = rasa_store.SQLTrackerStore
     original_retrieve, original_save = store_class._retrieve, store_class.save
     latest, every, count = sa.text(LATEST_SESSION_SQL), sa.text(ALL_SESSIONS_SQL), sa.text(COUNT_LATEST_SESSION_SQL)
     insert = store_class.SQLEvent.__table__.insert()
 
-    def lean() -> bool:
-        # Rasa checks a named PostgreSQL schema per session; keep its own code for that case.
-        return not os.environ.get(rasa_store.POSTGRESQL_SCHEMA)
-
     async def _retrieve(self, sender_id, fetch_events_from_all_sessions):
-        if not lean():
-            return await original_retrieve(self, sender_id, fetch_events_from_all_sessions)
         with self.engine.connect() as connection:
             query = every if fetch_events_from_all_sessions else latest
             events = [json.loads(data) for data in connection.execute(query, {"sender_id": sender_id}).scalars()]
         if not (self.domain and events):
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        if not fetch_events_from_all_sessions and len(tracker.events) == len(events):
+        if not fetch_events_from_all_sessions:  # the store counts the latest session only
             setattr(tracker, STORED_EVENTS, len(events))
         return tracker
 
     async def save(self, tracker):
-        if not lean() or tracker.events.maxlen is not None:
+        if tracker.events.maxlen is not None:  # a capped tracker has no stable event positions
             return await original_save(self, tracker)
         await self.stream_events(tracker)
         events = list(tracker.events)

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.conversation import Conversation, conversation_key
 from bot.rasa_client import RasaClient
 from bot.rasa_process import RasaStack, endpoints
+from tests.fixtures.postgres import pg_admin
 from tests.fixtures.rasa import START_TIMEOUT, TEST_RASA_TIMEOUT, Chat, free_port
 
 pytestmark = pytest.mark.integration
@@ -25,9 +26,8 @@ PG = "postgresql://postgres@127.0.0.1:5432"
 @pytest.fixture
 def pg_database():
     name = f"hotline_rasa_{uuid.uuid4().hex[:12]}"
-    yield name
-    with psycopg.connect(f"{PG}/test", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield name  # Rasa creates it through `login_db`
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_a_rasa_replica_on_postgresql_and_redis(rasa_model, rasa_stack, rasa_services, pg_database, tmp_path):
