@@ -54,6 +54,7 @@ logconfig_dict = {
 def post_worker_init(worker) -> None:
     """Load the retriever, the conversation and the log before the worker takes its first request."""
     from bot.app import services_of
+    from bot.heap import freeze_loaded_heap
 
     services = services_of(worker.wsgi)
     try:
@@ -64,6 +65,7 @@ def post_worker_init(worker) -> None:
         worker.log.exception("warm-up failed; serving without it")
     else:
         worker.log.info("worker %s warmed up", worker.pid)
+    freeze_loaded_heap()
 
 
 def worker_exit(server, worker) -> None:

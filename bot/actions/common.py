@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 
 from bot import slots as S
 from bot.config import Settings
+from bot.heap import freeze_loaded_heap
 from bot.services import Services
 
 ACTIVE_RULE = "active_rule"  # the rule the eligibility form is checking (a rule id of the table)
@@ -50,7 +51,12 @@ def warm_up_in_background() -> None:
     supervises, so loading the encoder there would just double the memory.
     """
     if os.environ.get(WARM_UP_ENV) == "1" and os.environ.get("SANIC_WORKER_NAME"):
-        threading.Thread(target=lambda: services().warm_up(), name="actions-warm-up", daemon=True).start()
+        threading.Thread(target=_warm_up_and_freeze, name="actions-warm-up", daemon=True).start()
+
+
+def _warm_up_and_freeze() -> None:
+    services().warm_up()
+    freeze_loaded_heap()
 
 
 def nlu_of(tracker: Tracker) -> tuple[str, float]:

@@ -1,6 +1,7 @@
 """`bot.rasa_server`: the response validator, the event-type table and the lean SQL tracker store
 behave exactly like Rasa's own; the NLU cache parses a repeated text once; SQLite connections
-commit with synchronous=NORMAL and stay open.
+commit with synchronous=NORMAL and stay open; the heap of a loaded model is frozen out of the
+garbage collector's sight.
 
 Runs in the Rasa venv (Python 3.10, rasa 3.6.21), as the Rasa server does.
 """
@@ -158,6 +159,32 @@ def test_the_parse_cache_answers_a_repeated_text_once_and_hands_out_copies():
     assert outcome["calls"] == [
         ["失业金涨了吗", True], ["失业金涨了吗", False], ["失业金涨了吗", True], ["五年", True], ["失业金涨了吗", True],
     ]
+
+
+GC_FREEZE_PROBE = r"""
+import asyncio, gc, json, sys, types
+from rasa.core import run as rasa_run
+from bot.rasa_server import install_gc_freeze_after_model_load
+
+install_gc_freeze_after_model_load()
+app = types.SimpleNamespace(ctx=types.SimpleNamespace())
+before = gc.get_freeze_count()
+loop = asyncio.new_event_loop()
+agent = loop.run_until_complete(rasa_run.load_agent_on_start(sys.argv[1], None, None, app, loop))
+print(json.dumps({"before": before, "after": gc.get_freeze_count(), "ready": agent.is_ready(), "kept": app.ctx.agent is agent}))
+"""
+
+
+def test_the_heap_of_the_loaded_model_is_frozen(rasa_model):
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", GC_FREEZE_PROBE, str(rasa_model)], cwd=REPO_ROOT, env=rasa_env(),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["before"] == 0
+    assert outcome["after"] > 100_000  # TensorFlow and Rasa: the model's heap, not a handful
+    assert outcome["ready"] and outcome["kept"]
 
 
 TRACKER_STORE_PROBE = r"""
