@@ -30,5 +30,5 @@ def test_live_objects_are_frozen_and_garbage_is_collected_first(unfrozen):
     frozen = freeze_loaded_heap()
 
     assert dead() is None  # collected before the freeze, not frozen for the life of the process
-    assert frozen == gc.get_freeze_count() > 0
+    assert frozen > 0  # (not compared with a later count: other threads of the suite free frozen objects)
     assert all(obj is not kept for obj in gc.get_objects())  # frozen: in no generation a collection walks
