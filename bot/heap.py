@@ -12,11 +12,7 @@ from __future__ import annotations
 import gc
 
 
-def freeze_loaded_heap() -> int:
-    """Collect what is garbage already, then freeze the rest.
-
-    :returns: how many objects are now frozen.
-    """
+def freeze_loaded_heap() -> None:
+    """Collect what is garbage already, then freeze the rest."""
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()

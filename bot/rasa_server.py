@@ -35,8 +35,9 @@ count query; Rasa's lock store keeps other writers out of a conversation during 
 
 Sixth: once the model is loaded, the objects alive are frozen out of the garbage collector's
 sight (`gc.freeze`). TensorFlow and Rasa make a heap of millions of objects, and every full
-collection walked all of them: under load, about one every 15 s, each stopping the event loop,
-and every turn in flight, for up to 0.4 s. Objects created later are collected as usual.
+collection walked all of them, stopping the event loop and every turn in flight: 7 times in a
+500-user load run, up to 0.34 s each (`benchmarks/gc_pauses.py`). Objects created later are
+collected as usual.
 """
 import copy
 import functools
