@@ -27,13 +27,16 @@ _ELIGIBLE = (
 OWN_CASE = re.compile(rf"{_ASKER}[^。？?！!]{{0,80}}?{_ELIGIBLE}|帮(?:我|我们)(?:核对|查|算|看|核|测)|我的情况|我们的情况")
 # With facts stated, any ask for eligibility is about that case ("公司30个人裁了6个，还能领吗").
 ELIGIBILITY_ASK = re.compile(
-    r"能不能|能否|可不可以|可以|能(?:领|拿|申请|享受|返)|够不够|符合|算不算|有资格|有份|有(?:那|这)|行吗|行不|够吗|适用|qualify|eligible",
+    r"能不能|能否|可不可以|可以|能(?:领|拿|申请|享受|返)|够不够|符合|算不算|有资格|有份|有(?:那|这)|行吗|行不|够吗|适用|"
+    r"qualify|eligible|(?<![a-z])ok(?![a-z])",
     re.IGNORECASE,
 )
 # A question word: a message with facts and none of these is a statement of one's case.
 QUESTION = re.compile(
     r"多少|几|怎么|如何|什么|哪些|哪个|哪里|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?"
 )
+# A message that ends as a question ("…标准是多少？", "…吗").
+ASKS_BACK = re.compile(r"[？?]|[吗嘛呢]$|多少|怎么|什么")
 # "那要是裁了7个呢", "如果交满10年呢": change a fact of the last check and judge again.
 WHAT_IF = re.compile(r"^(?:那|那么|那如果|如果|要是|假如|假设|换成|改成|万一)|(?:的话|呢)[？?。]?$")
 # "那要多久", "这个呢", "它的标准": a follow-up that names no topic.

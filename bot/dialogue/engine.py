@@ -101,9 +101,10 @@ class DialogueEngine:
         return reply
 
     def signals(self, raw_text: str, state: DialogueState) -> Signals:
-        text = cues.join_blanks(to_simplified(raw_text).strip())
-        nlu = self.parse(text)
-        text = chinese_terms(text)  # "layoff rate" → 裁员率, for retrieval and the fact parser alike
+        text = to_simplified(raw_text).strip()
+        nlu = self.parse(cues.join_blanks(text))
+        # "layoff rate" → 裁员率, then the blanks of voice transcripts go: for retrieval and facts alike.
+        text = cues.join_blanks(chinese_terms(text))
         asking = state.asking if state.check else None
         retrieval = self.retriever.run(text)
         focused = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from bot.dialogue import texts
@@ -121,7 +122,7 @@ class CheckFlow:
                 step.ask = missing[0]
                 return step
             verdict, unknown = settled
-            labels = "、".join(self.table.slots[slot].label for slot in unknown)
+            labels = "、".join(self._what(slot) for slot in unknown)
             step.problems.append(texts.SETTLED_ANYWAY.format(labels=labels))
             step.verdict = verdict
             return step
@@ -134,8 +135,9 @@ class CheckFlow:
     def _settled_anyway(self, rule_id: str, facts: dict, missing: list[str], depth: int = 3):
         """When only choices or yes/no facts are missing and every answer gives the same outcome
         (6 laid off of 31 fails even the most lenient bound), that verdict and the facts it did
-        not need; else None. The verdict shown is the most lenient case's when not eligible and
-        the strictest one's when eligible (choices are listed lenient first in the table)."""
+        not need; else None. "The same" is the same outcome from the same text of the table.
+        The verdict shown is the most lenient case's when not eligible and the strictest one's when
+        eligible (choices are listed lenient first in the table)."""
         paths: list[tuple[Verdict, list[str]]] = []
 
         def walk(known: dict, needed: list[str], unknown: list[str], left: int) -> bool:
@@ -143,8 +145,7 @@ class CheckFlow:
                 paths.append((evaluate(rule_id, known, self.as_of, epidemic_end=self.epidemic_end, table=self.table), unknown))
                 return True
             slot = needed[0]
-            spec = self.table.slots[slot]
-            values = list(spec.choices) if spec.type == "choice" else [True, False] if spec.type == "bool" else []
+            values = self._possible_values(rule_id, slot, known)
             if not values or left == 0:
                 return False
             for value in values:
@@ -153,11 +154,50 @@ class CheckFlow:
                     return False
             return True
 
-        if not walk(dict(facts), missing, [], depth) or len({v.outcome for v, _ in paths}) != 1:
+        # The same outcome said the same way: 90% and 95% are both "eligible", but not the same.
+        if not walk(dict(facts), missing, [], depth) or len({(v.outcome, v.template) for v, _ in paths}) != 1:
             return None
         verdict, _ = paths[-1] if paths[0][0].outcome == "eligible" else paths[0]
         unknown = list(dict.fromkeys(slot for _, slots in paths for slot in slots))
         return verdict, unknown
+
+    def _what(self, slot: str) -> str:
+        """A fact as a question word: 企业类型, 参保职工人数."""
+        spec = self.table.slots[slot]
+        return spec.label + ("人数" if spec.unit == "人" else "")
+
+    def _possible_values(self, rule_id: str, slot: str, known: dict) -> list:
+        """Values that stand for every answer to `slot`: each choice, yes and no, or for a number
+        that the rule only compares with bounds (a head count against 30), each side of every bound.
+        [] for a number that enters a computation still open (employees of 3 laid off)."""
+        spec = self.table.slots[slot]
+        if spec.type == "choice":
+            return list(spec.choices)
+        if spec.type == "bool":
+            return [True, False]
+        rule = self.table[rule_id]
+        for name, derived in rule.derive.items():
+            operands = derived.get("ratio") or derived.get("product") or [derived.get("of")]
+            if slot in operands and name not in known:
+                return []
+        bounds: set = set()
+
+        def visit(f: dict) -> None:
+            if "not" in f:
+                visit(f["not"])
+            for inner in f.get("any") or ():
+                visit(inner)
+            if f.get("of") == slot:
+                bounds.update(rule.params[f[op]].value for op in ("max", "min") if op in f and f[op] in rule.params)
+
+        for case in rule.cases:
+            for f in (*case.when, *case.check):
+                visit(f)
+        for inp in rule.inputs:
+            for f in inp.when:
+                visit(f)
+        step = 1 if spec.type in ("int", "year") else Fraction(1, 100)
+        return sorted({v for b in bounds for v in (b - step, b, b + step) if spec.min is None or v >= spec.min})
 
     def outcomes_by_value(self, state: DialogueState, slot: str) -> list[tuple[str, str]]:
         """For a choice or yes/no fact the user does not know: per value, the verdict it gives, or
@@ -195,8 +235,6 @@ class CheckFlow:
 
 
 def _plain(value: Any) -> Any:
-    from fractions import Fraction
-
     if isinstance(value, Fraction):
         return int(value) if value.denominator == 1 else float(value)
     return value

@@ -25,6 +25,7 @@ from typing import Any
 from bot.dialogue import cues
 from bot.dialogue.state import DialogueState
 from bot.eligibility import RuleTable
+from bot.eligibility.parsing import infer_facts
 
 # Rasa intents: confident small talk is small talk; a confident check_<rule> names the measure.
 SMALL_TALK_INTENTS = frozenset({"greet", "thank", "goodbye", "affirm", "deny", "chitchat"})
@@ -196,10 +197,11 @@ def article_rule(article: int | None, table: RuleTable) -> str | None:
 
 
 def relevant(facts: dict, rule_id: str | None, table: RuleTable) -> dict:
+    """The facts a rule reads, with what follows from the others (years paid: insured)."""
     if rule_id is None or rule_id not in table:
         return {}
     reads = set(table[rule_id].reads)
-    return {slot: value for slot, value in facts.items() if slot in reads}
+    return {slot: value for slot, value in {**infer_facts(facts), **facts}.items() if slot in reads}
 
 
 def _answerable(result) -> bool:
@@ -233,8 +235,9 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
     if switching and (cues.asks_own_case(text) or relevant(sig.facts, other, table)):
         return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
     question = bool(cues.QUESTION.search(text))
-    # "不知道算不算中小微企业": the fact named is the doubt, not an answer.
-    if cues.DONT_KNOW.search(text) and state.asking and set(own) <= {state.asking} and not (question and not own and _answerable(sig.retrieval)):
+    # "不知道算不算中小微企业": the fact named is the doubt, not an answer; "记不清，两三年吧" is no question.
+    asks_back = bool(cues.ASKS_BACK.search(text))
+    if cues.DONT_KNOW.search(text) and state.asking and set(own) <= {state.asking} and not (asks_back and not own and _answerable(sig.retrieval)):
         return [ExplainSlot(state.asking)]
     if own:
         return [SetSlots(own, correction=bool(cues.CORRECTION.search(text)))]
@@ -260,7 +263,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     text = sig.text
     if state.last_rule in table and (cues.WHAT_IF.search(text) or cues.CORRECTION.search(text) or len(text) <= 12):
         changed = relevant(sig.facts, state.last_rule, table)
-        other = checkable_rule(sig.rule, table) or rule_of_facts(sig.facts, table)
+        other = checkable_rule(sig.rule, table) or (state.last_rule if changed else rule_of_facts(sig.facts, table))
         if changed and other in (None, state.last_rule):
             return [ReJudge(state.last_rule), SetSlots(changed, correction=True)]
         if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"

@@ -85,6 +85,9 @@ class Verdict:
     validity: str = ""
     expired: bool = False
     reasons: list[str] = field(default_factory=list)
+    # The rule table's text this verdict was written from: two verdicts from one template say the
+    # same thing of different cases (the 5.5% and the 3.62% bound both passed).
+    template: str = ""
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -187,6 +190,7 @@ def evaluate(
         validity=validity,
         expired=expired,
         reasons=reasons,
+        template=template,
     )
 
 

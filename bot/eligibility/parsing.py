@@ -128,7 +128,8 @@ _EXTRACT_CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "other": ("大型企业", "大型", "大企业", "大公司", "国企", "国有企业", "央企", "上市公司", "大厂"),
     },
     S.SEPARATION_REASON: {
-        "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁"),
+        "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁",
+                     "公司辞退", "单位辞退", "被公司辞", "被单位辞", "被公司裁", "被单位裁", "公司倒闭", "单位倒闭", "倒闭了"),
         "contract_end": ("合同到期", "合同期满"),
         "personal": ("个人原因", "自己辞职", "主动辞职", "主动离职", "自愿离职", "我辞职", "辞职了", "自己不干", "自己走的"),
     },
@@ -243,8 +244,8 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
          lambda m: _duration_value(m.group(1), "个月"))
     take(rf"签(?:了|订|的)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
-    take(rf"合同(?:期限)?(?:是|为|签了?)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
-    take(r"(\d{4}|\d{2})(?:届|年毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR, lambda m: _year(m.group(1)))
+    take(rf"合同(?:期限)?(?:只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
+    take(r"(\d{4}|\d{2})(?:届|年?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR, lambda m: _year(m.group(1)))
     take(rf"保费(?:是|为|每人)?({_NUM})(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
     take(
@@ -264,12 +265,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
             found.setdefault(slot, value)
     _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
           no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响|影响(?:不大|很小|不太大)|正常生产",
-          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响")
+          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,6}影响(?:挺|很|非常|比较|特别)?大|订单(?:少|减|没)了")
     _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
           no=r"(?:没|没有|未|不)(?:有)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)",
           yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|社保(?:也|都)?(?:交|缴|上)了|已参保|参保了|有社保|参保人员")
-    for slot, value in infer_facts(found).items():
-        found.setdefault(slot, value)
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
           no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)",
           yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)|(?:防疫物资|防控物资|急需物资)的?(?:企业|厂|公司)|口罩厂|防护服厂")
@@ -303,7 +302,7 @@ def infer_facts(facts: dict) -> dict:
 def _arabic(text: str) -> str:
     """Chinese numerals → Arabic, keeping 半 as HALF for `_parse_duration`."""
     # cn2an leaves 两 alone before some measure words (两人), but reads 二 everywhere.
-    text = _NOT_NUMBERS.sub("_", text)
+    text = _NOT_NUMBERS.sub("某", text)
     text = text.replace("俩", "二个").replace("仨", "三个").replace("两", "二").replace("半", HALF).replace("整", "")
     try:
         return cn2an.transform(text, "cn2an")
