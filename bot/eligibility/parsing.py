@@ -12,6 +12,7 @@ asks again: eligibility turns on exact bounds, so a guess would decide the verdi
 from __future__ import annotations
 
 import re
+import warnings
 from fractions import Fraction
 
 import cn2an
@@ -93,7 +94,7 @@ _MONEY = re.compile(rf"({_NUM})(?:元|块钱|块)")
 # Words whose numeral is no number (一家小饭店, 一直, 统一): hidden from cn2an, so "我是一家小店的
 #老板" never reads as one year. A numeral must also stand alone or before a unit to answer a question.
 _NOT_NUMBERS = re.compile(
-    r"一家|一下|一直|一起|一样|一点|一般|一些|一定|统一|唯一|万一|一律|一切|一致|一旦|一边|一方面|第[一二三四五六七八九十]|"
+    r"一家|一下|一直|一起|一样|一点|一般|一些|一定|统一|唯一|(?<![零〇一二两三四五六七八九十百千万\d])万一|一律|一切|一致|一旦|一边|一方面|第[一二三四五六七八九十]|"
     r"一对一|一条龙|一次性|一线|一时|一会|一度|一体|一句|一声|一心|一块儿|一块去|一趟|一遍|一共|一下子|不一|一身|"
     r"一把|一伙|一批|一手|一口气|一阵|一概|一向|一番|一贯|三位一体|六位一体|一带|之一|同一个?|一个?课时|每个?人|一个人的"
 )
@@ -260,7 +261,9 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
              S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2) or m.group(3)))
 
     for slot, words in _EXTRACT_CHOICE_WORDS.items():
-        value = _parse_choice(arabic, words)  # the words hold no numbers: read the whole text
+        # A firm's size class is read in the whole text ("中小企业150人": the head count took 企业150人);
+        # a separation reason only outside the counts ("3个人被裁" is the firm's layoffs).
+        value = _parse_choice(masked if slot == S.SEPARATION_REASON else arabic, words)
         if value is not None:
             found.setdefault(slot, value)
     _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
@@ -305,7 +308,9 @@ def _arabic(text: str) -> str:
     text = _NOT_NUMBERS.sub("某", text)
     text = text.replace("俩", "二个").replace("仨", "三个").replace("两", "二").replace("半", HALF).replace("整", "")
     try:
-        return cn2an.transform(text, "cn2an")
+        with warnings.catch_warnings():  # cn2an warns before it raises on a lone 亿 or 百
+            warnings.simplefilter("ignore")
+            return cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):
         return text
 
