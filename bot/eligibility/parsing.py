@@ -291,6 +291,47 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     return found
 
 
+_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# "两三年", "三四个人", "十一二年": two neighbouring numerals say "one or the other".
+_NEIGHBOURS = re.compile(r"(十)?([一二两三四五六七八九])([二三四五六七八九十])(?=个|年|月|人|名|位|课时|分钟|%|岁)")
+_EITHER = re.compile(r"(?:还是|或者|或|到|至|~|～|-)")
+_UP_TO = re.compile(r"(?:不到|不足|不满|少于|没到|没有)\s*$")
+
+
+def candidate_values(slot: str, text: str) -> list:
+    """The values a vague answer leaves open for a number slot, at most a few: "两三年" → [2, 3],
+    "十一年还是十二年" → [11, 12], "大概3%" → [3], "不到十年" → [lowest, just under 10]. [] when the
+    text names no number for the slot. A check may still be settled when every value gives the same
+    verdict (`bot.dialogue.flows`); a single exact number is `parse_slot_value`'s, not this.
+    """
+    spec = load_rules().slots[slot]
+    if spec.type not in ("int", "number", "percent"):
+        return []
+    raw = _clean(text)
+    pair = _NEIGHBOURS.search(raw)
+    if pair:
+        tens = 10 if pair.group(1) else 0
+        low, high = _DIGIT[pair.group(2)], 10 if pair.group(3) == "十" else _DIGIT[pair.group(3)]
+        if high == low + 1:
+            return [tens + low, tens + high]
+    pieces = [p for p in _EITHER.split(raw) if p.strip()]
+    if len(pieces) == 2:
+        values = [parse_slot_value(slot, _strip_vague(p)) for p in pieces]
+        if all(v is not None for v in values):
+            return sorted(set(values))
+    for m in re.finditer(r"不到|不足|不满|少于|没到", raw):
+        bound = parse_slot_value(slot, raw[m.end():])
+        if bound is not None and spec.min is not None and bound > spec.min:
+            step = 1 if spec.type == "int" else Fraction(1, 100)
+            return [_plain(Fraction(spec.min)), _plain(Fraction(bound) - step)]
+    value = parse_slot_value(slot, _strip_vague(raw))
+    return [value] if value is not None and _VAGUE.search(_arabic(raw)) else []
+
+
+def _strip_vague(text: str) -> str:
+    return re.sub(r"大概|大约|约|差不多|估计|左右|上下|吧|吗|呢|嗯|反正|我也记不清|记不清|不记得了?", "", text)
+
+
 def infer_facts(facts: dict) -> dict:
     """Facts that follow from others: years of contributions paid make an insured person."""
     inferred = {}
