@@ -114,3 +114,13 @@ def normalize(text: str | None, max_chars: int = MAX_QUERY_CHARS) -> str:
 def has_chinese(text: str) -> bool:
     """True when the text contains at least one CJK character."""
     return bool(_CJK_CHAR.search(text))
+
+
+# Voice transcripts put blanks between words ("二十五个人 交社保的 辞了 六个"): blanks next to a
+# Chinese character go, blanks between Latin words stay.
+_CJK_BLANK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def join_blanks(text: str) -> str:
+    """Remove the blanks a voice transcript leaves between Chinese words."""
+    return _CJK_BLANK.sub("", text)

@@ -52,14 +52,6 @@ RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继�
 CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享受|核对资格|资格核对|能否享受")
 
 
-# Blanks of voice transcripts between Chinese words ("能 返还 不") go; blanks between Latin words stay.
-_CJK_BLANK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
-
-
-def join_blanks(text: str) -> str:
-    return _CJK_BLANK.sub("", text)
-
-
 ASKER = re.compile(_ASKER)
 # "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
 GENERIC = re.compile(r"的(?:企业|公司|单位|职工|员工|毕业生)|如果|假如|假设|比如|一般|通常")

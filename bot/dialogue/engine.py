@@ -38,7 +38,7 @@ from bot.eligibility.parsing import chinese_terms
 from bot.eligibility.prompts import help_for
 from bot.reply import Reply, Turn
 from knowledge_base.answers import policy_reply
-from knowledge_base.text import to_simplified
+from knowledge_base.text import join_blanks, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,9 @@ class DialogueEngine:
 
     def signals(self, raw_text: str, state: DialogueState) -> Signals:
         text = to_simplified(raw_text).strip()
-        nlu = self.parse(cues.join_blanks(text))
+        nlu = self.parse(join_blanks(text))
         # "layoff rate" → 裁员率, then the blanks of voice transcripts go: for retrieval and facts alike.
-        text = cues.join_blanks(chinese_terms(text))
+        text = join_blanks(chinese_terms(text))
         asking = state.asking if state.check else None
         retrieval = self.retriever.run(text)
         focused = None

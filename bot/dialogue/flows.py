@@ -163,21 +163,21 @@ class CheckFlow:
         unknown = list(dict.fromkeys(slot for _, slots in paths for slot in slots))
         return verdict, unknown
 
+    def _verdict_for(self, rule_id: str, facts: dict) -> tuple[Verdict | None, list[str]]:
+        """The verdict these facts give (settled anyway where the missing ones cannot change it),
+        or None and the facts still missing."""
+        missing = missing_slots(rule_id, facts, table=self.table)
+        if not missing:
+            return evaluate(rule_id, facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table), []
+        settled = self._settled_anyway(rule_id, facts, missing)
+        return (settled[0], []) if settled else (None, missing)
+
     def settle_range(self, state: DialogueState, slot: str, values) -> Step:
         """A vague answer: the verdict when every value it leaves open gives the same one (said so),
         else the question again, saying why the exact number matters."""
-        verdicts = []
-        for value in values:
-            facts = {**state.facts, slot: value}
-            missing = missing_slots(state.check, facts, table=self.table)
-            settled = self._settled_anyway(state.check, facts, missing) if missing else None
-            if missing and settled is None:
-                verdicts = []
-                break
-            verdicts.append(settled[0] if settled else evaluate(
-                state.check, facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table))
+        verdicts = [self._verdict_for(state.check, {**state.facts, slot: value})[0] for value in values]
         spoken = "、".join(self.describe(slot, v).lstrip("：").strip() for v in values)
-        if verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
+        if None not in verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
             step = Step(verdict=verdicts[0])
             step.problems.append(texts.RANGE_SETTLED.format(values=spoken))
             return step
@@ -230,15 +230,10 @@ class CheckFlow:
         values = list(spec.choices) if spec.type == "choice" else [True, False] if spec.type == "bool" else []
         found = []
         for value in values:
-            facts = {**state.facts, slot: value}
-            missing = missing_slots(state.check, facts, table=self.table)
-            settled = self._settled_anyway(state.check, facts, missing) if missing else None
-            if missing and settled is None:
+            verdict, missing = self._verdict_for(state.check, {**state.facts, slot: value})
+            if verdict is None:
                 outcome = texts.DONT_KNOW_STILL_NEEDED.format(label=self.table.slots[missing[0]].label)
             else:
-                verdict = settled[0] if settled else evaluate(
-                    state.check, facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table
-                )
                 outcome = verdict.body + (f"（{verdict.computation}）" if verdict.computation else "")
             found.append((self.describe(slot, value).lstrip("：").strip(), outcome))
         return found

@@ -20,14 +20,12 @@ import cn2an
 from bot import slots as S
 from bot.eligibility.prompts import KEYPAD
 from bot.eligibility.table import load_rules
+from knowledge_base.text import join_blanks
 
 HALF = "H"  # stands in for 半 while cn2an converts the numerals around it
 _NUM = r"\d+(?:\.\d+)?"
 
 _TO_ASCII = str.maketrans("０１２３４５６７８９．％／", "0123456789.%/")
-# Voice transcripts put blanks between words ("二十五个人 交社保的 辞了 六个"): blanks next to a
-# Chinese character go, blanks between Latin words stay.
-_CJK_BLANK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
 # English words that stand for a fact's Chinese words (mixed-language messages).
 _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])layoff rate(?![a-z])"), "裁员率"),
@@ -63,7 +61,7 @@ def _clean(text: str) -> str:
     raw = (text or "").translate(_TO_ASCII).strip().lower()
     for pattern, words in _ENGLISH:
         raw = pattern.sub(words, raw)
-    return _CJK_BLANK.sub("", raw)
+    return join_blanks(raw)
 _PUNCT = re.compile(r"[\s，,。．!！?？、；;：:“”\"'（）()～~…—-]+")
 
 _VAGUE = re.compile(
