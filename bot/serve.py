@@ -6,13 +6,19 @@
    Each worker warms up (encoder, index, conversation) before it takes a request.
 3. Prints the development WeChat and Twilio tokens when WECHAT_TOKEN / TWILIO_AUTH_TOKEN are unset.
 4. Supervises: if the app dies, or on Ctrl-C / SIGTERM, stops everything (SIGTERM, then SIGKILL
-   after a grace period) and exits.
+   after a grace period) and exits. Each child is a process group that dies with this supervisor,
+   even when it is killed with SIGKILL (`bot.procgroup`), and is stopped whole, also when its leader
+   died first and left workers behind.
+5. A crashed Rasa is restarted with a growing pause (5 s, doubling up to 5 min while it keeps
+   dying), and never while another process holds its port: that is reported with the holder's pid
+   and command line instead of a restart loop on "Address already in use".
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,10 +26,12 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 
 from bot.config import REPO_ROOT, Settings, development_token
+from bot.procgroup import group_alive, group_guard
 
 GRACE_SECONDS = 20.0
 POLL_SECONDS = 0.5
@@ -69,6 +77,7 @@ class Supervisor:
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
+        group_guard().watch(child.process.pid)  # the group dies with us, even on SIGKILL
         self.children.append(child)
         self.say(f"[serve] started {child.name} (pid {child.process.pid})")
         return child
@@ -92,18 +101,24 @@ class Supervisor:
         return 0
 
     def stop_all(self, grace: float = GRACE_SECONDS) -> None:
-        """SIGTERM every child (the app first, so it stops taking requests), then SIGKILL stragglers."""
+        """SIGTERM every child's whole group (the app first, so it stops taking requests), then
+        SIGKILL stragglers. A group whose leader already exited is stopped too: its workers would
+        otherwise live on as orphans."""
         for child in reversed(self.children):
-            if child.process.poll() is None:
-                self._signal(child, signal.SIGTERM)
+            self._signal(child, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for child in reversed(self.children):
             try:
                 child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                while group_alive(child.process.pid) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                if group_alive(child.process.pid):
+                    raise subprocess.TimeoutExpired(child.argv, grace)
             except subprocess.TimeoutExpired:
                 self.say(f"[serve] {child.name} did not stop in {grace:.0f} s; killing it")
                 self._signal(child, signal.SIGKILL)
                 child.process.wait()
+            group_guard().forget(child.process.pid)
         self.say("[serve] stopped")
 
     @staticmethod
@@ -122,41 +137,115 @@ def app_child(settings: Settings) -> Child:
     )
 
 
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on `host:port` now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_holders(port: int) -> list[str]:
+    """The processes listening on TCP `port`, as "pid 123 (python -m bot.rasa_server run)" (Linux,
+    best effort: empty when /proc cannot tell). Only the first words of a command line are shown,
+    never its options, which may hold a secret."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    holders = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                argv = [w.decode(errors="replace") for w in (proc / "cmdline").read_bytes().split(b"\0")]
+                program = os.path.basename(argv[0]) + (f" -m {argv[2]}" if argv[1:3] and argv[1] == "-m" else "")
+                holders.append(f"pid {proc.name} ({program})")
+        except OSError:
+            continue
+    return holders
+
+
 class RasaWatch:
-    """Keeps Rasa and the action server (a `bot.rasa_process.RasaStack`) running beside the app.
+    """Keeps Rasa (and, while there is one, the action server) running beside the app.
 
     The app answers policy questions without Rasa (degraded mode) and recovers by itself when Rasa
-    returns, so a crashed Rasa process is restarted rather than taking the app down.
+    returns, so a crashed Rasa process is restarted rather than taking the app down. A server that
+    keeps dying is restarted after a pause that doubles each time (5 s up to 5 min) and resets once it
+    stays up a minute; while another process (an orphan, a second `hotline serve`) holds its port it
+    is not started at all: that is said once, with the holder, and checked again after the pause.
 
-    :param stack: the started stack.
+    :param stack: the started stack (`bot.rasa_process.RasaStack`).
     :param say: where status lines go.
+    :param clock: seconds, monotonic (tests pass a fake one).
     """
 
     RESTART_AFTER_SECONDS = 5.0
+    RESTART_MAX_SECONDS = 300.0
+    STABLE_SECONDS = 60.0
 
-    def __init__(self, stack, say):
-        self.stack, self.say = stack, say
-        self._last_restart: dict[str, float] = {}
+    def __init__(self, stack, say, clock=time.monotonic):
+        self.stack, self.say, self.clock = stack, say, clock
+        self._waiting: dict[str, float] = {}  # server → earliest next start
+        self._pause: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+        self._reported: dict[str, tuple] = {}
 
     def dead(self) -> list[str]:
-        """The stack's processes that are not running (`actions`, `rasa`)."""
+        """The stack's processes that are not running (`rasa`, `actions`), or waiting to restart."""
         processes = getattr(self.stack, "_processes", {})
-        return [name for name, process in processes.items() if not process.running]
+        return sorted({name for name, process in processes.items() if not process.running} | set(self._waiting))
+
+    def _port(self, name: str) -> tuple[str, int | None]:
+        if name == "rasa":
+            return getattr(self.stack, "host", "127.0.0.1"), self.stack.rasa_port
+        return "127.0.0.1", getattr(self.stack, f"{name}_port", getattr(self.stack, "action_port", None))
 
     def check(self) -> None:
-        """Restart whatever died, at most once every few seconds each."""
+        """Restart whatever died, when its pause is over and its port is free."""
+        now = self.clock()
         for name in self.dead():
-            now = time.monotonic()
-            if now - self._last_restart.get(name, float("-inf")) < self.RESTART_AFTER_SECONDS:
+            if name not in self._waiting:
+                # Just died: stop its whole group now (workers it left would keep the port).
+                process = self.stack._processes.pop(name, None)
+                if process is not None:
+                    process.stop()
+                quick = now - self._started.get(name, float("-inf")) < self.STABLE_SECONDS
+                pause = min(max(self._pause.get(name, 0.0) * 2, self.RESTART_AFTER_SECONDS), self.RESTART_MAX_SECONDS) \
+                    if quick else 0.0
+                self._pause[name] = pause
+                self._waiting[name] = now + pause
+                self.say(f"[serve] the {name} server stopped; restarting it"
+                         + (f" in {pause:.0f} s (it keeps stopping)" if pause else "")
+                         + " (the app answers from retrieval meanwhile)")
+            if now < self._waiting[name]:
                 continue
-            self._last_restart[name] = now
-            self.say(f"[serve] the {name} server stopped; restarting it (the app answers from retrieval meanwhile)")
-            if name == "rasa":
-                self.stack.stop_rasa()
-                self.stack.start_rasa()
-            else:
-                self.stack._processes.pop(name).stop()
-                self.stack.start_actions()
+            host, port = self._port(name)
+            if port and not port_free(port, host):
+                holders = port_holders(port)
+                pause = min(max(self._pause.get(name, 0.0) * 2, self.RESTART_AFTER_SECONDS), self.RESTART_MAX_SECONDS)
+                self._pause[name] = pause
+                self._waiting[name] = now + pause
+                if self._reported.get(name) != (port, tuple(holders)):
+                    self._reported[name] = (port, tuple(holders))
+                    self.say(
+                        f"[serve] ERROR cannot restart the {name} server: port {port} is held by "
+                        f"{', '.join(holders) or 'another process'}; stop that process. Checking again in "
+                        f"{pause:.0f} s, with growing pauses (up to {self.RESTART_MAX_SECONDS:.0f} s)"
+                    )
+                continue
+            del self._waiting[name]
+            self._reported.pop(name, None)
+            self._started[name] = now
+            getattr(self.stack, f"start_{name}")()
 
 
 def start_rasa(settings: Settings, train: bool, say):
