@@ -66,6 +66,23 @@ READ_BUSY_TIMEOUT_MS = 100  # a lookup on the request path gives up on a locked 
 _PHONE_FIELDS = {"from", "caller", "to", "called", "forwardedfrom", "phone", "number", "callback_number"}
 
 
+def spill_dir_problem(spill_dir: str | Path) -> str | None:
+    """Try to create and remove a file in the turn log's spill folder (`hotline doctor` asks too).
+
+    :returns: None when records can be kept on disk, else why not (e.g. "NotADirectoryError: …").
+    """
+    spill_dir = Path(spill_dir)
+    probe = spill_dir / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        spill_dir.mkdir(parents=True, exist_ok=True)
+        with open(probe, "w", encoding="utf-8") as handle:
+            handle.write("{}\n")
+        probe.unlink()
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
 def question_key(masked_question: str) -> str:
     """The dedupe key of a masked question: identical keys are one distinct question in the analysis."""
     return hashlib.sha256(normalise_question(masked_question).encode("utf-8")).hexdigest()[:32]
@@ -312,19 +329,8 @@ class TurnLog:
         }
 
     def check_persistence(self) -> str | None:
-        """Try to create and remove a file in the spill folder.
-
-        :returns: None when records can be kept on disk, else why not (e.g. "PermissionError: …").
-        """
-        probe = self.spill_dir / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
-        try:
-            self.spill_dir.mkdir(parents=True, exist_ok=True)
-            with open(probe, "w", encoding="utf-8") as handle:
-                handle.write("{}\n")
-            probe.unlink()
-        except OSError as error:
-            return f"{type(error).__name__}: {error}"
-        return None
+        """Whether records can be kept on disk now: None, else why not (see `spill_dir_problem`)."""
+        return spill_dir_problem(self.spill_dir)
 
     # --- building records ------------------------------------------------------------------
 
@@ -720,7 +726,7 @@ class TurnLog:
                 self._unlink_journal(self._journal_seq)
                 del self._journal_outstanding[self._journal_seq]
         self._journal_seq += 1
-        self.spill_dir.mkdir(parents=True, exist_ok=True)
+        self.spill_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._journal_handle = open(self._journal_path(self._journal_seq), "a", encoding="utf-8")
         self._journal_lines = 0
         self._journal_outstanding[self._journal_seq] = 0
@@ -815,7 +821,7 @@ class TurnLog:
 
     @staticmethod
     def _append_jsonl(path: Path, ops: list[dict]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(path, "a", encoding="utf-8") as handle:
             for op in ops:
                 handle.write(json.dumps({k: v for k, v in op.items() if k != "_journal"}, ensure_ascii=False) + "\n")
