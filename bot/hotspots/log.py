@@ -74,7 +74,7 @@ def spill_dir_problem(spill_dir: str | Path) -> str | None:
     spill_dir = Path(spill_dir)
     probe = spill_dir / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        spill_dir.mkdir(parents=True, exist_ok=True)
+        spill_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(probe, "w", encoding="utf-8") as handle:
             handle.write("{}\n")
         probe.unlink()
