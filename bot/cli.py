@@ -3,8 +3,11 @@ only when invoked, so `hotline --help` stays fast and a broken corner cannot bre
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
+
+from bot.config import DATA_UMASK
 
 # command name → "module:attribute" of a click command or group
 COMMANDS = {
@@ -16,6 +19,7 @@ COMMANDS = {
     "ivr-sim": "ivr.sim:ivr_sim",
     "hotspots": "bot.hotspots.cli:hotspots",
     "staff": "bot.dashboard.cli:staff",
+    "doctor": "bot.doctor:doctor",
 }
 
 
@@ -33,3 +37,5 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 def main() -> None:
     """hotline12333：大连 12333 政策问答助手 (policy Q&A assistant)."""
+    # Every file this command and its children (gunicorn, Rasa) create is the service user's alone.
+    os.umask(DATA_UMASK)

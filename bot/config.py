@@ -24,24 +24,39 @@ def _var_dir() -> Path:
     return Path(os.environ.get("HOTLINE_VAR_DIR", REPO_ROOT / "var"))
 
 
-def _persistent_secret(path: Path) -> str:
+# Data under var/ (databases, turn-log spills, secrets) is for the service user alone: files the
+# `hotline` command creates get this umask (`bot/cli.py`), var/ itself mode 0700.
+DATA_UMASK = 0o077
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) if missing; a folder created here is accessible to its owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _persistent_secret(path: Path, create: bool = True) -> str:
     """Generate a secret once and keep it under var/ so restarts keep sessions and hashes valid."""
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not create:
+        return ""
+    private_dir(path.parent)
     value = secrets.token_hex(32)
     path.write_text(value)
     path.chmod(0o600)
     return value
 
 
-def development_token(var_dir: Path, variable: str) -> str:
+def development_token(var_dir: Path, variable: str, create: bool = True) -> str:
     """The token a channel uses while its variable (WECHAT_TOKEN, TWILIO_AUTH_TOKEN) is unset.
 
     Generated once and kept under var/, so `hotline serve` (which prints it), the app workers
     and local tools such as `hotline ivr-sim` all agree on it across restarts.
+
+    :param create: False to only read it: "" when it was never generated.
     """
-    return _persistent_secret(var_dir / f"dev-{variable.lower()}")[:32]
+    return _persistent_secret(var_dir / f"dev-{variable.lower()}", create)[:32]
 
 
 # National Class B management of COVID-19 began on this day: the end of 疫情防控期间 by default.

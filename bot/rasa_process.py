@@ -255,6 +255,9 @@ def _die_with_parent() -> None:
 
 @dataclass
 class _Process:
+    """One Rasa-side server in its own process group, which dies with this process (see
+    `bot.procgroup`) and is stopped whole, also when its leader was killed and left workers behind."""
+
     name: str
     command: list[str]
     env: dict[str, str]
@@ -262,6 +265,8 @@ class _Process:
     popen: subprocess.Popen | None = None
 
     def start(self) -> None:
+        from bot.procgroup import group_guard
+
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as out:
             # A new session: stopping kills the process group (Sanic may fork workers).
@@ -269,23 +274,23 @@ class _Process:
                 self.command, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
             )
+        group_guard().watch(self.popen.pid)
 
     @property
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
     def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the whole group, SIGKILL it after `grace` s; also when the leader already died
+        (its orphaned workers would otherwise keep the port, and every restart would fail)."""
+        from bot.procgroup import group_guard, stop_group
+
         if self.popen is None:
             return
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=grace)
+        stop_group(self.popen.pid, grace)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=grace)
+        group_guard().forget(self.popen.pid)
         self.popen = None
 
 

@@ -10,6 +10,18 @@ from dataclasses import asdict, dataclass, field
 
 USER_ID_MAX = 128
 TEXT_MAX = 1000
+# Said to a user whose message is longer than TEXT_MAX (channels without a 400, e.g. WeChat).
+TEXT_TOO_LONG = f"您的问题太长了，请控制在 {TEXT_MAX} 字以内，分几次提问。"
+
+
+def is_valid_unicode(text: str) -> bool:
+    """Whether `text` can be stored and hashed: no lone surrogates (``\\ud800``–``\\udfff``),
+    which JSON's ``\\u`` escapes can carry but UTF-8 cannot encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 CHINESE_NUMERALS = "零一二三四五六七八九"

@@ -6,13 +6,19 @@
    Each worker warms up (encoder, index, conversation) before it takes a request.
 3. Prints the development WeChat and Twilio tokens when WECHAT_TOKEN / TWILIO_AUTH_TOKEN are unset.
 4. Supervises: if the app dies, or on Ctrl-C / SIGTERM, stops everything (SIGTERM, then SIGKILL
-   after a grace period) and exits.
+   after a grace period) and exits. Each child is a process group that dies with this supervisor,
+   even when it is killed with SIGKILL (`bot.procgroup`), and is stopped whole, also when its leader
+   died first and left workers behind.
+5. A crashed Rasa is restarted with a growing pause (5 s, doubling up to 5 min while it keeps
+   dying), and never while another process holds its port: that is reported with the holder's pid
+   and command line instead of a restart loop on "Address already in use".
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,10 +26,12 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 
 from bot.config import REPO_ROOT, Settings, development_token
+from bot.procgroup import group_alive, group_guard
 
 GRACE_SECONDS = 20.0
 POLL_SECONDS = 0.5
@@ -69,6 +77,7 @@ class Supervisor:
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
+        group_guard().watch(child.process.pid)  # the group dies with us, even on SIGKILL
         self.children.append(child)
         self.say(f"[serve] started {child.name} (pid {child.process.pid})")
         return child
@@ -92,18 +101,24 @@ class Supervisor:
         return 0
 
     def stop_all(self, grace: float = GRACE_SECONDS) -> None:
-        """SIGTERM every child (the app first, so it stops taking requests), then SIGKILL stragglers."""
+        """SIGTERM every child's whole group (the app first, so it stops taking requests), then
+        SIGKILL stragglers. A group whose leader already exited is stopped too: its workers would
+        otherwise live on as orphans."""
         for child in reversed(self.children):
-            if child.process.poll() is None:
-                self._signal(child, signal.SIGTERM)
+            self._signal(child, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for child in reversed(self.children):
             try:
                 child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                while group_alive(child.process.pid) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                if group_alive(child.process.pid):
+                    raise subprocess.TimeoutExpired(child.argv, grace)
             except subprocess.TimeoutExpired:
                 self.say(f"[serve] {child.name} did not stop in {grace:.0f} s; killing it")
                 self._signal(child, signal.SIGKILL)
                 child.process.wait()
+            group_guard().forget(child.process.pid)
         self.say("[serve] stopped")
 
     @staticmethod
@@ -122,35 +137,109 @@ def app_child(settings: Settings) -> Child:
     )
 
 
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on `host:port` now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_holders(port: int) -> list[str]:
+    """The processes listening on TCP `port`, as "pid 123 (python -m bot.rasa_server run)" (Linux,
+    best effort: empty when /proc cannot tell). Only the first words of a command line are shown,
+    never its options, which may hold a secret."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    holders = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                argv = [w.decode(errors="replace") for w in (proc / "cmdline").read_bytes().split(b"\0")]
+                program = os.path.basename(argv[0]) + (f" -m {argv[2]}" if argv[1:3] and argv[1] == "-m" else "")
+                holders.append(f"pid {proc.name} ({program})")
+        except OSError:
+            continue
+    return holders
+
+
 class RasaWatch:
     """Keeps the Rasa NLU server (a `bot.rasa_process.RasaStack`) running beside the app.
 
     The app answers without Rasa's NLU (degraded mode) and recovers by itself when Rasa returns,
-    so a crashed Rasa process is restarted rather than taking the app down.
+    so a crashed Rasa process is restarted rather than taking the app down. A server that keeps
+    dying is restarted after a pause that doubles each time (5 s up to 5 min) and resets once it
+    stays up a minute; while another process (an orphan, a second `hotline serve`) holds its port it
+    is not started at all: that is said once, with the holder, and checked again after the pause.
 
-    :param stack: the started stack.
+    :param stack: the started stack (`bot.rasa_process.RasaStack`).
     :param say: where status lines go.
+    :param clock: seconds, monotonic (tests pass a fake one).
     """
 
+    NAME = "rasa"
     RESTART_AFTER_SECONDS = 5.0
+    RESTART_MAX_SECONDS = 300.0
+    STABLE_SECONDS = 60.0
 
-    def __init__(self, stack, say):
-        self.stack, self.say = stack, say
-        self._last_restart: dict[str, float] = {}
+    def __init__(self, stack, say, clock=time.monotonic):
+        self.stack, self.say, self.clock = stack, say, clock
+        self._waiting: float | None = None  # earliest next start, while Rasa is down
+        self._pause = 0.0
+        self._started = float("-inf")
+        self._reported: tuple | None = None
 
     def dead(self) -> list[str]:
-        """The stack's processes that are not running (`rasa`)."""
-        return [] if self.stack.running else ["rasa"]
+        """`["rasa"]` while the server is not running or waits to restart, else []."""
+        return [self.NAME] if self._waiting is not None or not self.stack.running else []
+
+    def _longer_pause(self) -> float:
+        self._pause = min(max(self._pause * 2, self.RESTART_AFTER_SECONDS), self.RESTART_MAX_SECONDS)
+        return self._pause
 
     def check(self) -> None:
-        """Restart whatever died, at most once every few seconds each."""
-        for name in self.dead():
-            now = time.monotonic()
-            if now - self._last_restart.get(name, float("-inf")) < self.RESTART_AFTER_SECONDS:
-                continue
-            self._last_restart[name] = now
-            self.say(f"[serve] the {name} server stopped; restarting it (the app answers without its NLU meanwhile)")
-            self.stack.restart()
+        """Restart Rasa if it died, when its pause is over and its port is free."""
+        if not self.dead():
+            return
+        now = self.clock()
+        if self._waiting is None:
+            self.stack.stop()  # its whole group now: workers it left would keep the port
+            quick = now - self._started < self.STABLE_SECONDS
+            pause = self._longer_pause() if quick else 0.0
+            if not quick:
+                self._pause = 0.0
+            self._waiting = now + pause
+            self.say(f"[serve] the {self.NAME} server stopped; restarting it"
+                     + (f" in {pause:.0f} s (it keeps stopping)" if pause else "")
+                     + " (the app answers without its NLU meanwhile)")
+        if now < self._waiting:
+            return
+        host, port = self.stack.host, self.stack.rasa_port
+        if not port_free(port, host):
+            holders = port_holders(port)
+            pause = self._longer_pause()
+            self._waiting = now + pause
+            if self._reported != (port, tuple(holders)):
+                self._reported = (port, tuple(holders))
+                self.say(
+                    f"[serve] ERROR cannot restart the {self.NAME} server: port {port} is held by "
+                    f"{', '.join(holders) or 'another process'}; stop that process. Checking again in "
+                    f"{pause:.0f} s, with growing pauses (up to {self.RESTART_MAX_SECONDS:.0f} s)"
+                )
+            return
+        self._waiting, self._reported, self._started = None, None, now
+        self.stack.start()
 
 
 def start_rasa(settings: Settings, train: bool, say):

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.errors import ApiError
 from bot.openapi import openapi_document
 from bot.ratelimit import RateLimiter
-from bot.reply import TEXT_MAX, USER_ID_MAX, Turn
+from bot.reply import TEXT_MAX, USER_ID_MAX, Turn, is_valid_unicode
 
 TURN_ID_HEADER = "X-Hotline-Turn-Id"
 CHANNEL_HEADER = "X-Hotline-Channel"
@@ -33,7 +33,8 @@ def read_json_object() -> dict:
     """The request body as a JSON object.
 
     :raises ApiError: 415 when not sent as JSON, 400 when not valid JSON or not an object
-        (413 for an oversized body comes from werkzeug via MAX_CONTENT_LENGTH).
+        (413 for an oversized body comes from werkzeug via MAX_CONTENT_LENGTH). Nesting deeper than
+        the parser's recursion limit (`[[[[…]]]]` fits in 64 KB) is 400 too.
     """
     if not request.is_json:
         raise ApiError("unsupported_media_type", "请使用 JSON 格式（Content-Type: application/json）提交。", 415)
@@ -42,6 +43,8 @@ def read_json_object() -> dict:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError("invalid_json", "请求体不是有效的 JSON。") from None
+    except RecursionError:
+        raise ApiError("invalid_json", "请求体的 JSON 嵌套层数过多。") from None
     if not isinstance(payload, dict):
         raise ApiError("invalid_body", "请求体必须是 JSON 对象，例如 {\"user_id\": \"…\", \"text\": \"…\"}。")
     return payload
@@ -50,7 +53,8 @@ def read_json_object() -> dict:
 def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
     """One required string field: at most `maximum` characters, not blank; returned stripped.
 
-    :raises ApiError: 400 naming the field when it is missing, not a string, empty or too long.
+    :raises ApiError: 400 naming the field when it is missing, not a string, empty, too long, or
+        holds a lone surrogate (a `\\udfff` escape: not text, and not storable as UTF-8).
     """
     if field not in payload or payload[field] is None:
         raise ApiError(f"missing_{field}", f"缺少{label}。")
@@ -59,6 +63,8 @@ def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
         raise ApiError(f"invalid_{field}", f"{label}必须是字符串。")
     if len(value) > maximum:  # as sent: the limit a client can check before sending
         raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符。")
+    if not is_valid_unicode(value):
+        raise ApiError(f"invalid_{field}", f"{label}包含无法识别的字符（不成对的 Unicode 代理项）。")
     value = value.strip()
     if not value:
         raise ApiError(f"empty_{field}", f"{label}不能为空。")

@@ -42,7 +42,7 @@ from bot.channels.base import (
 from bot.config import ConfigError, Settings
 from bot.errors import ApiError
 from bot.ratelimit import RateLimiter
-from bot.reply import Reply, Turn
+from bot.reply import TEXT_MAX, TEXT_TOO_LONG, Reply, Turn
 
 log = logging.getLogger(__name__)
 
@@ -367,9 +367,12 @@ class WeChatChannel(InputChannel):
         """Run the turn with a deadline; the rendered passive reply, or SUCCESS when it goes out later."""
         store = current_services().state
         openid = message.source
+        if len(text) > TEXT_MAX:  # the API's cap: say the limit, run no turn, store nothing
+            return self._text_reply(message, TEXT_TOO_LONG)
         numbered = store.get(f"wechat:suggest:{openid}") or []
-        if text.isdigit() and 1 <= int(text) <= len(numbered):
-            text = numbered[int(text) - 1]
+        # Only the menu's own numbers pick from it ("²" or "٣" are digits to isdigit(), not choices).
+        choices = {str(i): topic for i, topic in enumerate(numbered, 1)}
+        text = choices.get(text, text)
         if RateLimiter(store, "wechat", self.user_limit).hit(openid) is not None:
             return self._text_reply(message, RATE_LIMITED)
         turn = Turn(

@@ -3,7 +3,9 @@
 Roles are ordered: a `viewer` reads every page and export, an `editor` also adds curated answers
 and closes callbacks, an `admin` also manages accounts and reads the audit log. Passwords are
 stored as werkzeug hashes (scrypt); sessions are Flask's signed cookies (HttpOnly, SameSite=Lax,
-Secure when HOTLINE_PUBLIC_URL is https) and expire after `SESSION_HOURS`.
+Secure when HOTLINE_PUBLIC_URL is https) and expire after `SESSION_HOURS`, the cookie with them.
+Each session carries the account's session generation; logging out bumps it, so the server refuses
+every earlier copy of the cookie (a changed password or a deactivated account ends sessions too).
 """
 from __future__ import annotations
 
@@ -157,8 +159,9 @@ def current_user() -> db.StaffUser | None:
     if isinstance(data, dict) and time.time() - float(data.get("at", 0)) < SESSION_HOURS * 3600:
         with Session(staff_engine(), expire_on_commit=False) as s:
             candidate = s.get(db.StaffUser, int(data.get("id", 0)))
-        # A changed password or a deactivated account ends existing sessions.
-        if candidate and candidate.active and candidate.password_hash[-16:] == data.get("pw"):
+        # A changed password, a deactivated account or a logout ends existing sessions.
+        if (candidate and candidate.active and candidate.password_hash[-16:] == data.get("pw")
+                and candidate.session_generation == data.get("gen")):
             user = candidate
     if user is None and SESSION_KEY in session:
         session.pop(SESSION_KEY, None)
@@ -169,11 +172,19 @@ def current_user() -> db.StaffUser | None:
 def log_in(user: db.StaffUser) -> None:
     session.clear()  # a fresh session (and CSRF token) on login: no fixation
     session.permanent = True
-    session[SESSION_KEY] = {"id": user.id, "at": time.time(), "pw": user.password_hash[-16:]}
+    session[SESSION_KEY] = {"id": user.id, "at": time.time(), "pw": user.password_hash[-16:],
+                            "gen": user.session_generation}
     g.staff_user_obj = user
 
 
 def log_out() -> None:
+    """End the session here and, by bumping the account's session generation, every copy of it."""
+    user = current_user()
+    if user is not None:
+        table = db.StaffUser.__table__
+        with staff_engine().begin() as conn:
+            conn.execute(table.update().where(table.c.id == user.id)
+                         .values(session_generation=table.c.session_generation + 1))
     session.clear()
     g.staff_user_obj = None
 
@@ -181,7 +192,15 @@ def log_out() -> None:
 def record(action: str, target: str = "", detail: str = "") -> None:
     """Audit an action of the current user."""
     user = current_user()
-    audit(staff_engine(), user.username if user else "-", action, target, detail, request.remote_addr or "")
+    audit(staff_engine(), user.username if user else "-", action, target, detail, client_ip())
+
+
+def client_ip() -> str:
+    """The client's address, taken the trusted way the rate limiter takes it (a local proxy's
+    X-Forwarded-For, never a remote client's): for the lockout key and the audit log."""
+    from bot.channels.base import client_address
+
+    return client_address()
 
 
 def login_required(role: str = "viewer"):
@@ -211,8 +230,10 @@ def login_required(role: str = "viewer"):
 
 
 def safe_next(target: str | None) -> str:
-    """Only local /staff paths after login (no open redirect)."""
-    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
+    """Only local /staff paths after login: no open redirect, and no control characters (a CR/LF
+    would split the Location header)."""
+    if (target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target
+            and target.isprintable()):
         return target
     return url_for("staff.overview")
 

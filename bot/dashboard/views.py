@@ -82,6 +82,10 @@ ERROR_MESSAGES = {
 }
 
 
+# The weeks a weekly report can be asked for (the log holds nothing earlier; dates outside overflow).
+REPORT_WEEKS = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+
+
 @bp.record_once
 def _configure(state) -> None:
     """Session-cookie hardening for the whole app (the dashboard is the only cookie user)."""
@@ -91,7 +95,8 @@ def _configure(state) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if settings.public_url.lower().startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=auth.SESSION_HOURS))
+    # Set, not setdefault: Flask's own default (31 days) would always win and outlive the session.
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=auth.SESSION_HOURS)
     app.config.setdefault("HOTSPOT_CLUSTER_INTERVAL", CLUSTER_INTERVAL_DEFAULT_S)
 
 
@@ -239,7 +244,7 @@ def login():
         return render_template("staff/login.html", next=request.args.get("next", ""))
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
-    key = f"{username.lower()}|{request.remote_addr}"
+    key = f"{username.lower()}|{auth.client_ip()}"
     error = None
     if auth.login_throttled(key):
         error = "登录失败次数过多，请 5 分钟后再试。"
@@ -247,7 +252,7 @@ def login():
         user = auth.authenticate(auth.staff_engine(), username, password)
         if user is None:
             auth.note_login_failure(key)
-            auth.audit(auth.staff_engine(), username[:64] or "-", "login_failed", ip=request.remote_addr or "")
+            auth.audit(auth.staff_engine(), username[:64] or "-", "login_failed", ip=auth.client_ip())
             error = "用户名或密码不正确。"
         else:
             auth.clear_login_failures(key)
@@ -434,6 +439,9 @@ def weekly_report():
     except ValueError:
         flash(f"日期“{raw}”无法识别，请写成 2020-06-01 的形式。", "error")
         day = today() - dt.timedelta(days=7)
+    first, last = REPORT_WEEKS
+    if not first <= day <= last:  # 0001-01-01 or 9999-12-31 would overflow the week arithmetic
+        abort(400, f"周报日期须在 {first.isoformat()} 至 {last.isoformat()} 之间。")
     period = Period.week_of(day)
     data = analysis().overview(period, top=0)
     hot = analysis().hotspots(period, limit=50)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import sys
+import unicodedata
 
 import click
 
@@ -85,17 +86,31 @@ def report_rows(report: dict) -> list[dict]:
 
 
 def write_csv(report: dict, out) -> None:
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    """The report as CSV; cells are escaped against formula injection as the dashboard's exports are."""
+    from bot.dashboard.exports import safe_cell
+
+    # CRLF as RFC 4180 and the dashboard's exports: a CR inside a cell is then quoted, not a line break.
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for row in report_rows(report):
-        writer.writerow(row)
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control and format characters (ESC, CR, bidi overrides, …) are
+    shown as escapes such as `\\x1b`, so a logged question cannot rewrite the operator's screen."""
+    return "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" or unicodedata.category(ch) == "Zs"
+        else ascii(ch)[1:-1]
+        for ch in text
+    )
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
     def width(text: str) -> int:
         return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
-    cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in row] for row in rows]
+    cells = [[str(c) for c in headers]] + [[printable("" if c is None else str(c)) for c in row] for row in rows]
     widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
@@ -113,7 +128,7 @@ def format_table(report: dict) -> str:
         f"提问 {o['turns']} 次（上期 {o['previous_turns']}，{growth_text(o['growth'])}），"
         f"已回答 {o['answered_rate']:.1%}，转人工 {o['handoff']}，👍 {o['thumbs_up']} 👎 {o['thumbs_down']}，"
         f"用户 {o['users']} 人，平均响应 {o['mean_latency_ms']:.0f} ms\n",
-        "渠道：" + ("，".join(f"{c} {n}" for c, n in o["by_channel"].items()) or "无") + "\n",
+        "渠道：" + printable("，".join(f"{c} {n}" for c, n in o["by_channel"].items()) or "无") + "\n",
         "\n热点问题\n",
         _table(
             ["#", "问题", "次数", "上期", "增长", "突增", "回答率"],

@@ -196,6 +196,8 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean(), default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    # Bumped on logout: sessions carrying an older generation are over (migration 0005).
+    session_generation: Mapped[int] = mapped_column(Integer(), default=0, server_default="0")
 
 
 class AuditEntry(Base):

@@ -11,6 +11,13 @@ kernel, no fsync) before `record()` returns, and dropped from it once written or
 killed with records still queued (SIGKILL, the OOM killer) leaves its journal behind; the next
 process replays it like a spill file. So every turn whose reply left the process has its row.
 
+When the spill folder cannot be written (full disk, immutable or missing folder), records are still
+queued and written to the database as usual; while the database is unavailable too they wait in
+memory, at most `queue_limit` records in the queue and as many in the writer. The log says so at
+ERROR level (again every minute while it lasts) and in `stats()["persist_error"]`; `hotline doctor`
+reports it. Only beyond that bound, or at exit with both unavailable, are records dropped: counted in
+`stats()["lost"]` and logged at ERROR level.
+
 Usage::
 
     log = TurnLog.from_settings(settings)
@@ -49,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 FEEDBACK_VALUES = ("up", "down")
 JOURNAL_SEGMENT_RECORDS = 1000  # a journal file is rotated after this many records
+PERSIST_ERROR_REPEAT_SECONDS = 60.0  # "cannot persist" is logged again this often while it lasts
 CALL_EVENTS = ("status", "voicemail", "handoff")
 QUESTION_MAX = 2000
 COMMENT_MAX = 1000
@@ -56,6 +64,23 @@ READ_BUSY_TIMEOUT_MS = 100  # a lookup on the request path gives up on a locked 
 
 # Twilio's field names (and plain ones) that carry the caller's or callee's number.
 _PHONE_FIELDS = {"from", "caller", "to", "called", "forwardedfrom", "phone", "number", "callback_number"}
+
+
+def spill_dir_problem(spill_dir: str | Path) -> str | None:
+    """Try to create and remove a file in the turn log's spill folder (`hotline doctor` asks too).
+
+    :returns: None when records can be kept on disk, else why not (e.g. "NotADirectoryError: …").
+    """
+    spill_dir = Path(spill_dir)
+    probe = spill_dir / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        spill_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(probe, "w", encoding="utf-8") as handle:
+            handle.write("{}\n")
+        probe.unlink()
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+    return None
 
 
 def question_key(masked_question: str) -> str:
@@ -91,7 +116,9 @@ class TurnLog:
     :param batch_size: most rows written in one transaction.
     :param flush_interval: seconds the writer waits to gather a batch.
     :param memory_limit: rows kept in memory before further ones are spilled to disk.
-    :param queue_limit: records waiting for the writer before callers spill directly to disk.
+    :param queue_limit: records waiting for the writer before callers spill directly to disk; also
+        the most records kept in memory (queue, and again writer) while neither the database nor
+        the spill folder takes them.
     :param retry_max: the longest pause, in seconds, between two attempts on an unavailable database.
     :param busy_timeout_ms: SQLite: how long one write attempt waits on a lock.
     :raises ValueError: a bad URL or an empty secret.
@@ -125,7 +152,10 @@ class TurnLog:
         self.queue_limit = queue_limit
         self.retry_max = retry_max
         self.last_error: str | None = None
+        self.persist_error: str | None = None  # why the spill folder cannot be written, while it cannot
         self.written = 0
+        self.lost = 0  # records dropped: neither database nor disk, and the memory bound reached
+        self._persist_logged = self._lost_logged = float("-inf")
         self._closed = False
         self._reader: tuple[int, Engine] | None = None  # (pid, engine): pooled connections must not cross a fork
         self._reset_process_state()
@@ -287,13 +317,20 @@ class TurnLog:
             _released_tokens.add(self._token)  # other logs in this process may now replay its spills
 
     def stats(self) -> dict:
-        """Health figures: records waiting, rows written, spill files on disk, the last error."""
+        """Health figures: records waiting, rows written, spill files on disk, the last database
+        error, why records cannot be kept on disk (None when they can) and records lost."""
         return {
             "pending": self.pending,
             "written": self.written,
             "spill_files": len(self._spill_files()),
             "last_error": self.last_error,
+            "persist_error": self.persist_error,
+            "lost": self.lost,
         }
+
+    def check_persistence(self) -> str | None:
+        """Whether records can be kept on disk now: None, else why not (see `spill_dir_problem`)."""
+        return spill_dir_problem(self.spill_dir)
 
     # --- building records ------------------------------------------------------------------
 
@@ -421,9 +458,14 @@ class TurnLog:
                 _released_tokens.discard(self._token)
             if self._queue.qsize() >= self.queue_limit:
                 # The writer is far behind (database down for a long time): keep memory bounded.
-                self._spill([op])
+                if self._try_spill([op]):
+                    return
+                self._drop([op])  # neither database nor disk, and the bound is reached
                 return
-            self._journal(op)
+            try:
+                self._journal(op)
+            except OSError as error:
+                self._cannot_persist(error)  # the record still goes to the writer, in memory
             with self._state_lock:
                 self._unwritten += 1
             self._queue.put(op)
@@ -452,9 +494,11 @@ class TurnLog:
         backoff = 0.0
         while True:
             memory.extend(self._drain(backoff or self.flush_interval, self.batch_size * 4, early=not backoff))
-            if len(memory) > self.memory_limit:
-                self._spill(memory, counted=True)
+            if len(memory) > self.memory_limit and self._try_spill(memory, counted=True):
                 memory = []
+            if len(memory) > self.queue_limit:  # the disk refused them too: keep the newest, bounded
+                self._drop(memory[:-self.queue_limit], counted=True)
+                memory = memory[-self.queue_limit:]
             ok = True
             if memory:
                 ok = self._write_ops(memory)
@@ -474,8 +518,8 @@ class TurnLog:
             with self._state_lock:
                 self._state_changed.notify_all()
             if self._stopping.is_set() and self._queue.empty():
-                if memory:
-                    self._spill(memory, counted=True)  # nothing lost: the next process writes them
+                if memory and not self._try_spill(memory, counted=True):  # else the next process writes them
+                    self._drop(memory, counted=True)
                 return
 
     def _drain(self, wait: float, limit: int, *, early: bool) -> list[dict]:
@@ -533,7 +577,11 @@ class TurnLog:
                 if _is_transient(error):
                     raise
                 logger.error("turn log: row refused by the database (%s); kept in rejected.jsonl", error)
-                self._append_jsonl(self.spill_dir / "rejected.jsonl", [op])
+                try:
+                    self._append_jsonl(self.spill_dir / "rejected.jsonl", [op])
+                except OSError as disk_error:
+                    self._cannot_persist(disk_error)
+                    self._drop([op])
 
     def _write_batch(self, conn: Connection, ops: Iterable[dict]) -> None:
         turns: dict[tuple[str, str], dict] = {}
@@ -664,6 +712,8 @@ class TurnLog:
             self._journal_lines += 1
             self._journal_outstanding[self._journal_seq] += 1
             op["_journal"] = self._journal_seq
+        if self.persist_error is not None:
+            self._persisting_again()
 
     def _journal_path(self, seq: int) -> Path:
         return self.spill_dir / f"journal-{self._pid}-{self._token}-{seq}.jsonl"
@@ -671,11 +721,12 @@ class TurnLog:
     def _rotate_journal_locked(self) -> None:
         if self._journal_handle is not None:
             self._journal_handle.close()
+            self._journal_handle = None
             if self._journal_outstanding.get(self._journal_seq) == 0:
-                self._journal_path(self._journal_seq).unlink(missing_ok=True)
+                self._unlink_journal(self._journal_seq)
                 del self._journal_outstanding[self._journal_seq]
         self._journal_seq += 1
-        self.spill_dir.mkdir(parents=True, exist_ok=True)
+        self.spill_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._journal_handle = open(self._journal_path(self._journal_seq), "a", encoding="utf-8")
         self._journal_lines = 0
         self._journal_outstanding[self._journal_seq] = 0
@@ -695,8 +746,14 @@ class TurnLog:
                         continue
                     self._journal_handle.close()
                     self._journal_handle = None
-                self._journal_path(seq).unlink(missing_ok=True)
+                self._unlink_journal(seq)
                 del self._journal_outstanding[seq]
+
+    def _unlink_journal(self, seq: int) -> None:
+        try:
+            self._journal_path(seq).unlink(missing_ok=True)
+        except OSError as error:  # e.g. the folder became immutable: a later replay is idempotent
+            self._cannot_persist(error)
 
     def _drop_settled_journal(self) -> None:
         self._settle([])
@@ -705,6 +762,51 @@ class TurnLog:
 
     def _spill_path(self) -> Path:
         return self.spill_dir / f"spill-{self._pid}-{self._token}.jsonl"
+
+    def _try_spill(self, ops: list[dict], *, counted: bool = False) -> bool:
+        """`_spill`, or False (and an ERROR in the log) when the spill folder cannot be written."""
+        try:
+            self._spill(ops, counted=counted)
+        except OSError as error:
+            self._cannot_persist(error)
+            return False
+        if self.persist_error is not None:
+            self._persisting_again()
+        return True
+
+    def _cannot_persist(self, error: OSError) -> None:
+        message = f"{type(error).__name__}: {error}"
+        now = time.monotonic()
+        if message != self.persist_error or now - self._persist_logged >= PERSIST_ERROR_REPEAT_SECONDS:
+            self._persist_logged = now
+            logger.error(
+                "turn log: CANNOT PERSIST records to %s (%s): they are kept in memory only (at most %d "
+                "waiting, %d unwritten so far) until the database takes them; a crash now loses them",
+                self.spill_dir, message, self.queue_limit, self.pending,
+            )
+        self.persist_error = message
+
+    def _persisting_again(self) -> None:
+        logger.warning("turn log: %s can be written again", self.spill_dir)
+        self.persist_error = None
+        self._persist_logged = float("-inf")
+
+    def _drop(self, ops: list[dict], *, counted: bool = False) -> None:
+        """Give up on `ops` (the memory bound is reached with neither database nor disk): count and say it."""
+        self._settle(ops)
+        with self._state_lock:
+            if counted:
+                self._unwritten -= len(ops)
+            self._state_changed.notify_all()
+        self.lost += len(ops)
+        now = time.monotonic()
+        if now - self._lost_logged >= PERSIST_ERROR_REPEAT_SECONDS:  # loud, but not once per record
+            self._lost_logged = now
+            logger.error(
+                "turn log: records LOST (%d so far): the database is unavailable (%s), %s cannot be "
+                "written (%s) and the memory bound (%d waiting) is reached",
+                self.lost, self.last_error, self.spill_dir, self.persist_error, self.queue_limit,
+            )
 
     def _spill(self, ops: list[dict], *, counted: bool = False) -> None:
         """Move `ops` from memory to this process's spill file (masked data only, one JSON per line)."""
@@ -719,7 +821,7 @@ class TurnLog:
 
     @staticmethod
     def _append_jsonl(path: Path, ops: list[dict]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(path, "a", encoding="utf-8") as handle:
             for op in ops:
                 handle.write(json.dumps({k: v for k, v in op.items() if k != "_journal"}, ensure_ascii=False) + "\n")

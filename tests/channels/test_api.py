@@ -183,3 +183,51 @@ def test_behind_a_local_proxy_the_forwarded_address_is_limited(services):
     assert from_proxy("spoofed, 198.51.100.2") == 200  # the proxy's own entry is the last one
     # A remote client cannot dodge its limit by writing the header itself.
     assert [from_proxy("10.0.0.1", peer="203.0.113.9"), from_proxy("10.0.0.2", peer="203.0.113.9")] == [200, 429]
+
+
+# --- invalid Unicode and nesting (issue 17, findings 4 and 5): 400 at the edge, over real HTTP ---
+
+def _post_raw(live_server, path: str, body: str, **headers) -> requests.Response:
+    """POST a JSON text exactly as written (``\\udfff`` stays an escape, as a client would send it)."""
+    return requests.post(live_server.url + path, data=body.encode("utf-8"),
+                         headers={"Content-Type": "application/json", **headers}, timeout=30)
+
+
+@pytest.mark.parametrize(
+    "path, body, code, headers",
+    [
+        ("/api/chat", '{"user_id": "u\\udfff", "text": "失业金标准"}', "invalid_user_id", {}),
+        ("/api/chat", '{"user_id": "u1", "text": "失业金\\ud800标准"}', "invalid_text", {}),
+        ("/api/chat", '{"user_id": "u1", "text": "\\ud800"}', "invalid_text", {}),
+        ("/api/chat", '{"user_id": "u1", "text": "\\udc00\\ud800"}', "invalid_text", {}),  # reversed pair
+        ("/api/chat", '{"user_id": "w1", "text": "失业金\\udfff"}', "invalid_text", {"X-Hotline-Channel": "web"}),
+        ("/api/feedback", '{"turn_id": "t\\udfff", "value": "up"}', "invalid_turn_id", {}),
+    ],
+)
+def test_lone_surrogates_are_refused_with_a_400(live_server, conversation, turn_log, path, body, code, headers):
+    response = _post_raw(live_server, path, body, **headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and "无法识别的字符" in error["message"]
+    assert conversation.turns == [] and turn_log.feedbacks == []
+
+
+def test_a_proper_surrogate_pair_is_text(live_server, conversation):
+    response = _post_raw(live_server, "/api/chat", '{"user_id": "u1", "text": "\\ud83d\\ude00 失业金"}')
+    assert response.status_code == 200
+    assert conversation.turns[0].text == "😀 失业金"
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/feedback"])
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 30_000 + "]" * 30_000, '{"user_id": ' + "[" * 30_000 + "]" * 30_000 + "}",
+     '{"a":' * 9_000 + "1" + "}" * 9_000],
+)
+def test_deeply_nested_json_under_the_size_limit_is_400(live_server, conversation, path, body):
+    assert len(body) < 64 * 1024
+    response = _post_raw(live_server, path, body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_json"
+    assert "嵌套" in response.json()["error"]["message"]
+    assert conversation.turns == []

@@ -14,7 +14,7 @@ from bot.app import create_app
 from bot.channels import ApiChannel, WeChatChannel
 from bot.channels.wechat import TEXT_MAX_BYTES, VOICE_NOT_RECOGNISED, UNSUPPORTED_MESSAGE
 from bot.config import ConfigError
-from bot.reply import Reply
+from bot.reply import TEXT_MAX, TEXT_TOO_LONG, Reply
 from tests.channels.conftest import AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN, WeChatServerSim
 from tests.fixtures.app import serve_app
 
@@ -330,3 +330,51 @@ def test_without_app_credentials_a_slow_answer_still_reaches_a_retry(services, c
     assert results["first"] is not None and results["retry"] is not None
     assert results["first"].content == results["retry"].content
     assert len(conversation.turns) == 1
+
+
+# --- odd digits, oversized text and invalid Unicode (issue 17, findings 4 and 7) ------------------
+
+@pytest.mark.parametrize("safe_mode", [False, True])
+@pytest.mark.parametrize("text", ["²", "١", "1²", "7" * 999])
+def test_digits_that_are_not_menu_numbers_are_questions(services, conversation, wechat_api, safe_mode, text):
+    options = dict(encoding_aes_key=AES_KEY, app_id=APP_ID, app_secret=APP_SECRET,
+                   api_base_url=wechat_api.url) if safe_mode else {}
+    with wechat(services, **options) as sim:
+        sim.post(sim.text("稳岗返还裁员率"))  # leaves a numbered menu behind
+        reply = sim.reply_of(sim.post(sim.text(text)))
+    assert reply.type == "text"
+    assert conversation.turns[-1].text == text
+
+
+@pytest.mark.parametrize("safe_mode", [False, True])
+@pytest.mark.parametrize("text", ["9" * 4301, "问" * (TEXT_MAX + 1), "1" * 17_000])
+def test_text_over_the_api_limit_is_told_the_limit_and_not_run(services, conversation, wechat_api, safe_mode, text):
+    options = dict(encoding_aes_key=AES_KEY, app_id=APP_ID, app_secret=APP_SECRET,
+                   api_base_url=wechat_api.url) if safe_mode else {}
+    with wechat(services, **options) as sim:
+        sim.post(sim.text("稳岗返还裁员率"))
+        before = len(conversation.turns)
+        reply = sim.reply_of(sim.post(sim.text(text)))
+    assert reply.content == TEXT_TOO_LONG and f"{TEXT_MAX} 字以内" in reply.content
+    assert len(conversation.turns) == before  # no turn: nothing of it is stored
+
+
+def test_the_limit_itself_is_a_question(sim, conversation):
+    sim.reply_of(sim.post(sim.text("问" * TEXT_MAX)))
+    assert conversation.turns[-1].text == "问" * TEXT_MAX
+
+
+@pytest.mark.parametrize("content", [b"\xed\xa0\x80", "失业金\udfff".encode("utf-8", "surrogatepass"),
+                                     b"&#xD800;", b"&#56320;"])
+def test_lone_surrogates_in_plaintext_are_400(sim, conversation, content):
+    body = sim.text("PLACEHOLDER").replace("<![CDATA[PLACEHOLDER]]>", "PLACEHOLDER")
+    response = sim.post(body.encode("utf-8").replace(b"PLACEHOLDER", content))
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_xml"
+    assert conversation.turns == []
+
+
+def test_lone_surrogates_in_an_aes_message_are_400(safe_sim, conversation):
+    xml = safe_sim.text("PLACEHOLDER").encode("utf-8").replace(b"PLACEHOLDER", "失业金\ud800".encode("utf-8", "surrogatepass"))
+    response = safe_sim.post(xml)  # wechatpy encrypts the bytes as given
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_xml"
+    assert conversation.turns == []

@@ -2,7 +2,10 @@
 Run: .venv/bin/python -m pytest -q tests/dashboard/test_auth.py"""
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
 from sqlalchemy import select
 
 from bot.app import create_app
@@ -180,3 +183,82 @@ def test_security_headers(client, staff):
     response = client.get("/staff/")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY" and response.headers["Cache-Control"] == "no-store"
+
+
+# --- over real HTTP: what a probe found (issue 17, findings 9 and 10) ----------------------------
+
+def _http_login(base: str, role: str = "admin", headers: dict | None = None, next_: str | None = None,
+                password: str | None = None) -> tuple[requests.Session, requests.Response]:
+    browser = requests.Session()
+    browser.headers.update(headers or {})
+    page = browser.get(base + "/staff/login", timeout=10)
+    form = {"username": role, "password": password or PASSWORDS[role], "csrf_token": csrf_of(page.text)}
+    if next_ is not None:
+        form["next"] = next_
+    return browser, browser.post(base + "/staff/login", data=form, allow_redirects=False, timeout=10)
+
+
+def test_a_cookie_replayed_after_logout_opens_nothing(live_server):
+    browser, response = _http_login(live_server.url, "admin")
+    assert response.status_code == 302
+    stolen = dict(browser.cookies)  # a copy taken while logged in (another tab, a proxy log, a thief)
+    assert browser.get(live_server.url + "/staff/users", allow_redirects=False, timeout=10).status_code == 200
+    token = csrf_of(browser.get(live_server.url + "/staff/", timeout=10).text)
+    assert browser.post(live_server.url + "/staff/logout", data={"csrf_token": token},
+                        allow_redirects=False, timeout=10).status_code == 302
+    replay = requests.get(live_server.url + "/staff/users", cookies=stolen, allow_redirects=False, timeout=10)
+    assert replay.status_code == 302 and "/staff/login" in replay.headers["Location"]
+    # Logging in again works, with a new session.
+    browser, response = _http_login(live_server.url, "admin")
+    assert browser.get(live_server.url + "/staff/users", allow_redirects=False, timeout=10).status_code == 200
+
+
+def test_the_session_cookie_lives_as_long_as_the_session(live_server):
+    import email.utils
+    import time as _time
+
+    _, response = _http_login(live_server.url, "viewer")
+    cookie = response.headers["Set-Cookie"]
+    expires = email.utils.parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1)).timestamp()
+    lifetime = expires - _time.time()
+    assert abs(lifetime - auth.SESSION_HOURS * 3600) < 120, f"cookie lives {lifetime / 3600:.1f} h"
+
+
+@pytest.mark.parametrize("target", ["/staff/\r\nX-Injected: 1", "/staff/\nSet-Cookie: a=b", "/staff/\x00",
+                                    "/staff/\u2028x"])
+def test_a_next_with_control_characters_is_a_safe_redirect(live_server, target):
+    _, response = _http_login(live_server.url, "admin", next_=target)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/staff/") and "X-Injected" not in response.headers
+    assert "Set-Cookie: a=b" not in response.headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31", "1999-12-31", "2100-01-01"])
+def test_weekly_report_out_of_range_is_400_in_chinese(live_server, week):
+    browser, _ = _http_login(live_server.url, "viewer")
+    response = browser.get(live_server.url + "/staff/report/weekly", params={"week": week}, timeout=10)
+    assert response.status_code == 400
+    assert "周报日期须在 2000-01-01 至 2099-12-31 之间" in response.text
+
+
+@pytest.mark.parametrize("week", ["2000-01-01", "2099-12-31"])
+def test_weekly_report_at_the_range_ends_renders(live_server, week):
+    browser, _ = _http_login(live_server.url, "viewer")
+    assert browser.get(live_server.url + "/staff/report/weekly", params={"week": week}, timeout=10).status_code == 200
+
+
+def test_behind_a_local_proxy_the_lockout_is_per_client_and_audited_with_its_address(app, live_server):
+    # The live server is reached over loopback, so it is "a local reverse proxy": X-Forwarded-For counts.
+    attacker = {"X-Forwarded-For": "203.0.113.66"}
+    for _ in range(auth.LOGIN_FAILURES_MAX):
+        _, response = _http_login(live_server.url, "editor", headers=attacker, password="wrong-pass-1")
+        assert response.status_code == 401
+    _, response = _http_login(live_server.url, "editor", headers=attacker)
+    assert response.status_code == 401 and "5 分钟后再试" in response.text
+    # The real editor, from another address behind the same proxy, is not locked out.
+    _, response = _http_login(live_server.url, "editor", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert response.status_code == 302
+    engine = db.get_engine(app.extensions["hotline"].settings.database_url)
+    with engine.connect() as conn:
+        entries = [(r.action, r.ip) for r in conn.execute(select(db.AuditEntry.__table__))]
+    assert ("login_failed", "203.0.113.66") in entries and ("login", "198.51.100.7") in entries

@@ -6,7 +6,9 @@ Chinese message; never a 5xx. And no turn is lost: every 200 has its row in the 
 from __future__ import annotations
 
 import json
+import re
 
+import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -131,5 +133,74 @@ def test_random_methods_and_paths_answer_in_the_error_shape(fuzz_system):
         assert response.status_code < 500, (method, path, response.status_code)
         if response.status_code >= 400:
             assert_error_shape(response)
+
+    run()
+
+
+# --- invalid Unicode and deep nesting, as a client can send them (issue 17, findings 4 and 5) ----
+# `json.dumps(ensure_ascii=True)` writes a lone surrogate as the escape `\udfff`, valid JSON text;
+# nesting is bounded only by the 64 KB body limit.
+
+# Any code point, lone surrogates included (hypothesis leaves them out unless asked).
+surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, blacklist_categories=())
+# (st.text drops surrogates from any alphabet; a list of characters keeps them.)
+any_text = st.lists(st.characters(blacklist_categories=()) | surrogates, max_size=40).map("".join)
+has_surrogate = re.compile("[\ud800-\udfff]")
+
+
+def test_lone_surrogates_in_any_field_are_400_and_the_rest_is_logged(fuzz_system):
+    turn_ids: list[str] = []
+    bodies = st.fixed_dictionaries({}, optional={"user_id": any_text, "text": any_text}) | st.fixed_dictionaries(
+        {"user_id": st.sampled_from(["u-surrogate"]) | any_text, "text": questions | any_text})
+
+    @FUZZ
+    @given(bodies)
+    def run(body: dict) -> None:
+        response = chat(fuzz_system.url, None, raw=json.dumps(body, ensure_ascii=True).encode("ascii"))
+        _check(response, turn_ids)
+        if any(has_surrogate.search(v) for v in body.values() if isinstance(v, str)):
+            assert response.status_code == 400, body
+
+    run()
+    assert_turns_logged(fuzz_system.services, turn_ids)
+
+
+def test_lone_surrogates_in_feedback_are_400(fuzz_system):
+    @FUZZ
+    @given(any_text, st.sampled_from(["up", "down"]))
+    def run(turn_id: str, value: str) -> None:
+        raw = json.dumps({"turn_id": turn_id, "value": value}, ensure_ascii=True).encode("ascii")
+        response = requests.post(fuzz_system.url + "/api/feedback", data=raw,
+                                 headers={"Content-Type": "application/json"}, timeout=60)
+        assert response.status_code < 500, (response.status_code, response.text[:300])
+        if response.status_code != 200:
+            assert_error_shape(response)
+        if has_surrogate.search(turn_id):
+            assert response.status_code == 400
+
+    run()
+
+
+@st.composite
+def deep_json(draw) -> bytes:
+    """Arrays and objects nested up to what fits in the 64 KB body limit, maybe inside a field."""
+    depth = draw(st.integers(1, 20_000))
+    opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}"), ('[{"b":', "}]")]))
+    inner = opener * (depth // len(opener) or 1) + draw(st.sampled_from(["1", "null", '""', "[]"])) \
+        + closer * (depth // len(opener) or 1)
+    if draw(st.booleans()):
+        inner = '{"user_id": "u-deep", "text": ' + inner + "}"
+    return inner.encode()
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/feedback"])
+def test_deeply_nested_json_never_5xx(fuzz_system, path):
+    @FUZZ
+    @given(deep_json())
+    def run(raw: bytes) -> None:
+        response = requests.post(fuzz_system.url + path, data=raw, headers={"Content-Type": "application/json"},
+                                 timeout=60)
+        assert response.status_code in (400, 413), (response.status_code, response.text[:300])
+        assert_error_shape(response)
 
     run()

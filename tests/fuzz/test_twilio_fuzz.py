@@ -126,3 +126,35 @@ def test_a_signed_get_with_chinese_speech_is_accepted(fuzz_system):
     sid = "CA" + uuid.uuid4().hex
     check_webhook_answer(twilio.get(PATHS["voice"], urlencode({"CallSid": sid, "CallStatus": "ringing"})))
     check_webhook_answer(twilio.get(PATHS["input"], urlencode({"CallSid": sid, "SpeechResult": "失业金涨了吗"})))
+
+
+# --- raw bytes in a signed form (issue 17, finding 4) ---------------------------------------------
+# A form body may carry any bytes, percent-encoded or not: invalid UTF-8, a lone surrogate's bytes.
+# Signed over the form as the server decodes it, such a request is never refused for its
+# signature, never a 5xx, and never puts an unstorable character into a turn.
+
+def test_random_bytes_in_signed_form_fields_never_5xx(fuzz_system):
+    from urllib.parse import quote_from_bytes
+
+    from werkzeug.formparser import parse_form_data
+    from werkzeug.test import EnvironBuilder
+
+    twilio = TwilioSender(fuzz_system.url + "/ivr")
+    sid = "CA" + uuid.uuid4().hex
+    check_webhook_answer(twilio.post(PATHS["voice"], {"CallSid": sid, "CallStatus": "ringing"}))
+    raw_bytes = st.binary(max_size=40) | st.sampled_from([b"\xed\xa0\x80", b"\xed\xbf\xbf", "失业金".encode() + b"\xed\xa0\x80"])
+
+    @FUZZ
+    @given(st.sampled_from(["SpeechResult", "Digits", "From", "CallStatus", "RecordingUrl"]), raw_bytes, st.booleans())
+    def run(field: str, value: bytes, percent_encoded: bool) -> None:
+        encoded = quote_from_bytes(value, safe="").encode() if percent_encoded else value.replace(b"&", b"").replace(b"=", b"")
+        body = f"CallSid={sid}&Confidence=0.9&{field}=".encode() + encoded
+        environ = EnvironBuilder(method="POST", data=body, content_type="application/x-www-form-urlencoded").get_environ()
+        _, form, _ = parse_form_data(environ)
+        url = twilio.base_url + PATHS["input"]
+        signature = twilio.validator.compute_signature(url, form.to_dict())
+        response = requests.post(url, data=body, timeout=60, headers={
+            "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+        check_webhook_answer(response)
+
+    run()

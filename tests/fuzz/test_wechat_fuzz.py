@@ -10,10 +10,12 @@ import time
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
+import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.reply import TEXT_MAX, TEXT_TOO_LONG
 from tests.fuzz.conftest import FUZZ_SETTINGS, WECHAT_AES_KEY, WeChatSender, assert_error_shape
 
 FUZZ = settings(FUZZ_SETTINGS, max_examples=60)
@@ -226,3 +228,36 @@ def test_sender_and_account_ids_cannot_break_the_reply_xml(fuzz_system):
             f"<Content><![CDATA[失业金涨了吗]]></Content><MsgId>{time.time_ns()}</MsgId></xml>"
         ).encode()
         check_answer(sender.post(body), body)
+
+
+# --- digits of every script and texts around the length limit (issue 17, finding 7) --------------
+
+digit_text = st.text(st.characters(whitelist_categories=("Nd", "No", "Nl")), min_size=1, max_size=12)
+long_digits = st.integers(TEXT_MAX - 2, 5000).map(lambda n: "9" * n)
+
+
+def text_message(content: str, openid: str = "oFuzzDigits") -> bytes:
+    return (
+        f"<xml><ToUserName><![CDATA[gh_fuzz]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{time.time_ns()}</MsgId></xml>"
+    ).encode("utf-8")
+
+
+@pytest.mark.parametrize("mode", ["plaintext", "aes"])
+def test_digits_and_long_texts_are_answered_never_5xx(fuzz_system, mode):
+    url = fuzz_system.url if mode == "plaintext" else fuzz_system.aes_url
+    sender = WeChatSender(url + "/wechat", aes_key=WECHAT_AES_KEY if mode == "aes" else "")
+    sender.post(text_message("失业金涨了吗"))  # leaves a numbered menu: digits are then looked up in it
+
+    @settings(FUZZ, max_examples=30)
+    @given(digit_text | long_digits)
+    def run(content: str) -> None:
+        response = sender.post(text_message(content))
+        assert response.status_code == 200, (response.status_code, response.text[:300], content[:50])
+        if mode == "plaintext":
+            check_answer(response, content.encode())
+            if len(content) > TEXT_MAX:
+                assert ET.fromstring(response.content).findtext("Content") == TEXT_TOO_LONG
+
+    run()

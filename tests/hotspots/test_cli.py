@@ -79,3 +79,39 @@ def test_create_admin_then_refuse_a_duplicate(env):
     weak = CliRunner().invoke(main, ["staff", "create-user", "bob", "--role", "viewer", "--password", "123"])
     assert weak.exit_code == 1 and "至少需要 10 个字符" in weak.output
     assert "root1\t管理员\t启用" in run("staff", "list").output
+
+
+# --- what a logged question can do to the operator (issue 17, finding 8) -------------------------
+
+HOSTILE = ["=1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "+1", "\t=1", "坏\x1b[2J\x1b]0;owned\x07\r问题\u202e"]
+
+
+@pytest.fixture
+def hostile_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'hostile.sqlite3'}"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", "cli-secret")
+    log = TurnLog(url, secret="cli-secret", spill_dir=tmp_path / "spill")
+    for n, text in enumerate(HOSTILE):
+        for k in range(len(HOSTILE) - n):  # distinct counts keep every one in the lists
+            log.record(turn(text, message_id=f"h{n}-{k}"), reply(answered=False, reason="out_of_scope", articles=()), 5)
+    log.close()
+    yield url
+    db.dispose_engine(url)
+
+
+def test_csv_cells_cannot_be_formulas(hostile_env):
+    from bot.dashboard.exports import FORMULA_PREFIXES
+
+    rows = list(csv.DictReader(io.StringIO(run("hotspots", "--format", "csv").output)))
+    names = [r["name"] for r in rows if r["section"] in ("hotspot", "unanswered")]
+    assert names and "'=1+1" in names and "'-2+3+cmd|' /C calc'!A0" in names
+    assert all(not cell.startswith(FORMULA_PREFIXES) for row in rows for cell in row.values() if cell)
+
+
+def test_table_prints_no_raw_control_characters(hostile_env):
+    output = run("hotspots", "--format", "table").output
+    assert "\x1b" not in output and "\r" not in output and "\x07" not in output and "\u202e" not in output
+    assert "\\x1b[2J" in output and "\\u202e" in output  # shown, as escapes
+    assert all(ch == "\n" or ch.isprintable() or ch == "\u3000" for ch in output)

@@ -278,3 +278,71 @@ def test_has_turns_never_says_no_while_a_dead_process_s_rows_wait_to_be_replayed
     assert log.has_turns("web", "u-new") in (None, True)
     assert log.flush(20)
     assert log.has_turns("web", "u-new") is True
+
+
+# --- a spill folder that cannot be written (issue 17, finding 3) ---------------------------------
+# As root, chmod cannot make a folder unwritable; a file standing where the folder should be can:
+# every mkdir and open under it fails (NotADirectoryError / FileExistsError), like a full disk or
+# `chattr +i` does.
+
+def _unwritable_spill_dir(tmp_path):
+    blocker = tmp_path / "spill"  # make_log's spill folder
+    blocker.write_text("not a folder")
+    return blocker
+
+
+def test_rows_arrive_although_the_spill_folder_cannot_be_written(tmp_path, make_log, caplog):
+    _unwritable_spill_dir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'ok.sqlite3'}"
+    log = make_log(url)
+    with caplog.at_level("ERROR", logger="bot.hotspots.log"):
+        for i in range(10):
+            log.record(turn(message_id=f"nodisk-{i}"), reply(), 1)
+        assert log.flush(30)
+    assert count(url, db.TurnRow) == 10
+    assert any(r.levelname == "ERROR" and "CANNOT PERSIST" in r.getMessage() for r in caplog.records)
+    assert log.stats()["persist_error"] and log.stats()["lost"] == 0
+    assert log.check_persistence() is not None
+
+
+def test_with_neither_database_nor_disk_rows_wait_in_memory_then_arrive(tmp_path, make_log, caplog):
+    url = f"sqlite:///{tmp_path / 'locked.sqlite3'}"
+    log = make_log(url, busy_timeout_ms=100, retry_max=0.2, memory_limit=5)
+    assert log.flush(20)  # the schema exists; now the disk and the database both refuse
+    _unwritable_spill_dir(tmp_path)
+    locker = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with caplog.at_level("ERROR", logger="bot.hotspots.log"):
+            for i in range(30):
+                log.record(turn(message_id=f"mem-{i}"), reply(), 1)
+            assert log.flush(1.5) is False
+        assert log.pending == 30 and log.stats()["lost"] == 0
+        assert "CANNOT PERSIST" in caplog.text
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert log.flush(30)
+    assert {r["message_id"] for r in rows(url, db.TurnRow)} == {f"mem-{i}" for i in range(30)}
+
+
+def test_memory_stays_bounded_and_losses_are_counted_and_logged(tmp_path, make_log, caplog):
+    url = f"sqlite:///{tmp_path / 'bounded.sqlite3'}"
+    log = make_log(url, busy_timeout_ms=50, retry_max=0.2, memory_limit=2, queue_limit=10, batch_size=2)
+    assert log.flush(20)
+    _unwritable_spill_dir(tmp_path)
+    locker = sqlite3.connect(tmp_path / "bounded.sqlite3", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with caplog.at_level("ERROR", logger="bot.hotspots.log"):
+            for i in range(200):
+                log.record(turn(message_id=f"b-{i}"), reply(), 1)
+            log.flush(1.0)
+        assert 0 < log.pending <= 20 and log.stats()["lost"] == 200 - log.pending
+        assert "LOST" in caplog.text
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert log.flush(30)
+    written = {r["message_id"] for r in rows(url, db.TurnRow)}
+    assert len(written) == 200 - log.stats()["lost"]  # every record kept in memory is written

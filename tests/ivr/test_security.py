@@ -111,3 +111,36 @@ def test_a_get_webhook_with_chinese_words_is_signed_percent_encoded(server):
     signature = RequestValidator(TOKEN).compute_signature(url, {})
     answer = Twiml(requests.get(url, headers={"X-Twilio-Signature": signature}, timeout=30))
     assert answer.says[0].startswith("失业保险金标准")
+
+
+# --- invalid Unicode at the IVR's edge (issue 17, finding 4) -------------------------------------
+# A form body cannot carry a lone surrogate as text: its UTF-8 bytes (ED A0 80) are not valid
+# UTF-8, percent-encoded or raw. Whatever werkzeug makes of them, the caller gets TwiML, never a 500,
+# and no turn carries a character that cannot be stored.
+
+@pytest.mark.parametrize("raw", [b"%ED%A0%80", b"%ED%BF%BF%E5%A4%B1%E4%B8%9A%E9%87%91", b"\xed\xa0\x80",
+                                 b"%F0%9F%98", b"%FF%FE"])
+@pytest.mark.parametrize("field", [b"SpeechResult", b"Digits"])
+def test_invalid_utf8_in_speech_or_digits_is_never_a_500(server, raw, field):
+    from werkzeug.formparser import parse_form_data
+    from werkzeug.test import EnvironBuilder
+
+    from bot.reply import is_valid_unicode
+
+    phone = Phone(server[0].url)
+    phone.call()
+    url = phone.url("/ivr/input")
+    body = b"CallSid=" + phone.call_sid.encode() + b"&" + field + b"=" + raw + b"&Confidence=0.9"
+    # Sign what the server will see: the form as werkzeug decodes it.
+    environ = EnvironBuilder(method="POST", data=body, content_type="application/x-www-form-urlencoded").get_environ()
+    _, form, _ = parse_form_data(environ)
+    signature = RequestValidator(TOKEN).compute_signature(url, form.to_dict())
+    response = requests.post(url, data=body, timeout=30, headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 200:
+        Twiml(response)
+    else:
+        assert set(response.json()["error"]) == {"code", "message"}
+    conversation = server[1].conversation
+    assert all(is_valid_unicode(t.text) and is_valid_unicode(t.user_id) for t in conversation.turns)

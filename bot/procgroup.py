@@ -1,0 +1,178 @@
+"""Child process groups that die with the process that started them, even when it is SIGKILLed.
+
+Every supervised child (gunicorn, Rasa) runs in its own session, so its pid is its process-group id
+and one `killpg` reaches it and everything it forked (gunicorn workers, a server's worker
+processes). `PR_SET_PDEATHSIG` alone does not make such a group die with its starter: it reaches
+only the direct child, and only if that child passes it on. So the starter also keeps one small
+guard process (this module run as `python -m bot.procgroup`): the starter tells it, over a pipe,
+which groups it owns; when the pipe closes without the groups having been released (the starter
+died, however), the guard SIGTERMs each group, waits `GRACE_SECONDS`, and SIGKILLs what is left.
+
+Usage (in the starter)::
+
+    guard = group_guard()
+    popen = subprocess.Popen(argv, start_new_session=True)
+    guard.watch(popen.pid)
+    ...
+    stop_group(popen.pid)          # SIGTERM, wait, SIGKILL; the whole group, even if the leader died
+    guard.forget(popen.pid)
+
+Linux only (`/proc`); elsewhere the guard is not started and `stop_group` still works.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+GRACE_SECONDS = 5.0
+POLL_SECONDS = 0.05
+
+
+# --- in the starter ----------------------------------------------------------------------------
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process other than a zombie is still in process group `pgid`."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) ": state ppid pgrp …
+        if len(fields) > 2 and fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
+
+
+def stop_group(pgid: int, grace: float = GRACE_SECONDS, on_kill=None) -> None:
+    """Stop process group `pgid`: SIGTERM, wait up to `grace` seconds, then SIGKILL what is left.
+
+    Works when the group's leader is already gone (killed with SIGKILL, crashed): its workers are
+    still in the group, would keep its port, and are stopped too.
+
+    :param on_kill: called with no arguments before the SIGKILL, if one is needed.
+    """
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + max(0.0, grace)
+    while group_alive(pgid):
+        if time.monotonic() >= deadline:
+            if on_kill is not None:
+                on_kill()
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + max(1.0, grace)  # SIGKILL cannot be refused: a bounded wait
+            while group_alive(pgid) and time.monotonic() < deadline:
+                time.sleep(POLL_SECONDS)
+            return
+        time.sleep(POLL_SECONDS)
+
+
+class GroupGuard:
+    """The starter's side of the guard process: `watch(pgid)` and `forget(pgid)`."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._owner = 0
+        self._groups: set[int] = set()
+
+    def _ensure_locked(self) -> subprocess.Popen | None:
+        if not sys.platform.startswith("linux"):
+            return None
+        if self._process is not None and self._owner == os.getpid() and self._process.poll() is None:
+            return self._process
+        if self._owner != os.getpid():
+            self._groups = set()  # a forked copy of the starter owns nothing yet
+        self._owner = os.getpid()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bot.procgroup", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,
+            start_new_session=True,  # a terminal's Ctrl-C must not take the guard down first
+            close_fds=True,
+            text=True,
+        )
+        for pgid in self._groups:  # a replaced guard learns what the old one watched
+            self._send_locked(f"+{pgid}")
+        return self._process
+
+    def _send_locked(self, line: str) -> None:
+        try:
+            self._process.stdin.write(line + "\n")
+            self._process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+
+    def watch(self, pgid: int) -> None:
+        """Kill group `pgid` if this process dies before `forget(pgid)`."""
+        with self._lock:
+            self._groups.add(pgid)
+            if self._ensure_locked() is not None:
+                self._send_locked(f"+{pgid}")
+
+    def forget(self, pgid: int) -> None:
+        """Group `pgid` is stopped (or handed over): the guard leaves it alone."""
+        with self._lock:
+            self._groups.discard(pgid)
+            if self._process is not None and self._owner == os.getpid() and self._process.poll() is None:
+                self._send_locked(f"-{pgid}")
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+
+_guard = GroupGuard()
+
+
+def group_guard() -> GroupGuard:
+    """This process's guard (started on first `watch`)."""
+    return _guard
+
+
+# --- the guard process ---------------------------------------------------------------------------
+
+def _guard_main(owner: int) -> None:  # pragma: no cover - runs as its own process (tests kill it for real)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    groups: set[int] = set()
+    for line in sys.stdin:
+        line = line.strip()
+        try:
+            pgid = int(line[1:])
+        except ValueError:
+            continue
+        if line.startswith("+"):
+            groups.add(pgid)
+        elif line.startswith("-"):
+            groups.discard(pgid)
+    # The pipe closed: the starter exited or was killed. Whatever it still owned goes with it.
+    for pgid in groups:
+        if group_alive(pgid):
+            sys.stderr.write(f"[procgroup] process {owner} is gone; stopping its process group {pgid}\n")
+    threads = [threading.Thread(target=stop_group, args=(pgid,)) for pgid in groups]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _guard_main(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
