@@ -60,7 +60,6 @@ PERSIST_ERROR_REPEAT_SECONDS = 60.0  # "cannot persist" is logged again this oft
 CALL_EVENTS = ("status", "voicemail", "handoff")
 QUESTION_MAX = 2000
 COMMENT_MAX = 1000
-READ_BUSY_TIMEOUT_MS = 100  # a lookup on the request path gives up on a locked SQLite file quickly
 
 # Twilio's field names (and plain ones) that carry the caller's or callee's number.
 _PHONE_FIELDS = {"from", "caller", "to", "called", "forwardedfrom", "phone", "number", "callback_number"}
@@ -157,7 +156,6 @@ class TurnLog:
         self.lost = 0  # records dropped: neither database nor disk, and the memory bound reached
         self._persist_logged = self._lost_logged = float("-inf")
         self._closed = False
-        self._reader: tuple[int, Engine] | None = None  # (pid, engine): pooled connections must not cross a fork
         self._reset_process_state()
         _open_logs.add(self)
 
@@ -236,34 +234,6 @@ class TurnLog:
             }
         self._enqueue(op)
 
-    def has_turns(self, channel: str, user_id: str) -> bool | None:
-        """Whether any turn of this user on this channel is in the database.
-
-        :returns: True or False; None when the database cannot tell now (unavailable, locked
-            for longer than a moment, no schema yet, or rows of a dead process or of an outage
-            still waiting in spill files). Never raises, never waits long.
-        """
-        try:
-            if self._spill_files(claimable_only=True):
-                return None  # the user's rows may be among them
-            user_hash = self.pseudonyms.user(channel, str(user_id))
-            query = (
-                select(db.TurnRow.id)
-                .where(db.TurnRow.user_key == db.user_key(user_hash), db.TurnRow.user_hash == user_hash)
-                .limit(1)
-            )
-            with self._read_engine().connect() as conn:
-                return conn.execute(query).first() is not None
-        except Exception:  # noqa: BLE001 - "cannot tell" is an answer the caller handles
-            logger.debug("turn log: could not look up a user", exc_info=True)
-            return None
-
-    def _read_engine(self) -> Engine:
-        # Its own engine: a lookup on the request path must not wait out the writer's busy timeout.
-        if self._reader is None or self._reader[0] != os.getpid():
-            self._reader = (os.getpid(), db.make_engine(self.database_url, busy_timeout_ms=READ_BUSY_TIMEOUT_MS))
-        return self._reader[1]
-
     # --- lifecycle ------------------------------------------------------------------------
 
     @property
@@ -311,8 +281,6 @@ class TurnLog:
                 thread.join(timeout=max(1.0, timeout))
             self._drop_settled_journal()
             self.engine.dispose()
-            if self._reader is not None and self._reader[0] == os.getpid():
-                self._reader[1].dispose()
             _open_logs.discard(self)
             _released_tokens.add(self._token)  # other logs in this process may now replay its spills
 

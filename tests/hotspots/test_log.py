@@ -232,59 +232,6 @@ def test_from_settings_uses_the_configured_database(settings):
         db.dispose_engine(settings.database_url)
 
 
-def test_has_turns_tells_a_new_user_from_a_known_one(db_url, make_log):
-    log = make_log(db_url)
-    assert log.has_turns("web", "u-known") in (False, None)  # no schema yet is "cannot tell"
-    log.record(turn(user_id="u-known", message_id="k-1"), reply(), 1)
-    assert log.flush(20)
-    assert log.has_turns("web", "u-known") is True
-    assert log.has_turns("web", "u-new") is False
-    assert log.has_turns("wechat", "u-known") is False  # a pseudonym is per channel
-
-
-def test_has_turns_cannot_tell_without_a_database(pg_schema, make_log):
-    proxy = TcpProxy(("127.0.0.1", 5432))  # not started: nothing answers
-    url = pg_schema_url(pg_schema, port=proxy.port)
-    try:
-        assert make_log(url).has_turns("web", "u") is None
-    finally:
-        db.forget_schema(url)
-
-
-def test_has_turns_answers_while_another_process_holds_the_write_lock(tmp_path, make_log):
-    url = f"sqlite:///{tmp_path / 'locked.sqlite3'}"
-    log = make_log(url)
-    log.record(turn(user_id="u-known", message_id="k-1"), reply(), 1)
-    assert log.flush(20)
-    locker = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None)
-    locker.execute("BEGIN EXCLUSIVE")
-    try:
-        assert log.has_turns("web", "u-known") is True  # WAL: readers are not blocked
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
-
-
-def test_has_turns_never_says_no_while_a_dead_process_s_rows_wait_to_be_replayed(tmp_path, make_log):
-    url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
-    log = make_log(url)
-    log.record(turn(user_id="u-known", message_id="k-1"), reply(), 1)
-    assert log.flush(20)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    leftover = log.spill_dir / f"journal-{int(dead.stdout)}-deadbeef-1.jsonl"
-    op = log._turn_op(turn(user_id="u-new", message_id="n-1"), reply(), 1)
-    leftover.write_text(json.dumps(op, ensure_ascii=False) + "\n", encoding="utf-8")
-    # Until the writer has replayed the dead process's journal, the answer is "cannot tell".
-    assert log.has_turns("web", "u-new") in (None, True)
-    assert log.flush(20)
-    assert log.has_turns("web", "u-new") is True
-
-
-# --- a spill folder that cannot be written (issue 17, finding 3) ---------------------------------
-# As root, chmod cannot make a folder unwritable; a file standing where the folder should be can:
-# every mkdir and open under it fails (NotADirectoryError / FileExistsError), like a full disk or
-# `chattr +i` does.
-
 def _unwritable_spill_dir(tmp_path):
     blocker = tmp_path / "spill"  # make_log's spill folder
     blocker.write_text("not a folder")
