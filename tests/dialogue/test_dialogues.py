@@ -93,9 +93,12 @@ def test_a_correction_is_taken_and_judged_again(talk):
 def test_a_rate_given_directly_counts(talk):
     user = talk()
     user("稳岗返还我们能申请吗")
-    reply = user("裁员率3.5%")
-    assert reply["asking_for"] == "employees"  # the 30-staff bound still needs the head count
-    assert "3.5%" in user("80个人")["reply"]
+    reply = user("裁员率3.5%")  # below even the strictest bound (3.62%): the head count cannot change it
+    assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and "3.5%" in reply["reply"]
+    other = talk()
+    other("稳岗返还我们能申请吗")
+    assert other("裁员率8%")["asking_for"] == "employees"  # 30 staff or fewer may have up to 20%
+    assert "8%" in other("80个人")["reply"]
 
 
 def test_a_verdict_that_every_answer_to_a_missing_choice_would_give_is_given_at_once(talk):
