@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 
+from bot.handoff import NoDesk
+
 from bot.actions import texts
 from bot.actions.payload import make_payload
 from bot.conversation import CircuitBreaker, Conversation, conversation_key
@@ -65,6 +67,7 @@ class FakeServices:
         self.retriever = retriever
         self.turn_log = turn_log or FakeTurnLog()
         self.state = MemoryStore()
+        self.handoff = NoDesk()
 
 
 @pytest.fixture
