@@ -8,7 +8,8 @@
     /staff/articles                             per-article heat and uncovered articles
     /staff/export.csv, /staff/export.xlsx       exports; /staff/report.json the CLI's figures
     /staff/report/weekly                        printable weekly report
-    /staff/calls                                voicemail / callback queue
+    /staff/calls                                callback desk: one row per call
+    /staff/agent…                               agent console (bot/dashboard/console.py)
     /staff/audit, /staff/users                  audit log and accounts (admin)
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ from wtforms.validators import ValidationError
 from bot.dashboard import auth, charts, exports
 from bot.dashboard.auth import login_required
 from bot.errors import HTTP_MESSAGES
+from bot.handoff import CALLBACK_ROLE
 from bot.hotspots import db
 from bot.hotspots.analysis import (
     CHANNEL_LABELS,
@@ -451,21 +453,28 @@ def weekly_report():
 @bp.get("/calls")
 @login_required()
 def calls():
+    """The callback desk: one row per call; full numbers for roles allowed to call back."""
     include = request.args.get("all") == "1"
-    return render_template("staff/calls.html", rows=analysis().call_queue(include_handled=include), include=include)
+    rows = analysis().call_queue(include_handled=include)
+    reveal = auth.role_at_least(auth.current_user().role, CALLBACK_ROLE)
+    numbers = current_app.extensions["hotline"].turn_log.numbers
+    for row in rows:
+        row["number"] = numbers.decrypt(row.pop("caller_enc")) if reveal else ""
+    return render_template("staff/calls.html", rows=rows, include=include, reveal=reveal)
 
 
 @bp.post("/calls/<int:event_id>/handled")
-@login_required("editor")
+@login_required(CALLBACK_ROLE)
 def call_handled(event_id: int):
-    """:raise 404: no such call event."""
+    """Mark a call (every event of it) as called back. :raise 404: no such open call."""
     table = db.CallEvent.__table__
     with auth.staff_engine().begin() as conn:
+        call_hash = conn.execute(select(table.c.call_hash).where(table.c.id == event_id)).scalar()
         result = conn.execute(
-            table.update().where(table.c.id == event_id, table.c.handled_at.is_(None))
+            table.update().where(table.c.call_hash == call_hash, table.c.handled_at.is_(None))
             .values(handled_at=db.utcnow(), handled_by=auth.current_user().username)
-        )
-    if not result.rowcount:
+        ) if call_hash else None
+    if result is None or not result.rowcount:
         abort(404)
     auth.record("handle_call", f"call_event:{event_id}")
     flash("已标记为已回电。", "info")

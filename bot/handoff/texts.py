@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from bot.hotspots.analysis import CHANNEL_LABELS  # noqa: F401 - one place for channel names
+
 # To the citizen.
 QUEUED = "已为您排队，前面还有 {ahead} 位。人工客服接入后会在这里回复您，请稍候；如不再需要，可回复“取消”。"
 STILL_QUEUED = "您的消息已记下，人工客服接入后会一并看到。已为您排队，前面还有 {ahead} 位。"
@@ -24,7 +26,6 @@ CANCEL = "取消"
 CANCEL_WORDS = re.compile(r"^(?:取消(?:转人工|人工)?|不用了|不需要了|算了|不转了)[。！!.]*$")
 
 # To the agent (console).
-CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "api": "接口", "ivr": "电话"}
 STATUS_LABELS = {"waiting": "排队中", "held": "服务中", "ended": "已结束"}
 SPEAKER_LABELS = {"citizen": "群众", "bot": "智能助手", "agent": "客服", "system": "系统"}
 DELIVERY_LABELS = {
