@@ -280,8 +280,11 @@ def overview():
     label = channel_label
     open_calls = len(analysis().call_queue(limit=200))
     unanswered = analysis().unanswered(Period.last(7, today()), limit=5)
+    human = current_app.extensions["hotline"].handoff.metrics(period.start, period.end)
+    per_day = dict(human["per_day"])
+    human["daily"] = [per_day.get(day, 0) for day in period.dates()]
     return render_template(
-        "staff/overview.html", o=data, since=since,
+        "staff/overview.html", o=data, since=since, human=human,
         bars=charts.stacked_bars(data.per_day, data.channels, label),
         line=charts.rate_line(data.answered_per_day),
         growth=growth_text(growth(data.total, data.previous_total)),
