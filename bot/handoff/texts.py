@@ -30,7 +30,7 @@ STATUS_LABELS = {"waiting": "排队中", "held": "服务中", "ended": "已结�
 SPEAKER_LABELS = {"citizen": "群众", "bot": "智能助手", "agent": "客服", "system": "系统"}
 DELIVERY_LABELS = {
     "sent": "已送达",
-    "queued": "待对方查看",
+    "queued": "已发出",
     "window_closed": "未送达：已超过微信 48 小时客服消息时限，请改用电话回复",
     "no_address": "未送达：找不到该微信用户的会话（超过 48 小时或服务重启），请改用电话回复",
     "failed": "未送达：微信接口暂时不可用，请稍后重发",

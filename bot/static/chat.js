@@ -168,7 +168,7 @@
 
   function renderReply(data, turnId) {
     // Human service (handoff.js): a message that went to a person is shown as a notice.
-    if (window.HotlineHandoff && window.HotlineHandoff.onReply(data, USER_ID)) return;
+    if (window.HotlineHandoff && window.HotlineHandoff.onReply(data, USER_ID, turnId)) return;
     var message = addMessage("bot");
     message.row.classList.add(data.answered ? "msg--answered" : "msg--unanswered");
     if (turnId) message.row.setAttribute("data-turn-id", turnId);

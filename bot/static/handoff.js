@@ -96,16 +96,46 @@
     if (!state.timer) state.timer = window.setTimeout(poll, seconds * 1000);
   }
 
+  // The queue's answer: a plain bubble (nothing to rate), and 取消 as the one quick reply.
+  function queueReply(data, turnId) {
+    var row = el("div", "msg msg--bot msg--handoff");
+    if (turnId) row.setAttribute("data-turn-id", turnId);
+    var avatar = document.getElementById("tpl-bot-avatar");
+    row.appendChild(avatar.content.firstElementChild.cloneNode(true));
+    var body = el("div", "msg__body");
+    body.appendChild(el("div", "bubble", data.reply));
+    row.appendChild(body);
+    messages().appendChild(row);
+    var quick = document.getElementById("quick-replies");
+    quick.textContent = "";
+    (data.suggestions || []).forEach(function (text) {
+      var button = el("button", "quick-reply", text);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        var input = document.getElementById("input");
+        input.value = text;
+        document.getElementById("composer").requestSubmit();
+      });
+      quick.appendChild(button);
+    });
+    scrollToEnd();
+  }
+
   window.HotlineHandoff = {
     /* Called for every reply; returns true when it rendered the reply itself. */
-    onReply: function (data, userId) {
+    onReply: function (data, userId, turnId) {
       state.userId = userId;
       if (!data.handoff && data.intent !== "human_agent") return false;
       state.first = false;
       if (state.status === "none") state.status = "waiting";
       schedule(0.2);
-      if (data.intent === "human_agent") { notice(data.reply); return true; }
-      return false;
+      if (data.intent === "human_agent" && data.handoff) {
+        notice(data.reply);
+        document.getElementById("quick-replies").textContent = "";
+      } else {
+        queueReply(data, turnId);  // the 转人工 answer, or 取消 while waiting
+      }
+      return true;
     },
   };
 
