@@ -654,7 +654,8 @@ class HotspotAnalysis:
         mapping = self.cluster_map()
         columns = [turns.c.id, turns.c.created_at, turns.c.channel, turns.c.user_hash, turns.c.question,
                    turns.c.question_key, turns.c.intent, turns.c.citations, turns.c.confidence, turns.c.answered,
-                   turns.c.abstain_reason, turns.c.handoff, turns.c.degraded, turns.c.latency_ms, turns.c.feedback]
+                   turns.c.abstain_reason, turns.c.handoff, turns.c.degraded, turns.c.latency_ms, turns.c.feedback,
+                   turns.c.speaker, turns.c.agent]
         last_id = 0
         while True:
             with self._connect() as conn:

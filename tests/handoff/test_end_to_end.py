@@ -95,6 +95,12 @@ def test_web_citizen_reaches_an_agent_and_back_to_the_bot(server, services):
     metrics = services.handoff.metrics(db.local_day(db.utcnow()), db.local_day(db.utcnow()))
     assert metrics["total"] == 1 and metrics["handled"] == 1 and metrics["first_reply_median_s"] is not None
 
+    overview = agent.http.get(server.url + "/staff/").text
+    assert 'id="human-service"' in overview and "首次人工回复（中位数）" in overview
+    export = agent.http.get(server.url + "/staff/export.csv?what=turns&since=1d").content.decode("utf-8-sig")
+    agent_rows = [line for line in export.splitlines() if "您好，失业保险金按最低工资标准" in line]
+    assert len(agent_rows) == 1 and agent_rows[0].endswith(",客服,agent")
+
     audit = db.AuditEntry.__table__
     with db.get_engine(services.settings.database_url).connect() as conn:
         actions = [r.action for r in conn.execute(select(audit.c.action).where(audit.c.username == "agent"))]
