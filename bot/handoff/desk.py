@@ -34,7 +34,7 @@ from bot.handoff.hours import AgentHours
 from bot.handoff.topic import TopicSource, topic_from_transcript, topic_label
 from bot.hotspots import db
 from bot.hotspots.masking import mask_personal_data
-from bot.hotspots.pseudonym import phone_tail
+from bot.hotspots.pseudonym import Pseudonymizer, phone_tail
 from bot.reply import Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class HandoffDesk:
 
     :param engine: the database of the log (SQLite or PostgreSQL).
     :param state: the shared state store.
-    :param turn_log: the turn log (pseudonyms, agent messages as turns).
+    :param turn_log: the turn log (agent messages are logged as turns).
     :param hours: when agents answer.
     :param secret: the app secret (callback numbers are encrypted with a key derived from it).
     :param wechat_sender: sends a customer-service text to an openid; None when not configured.
@@ -118,6 +118,7 @@ class HandoffDesk:
         self.turn_log = turn_log
         self.hours = hours
         self.numbers = NumberCipher(secret)
+        self.pseudonyms = Pseudonymizer(secret)  # the log's pseudonyms: the same key, the same hashes
         self.wechat_sender = wechat_sender
         self.topic_source = topic_source
         self.clock = clock
@@ -137,7 +138,7 @@ class HandoffDesk:
     # --- the conversation core's two calls --------------------------------------------------
 
     def conv_key(self, turn: Turn) -> str:
-        return self.turn_log.pseudonyms.user(turn.channel, turn.user_id)
+        return self.pseudonyms.user(turn.channel, turn.user_id)
 
     def intercept(self, turn: Turn) -> Reply | None:
         """A reply when a person holds (or the queue waits for) this conversation; never raises.
@@ -212,7 +213,7 @@ class HandoffDesk:
         :returns: `{"status": "none"|"waiting"|"held", "ahead": int|None, "agent": str|None,
             "messages": [{"id", "from", "text", "citations", "at"}] with id > after}`.
         """
-        key = self.turn_log.pseudonyms.user(channel, user_id)
+        key = self.pseudonyms.user(channel, user_id)
         outbox = self.state.get(_OUTBOX + key) or {"items": []}
         messages = [m for m in outbox["items"] if m["id"] > after]
         view = {"status": "none", "ahead": None, "agent": None, "messages": messages}
