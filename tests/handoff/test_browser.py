@@ -124,3 +124,41 @@ def test_a_citizen_and_an_agent_talk_through_the_console(server, two_browsers):
     again = chat.ask("失业保险金标准提高了多少")
     assert "失业保险金" in again.text and again.get_attribute("data-turn-id")
     shot(citizen_driver, "handoff-citizen-back-to-bot")
+
+
+def login(driver, url: str, username: str, path: str) -> None:
+    driver.get(f"{url}/staff/login?next={path}")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORDS[username] + "\n")
+    WebDriverWait(driver, WAIT_SECONDS).until(EC.presence_of_element_located((By.CSS_SELECTOR, "header.top nav")))
+
+
+def test_the_callback_desk_shows_one_row_per_call_in_chinese(server, services, two_browsers):
+    from bot.reply import Citation, Reply, Turn
+
+    log = services.turn_log
+    log.record(Turn(channel="ivr", user_id="CA501", text="失业保险金标准提高了多少", message_id="CA501-1"),
+               Reply(reply="……", citations=[Citation("大人社发[2020]38号", 8, "", "")]), 10.0)
+    caller = {"caller": "+8613900002222"}
+    log.record_call_event("CA501", "handoff", {"reason": "caller_request", "agents": 2, **caller})
+    log.record_call_event("CA501", "voicemail", {"recording_url": "https://api.twilio.com/rec/RE501", "duration": 31,
+                                                 "dial_status": "no-answer", **caller})
+    log.record_call_event("CA501", "status", {"status": "completed", "duration": 95})
+    assert log.flush(20)
+    viewer_driver, agent_driver = two_browsers
+    viewer_driver.set_window_size(1366, 900)
+
+    login(agent_driver, server.url, "agent", "/staff/calls")
+    rows = agent_driver.find_elements(By.CSS_SELECTOR, "#calls tbody tr")
+    assert len(rows) == 1
+    row = rows[0].text
+    assert "转人工后留言" in row and "通话已结束 · 人工坐席无人接听，已留言" in row and "completed" not in row
+    assert "+8613900002222" in row and "失业保险金标准提高了多少" in row and "第8条" in row
+    shot(agent_driver, "callback-desk-agent")
+
+    login(viewer_driver, server.url, "viewer", "/staff/calls")
+    row = viewer_driver.find_element(By.CSS_SELECTOR, "#calls tbody tr").text
+    assert "尾号 2222" in row and "13900002222" not in row
+    agent_driver.get(server.url + "/staff/")
+    assert "转人工会话" in agent_driver.find_element(By.ID, "human-service").text
+    shot(agent_driver, "overview-human-service")
