@@ -40,13 +40,20 @@ from bot.reply import Reply, Turn
 log = logging.getLogger(__name__)
 
 HELD_INTENT = "human_agent"  # the intent of a turn that went to a person
-RECENT_TURNS = 20  # transcript entries kept before a handoff
-RECENT_TTL = 2 * 3600.0
+# The exchanges kept (masked, in the state store) for the transcript an agent sees, should the
+# conversation be handed over: small, since every conversation keeps them for half an hour.
+RECENT_TURNS = 6
+RECENT_TTL = 30 * 60.0
+RECENT_TEXT_MAX = 600
 FLAG_TTL = 30 * 86400.0
 OUTBOX_TTL = 86400.0
 OUTBOX_MAX = 100
 WECHAT_WINDOW_SECONDS = 48 * 3600.0  # the customer-service API's window after the user's last message
-PRESENCE_SECONDS = 60.0  # an agent whose console polled within this long is on duty
+PRESENCE_SECONDS = 60.0
+# A request nobody took is given up (outcome `abandoned`, the bot answers again) after this long:
+# during the agents' hours, and for messages left outside them (which wait for the next shift).
+WAIT_EXPIRY = dt.timedelta(hours=2)
+OFF_DUTY_EXPIRY = dt.timedelta(days=7)  # an agent whose console polled within this long is on duty
 TEXT_MAX = 1000
 CHANNELS = ("web", "api", "wechat")  # the phone reaches people through <Dial> (ivr/flow.py)
 
@@ -247,10 +254,35 @@ class HandoffDesk:
     def version(self) -> int:
         return int(self.state.get(_VERSION) or 0)
 
+    def expire(self) -> int:
+        """Give up requests nobody took in time (WAIT_EXPIRY, OFF_DUTY_EXPIRY); the citizen is told.
+
+        :returns: how many were given up.
+        """
+        table = db.HandoffSession.__table__
+        now = self.clock()
+        self._ensure_schema()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(table).where(table.c.status == "waiting", (
+                (table.c.off_duty.is_(False) & (table.c.created_at < now - WAIT_EXPIRY))
+                | (table.c.off_duty.is_(True) & (table.c.created_at < now - OFF_DUTY_EXPIRY))
+            ))).all()
+        expired = 0
+        for row in rows:
+            session = Session.from_row(row)
+            if self._end(session, None, "expired"):
+                self._add_message(session.id, "system", texts.EXPIRED)
+                self._deliver(session, texts.EXPIRED, "system", None, [])
+                expired += 1
+        if expired:
+            self._bump()
+        return expired
+
     def queue(self) -> list[dict]:
         """Open conversations (waiting first, oldest first; then held), with a preview each."""
         sessions_t, messages_t = db.HandoffSession.__table__, db.HandoffMessage.__table__
         self._ensure_schema()
+        self.expire()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(sessions_t).where(sessions_t.c.status.in_(("waiting", "held")))
@@ -461,9 +493,10 @@ class HandoffDesk:
         """Append this turn (masked) to the conversation's recent transcript; returns it."""
         recent = list(self.state.get(_RECENT + key) or [])
         now = _iso(self.clock())
-        recent.append({"speaker": "citizen", "text": mask_personal_data(turn.text[:TEXT_MAX]), "at": now})
+        recent.append({"speaker": "citizen", "text": mask_personal_data(turn.text[:RECENT_TEXT_MAX]), "at": now})
+        bot_text = reply.reply if len(reply.reply) <= RECENT_TEXT_MAX else reply.reply[:RECENT_TEXT_MAX] + "…"
         recent.append({
-            "speaker": "bot", "text": mask_personal_data(reply.reply[:4000]), "at": now,
+            "speaker": "bot", "text": mask_personal_data(bot_text), "at": now,
             "citations": [[c.document, c.article, c.title] for c in reply.citations],
             "intent": reply.intent, "asking_for": reply.asking_for,
         })

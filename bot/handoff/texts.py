@@ -21,6 +21,7 @@ TAKEN = "人工客服 {agent} 已接入，正在为您服务。"
 HANDED_BACK = "人工客服已结束本次服务，接下来由智能助手继续为您解答。"
 CLOSED = "本次人工服务已结束，感谢您的咨询。如还有问题，可以继续提问。"
 CANCELLED = "已为您取消转人工，智能助手继续为您服务。"
+EXPIRED = "抱歉，人工客服长时间未能接入，本次转人工已结束。您可以继续提问，或拨打 12333 热线。"
 CANCEL = "取消"
 # A citizen's words that withdraw a request for a person while it waits.
 CANCEL_WORDS = re.compile(r"^(?:取消(?:转人工|人工)?|不用了|不需要了|算了|不转了)[。！!.]*$")

@@ -158,3 +158,19 @@ def test_the_citizen_endpoint_refuses_bad_input_in_the_error_shape(app):
     bad_channel = client.get("/api/handoff?user_id=u", headers={"X-Hotline-Channel": "sms"})
     assert bad_channel.status_code == 400 and bad_channel.json["error"]["code"] == "invalid_channel"
     assert client.get("/api/handoff?user_id=u").json["status"] == "none"
+
+
+def test_a_request_nobody_takes_is_given_up_and_the_citizen_told(parts):
+    desk = make_desk(parts)
+    now = [dt.datetime(2026, 12, 7, 2, 0)]
+    desk.clock = lambda: now[0]
+    ask(desk, "u", "转人工")
+    now[0] += dt.timedelta(hours=1, minutes=59)
+    assert len(desk.queue()) == 1
+    now[0] += dt.timedelta(minutes=2)
+    assert desk.queue() == []
+    view = desk.citizen_view("web", "u")
+    assert view["status"] == "none" and view["messages"][-1]["text"] == texts.EXPIRED
+    assert ask(desk, "u", "失业金标准").reply == "机器人的回答"
+    day = db.local_day(now[0])
+    assert desk.metrics(day, day)["abandoned"] == 1

@@ -72,6 +72,7 @@
     });
     if (!state.items.length) list.appendChild(el("li", "empty", "暂无等待人工服务的会话。"));
     $("waiting-count").textContent = String(waiting);
+    document.title = (waiting ? "(" + waiting + ") " : "") + "人工客服 · 12333 政策问答";  // seen from other tabs
   }
 
   function pollQueue() {
