@@ -62,6 +62,7 @@ def agent_console():
 def agent_queue():
     desk = _desk()
     desk.seen(_me())
+    desk.expire()  # requests nobody took in time leave the queue (and bump the version)
     version = desk.version()
     head = {"version": version, "online": desk.agents_online(), "on_duty": desk.on_duty(), "me": _me()}
     if request.args.get("v") == str(version):

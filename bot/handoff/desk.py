@@ -282,7 +282,6 @@ class HandoffDesk:
         """Open conversations (waiting first, oldest first; then held), with a preview each."""
         sessions_t, messages_t = db.HandoffSession.__table__, db.HandoffMessage.__table__
         self._ensure_schema()
-        self.expire()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(sessions_t).where(sessions_t.c.status.in_(("waiting", "held")))

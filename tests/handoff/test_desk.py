@@ -166,9 +166,9 @@ def test_a_request_nobody_takes_is_given_up_and_the_citizen_told(parts):
     desk.clock = lambda: now[0]
     ask(desk, "u", "转人工")
     now[0] += dt.timedelta(hours=1, minutes=59)
-    assert len(desk.queue()) == 1
+    assert desk.expire() == 0 and len(desk.queue()) == 1
     now[0] += dt.timedelta(minutes=2)
-    assert desk.queue() == []
+    assert desk.expire() == 1 and desk.queue() == []
     view = desk.citizen_view("web", "u")
     assert view["status"] == "none" and view["messages"][-1]["text"] == texts.EXPIRED
     assert ask(desk, "u", "失业金标准").reply == "机器人的回答"
