@@ -114,11 +114,14 @@ class HandoffDesk:
     :param secret: the app secret (callback numbers are encrypted with a key derived from it).
     :param wechat_sender: sends a customer-service text to an openid; None when not configured.
     :param topic_source: the topic of a conversation (`bot.handoff.topic`).
+    :param dialogue_state: the dialogue engine's state of a turn's conversation, kept with each
+        remembered turn for the topic (`bot.handoff.topic.dialogue_snapshot`).
     :param clock: now, naive UTC (tests move it).
     """
 
     def __init__(self, engine: Engine, state, turn_log, hours: AgentHours, secret: str,
                  wechat_sender: Sender | None = None, topic_source: TopicSource = topic_from_transcript,
+                 dialogue_state: Callable[[Turn], dict | None] | None = None,
                  clock: Callable[[], dt.datetime] = db.utcnow):
         self.engine = engine
         self.state = state
@@ -128,18 +131,21 @@ class HandoffDesk:
         self.pseudonyms = Pseudonymizer(secret)  # the log's pseudonyms: the same key, the same hashes
         self.wechat_sender = wechat_sender
         self.topic_source = topic_source
+        self.dialogue_state = dialogue_state
         self.clock = clock
         self._flags_loaded = False
         self._lock = threading.Lock()
 
     @classmethod
     def from_services(cls, services) -> "HandoffDesk":
+        from bot.handoff.topic import dialogue_snapshot
         from bot.handoff.wechat import wechat_sender
 
         settings = services.settings
         return cls(
             db.get_engine(settings.database_url), services.state, services.turn_log,
             AgentHours.parse(settings.agent_hours), settings.secret_key, wechat_sender(settings, services.state),
+            dialogue_state=dialogue_snapshot(services),
         )
 
     # --- the conversation core's two calls --------------------------------------------------
@@ -498,6 +504,7 @@ class HandoffDesk:
             "speaker": "bot", "text": mask_personal_data(bot_text), "at": now,
             "citations": [[c.document, c.article, c.title] for c in reply.citations],
             "intent": reply.intent, "asking_for": reply.asking_for,
+            "dialogue": self.dialogue_state(turn) if self.dialogue_state else None,
         })
         recent = recent[-RECENT_TURNS * 2:]
         self.state.set(_RECENT + key, recent, RECENT_TTL)

@@ -1,8 +1,10 @@
 """The topic of a conversation handed to a person: the article in focus, an open check and its facts.
 
-`topic_from_transcript` reads what the desk already has (the cited articles, intents and the slot
-being asked in the recent turns). The dialogue engine may replace it with one reading its own
-dialogue state: `HandoffDesk(topic_source=...)` takes any function of the same signature.
+`topic_from_transcript` reads what the desk keeps of the recent turns: the cited articles, intents,
+the slot being asked and, when the desk is given `dialogue_snapshot(services)`, the dialogue
+engine's state after each turn (article in focus, open check, its facts). The snapshot of the turn
+*before* 转人工 matters: the engine closes the check when it hands over.
+`HandoffDesk(topic_source=...)` takes any function of the same signature.
 """
 from __future__ import annotations
 
@@ -28,6 +30,14 @@ def topic_from_transcript(turn: Turn, recent: list[dict]) -> dict:
     for entry in reversed(recent):
         if entry.get("speaker") != "bot":
             continue
+        dialogue = entry.get("dialogue") or {}
+        if check is None and dialogue.get("check"):
+            check = {"rule": dialogue["check"], "asking_for": dialogue.get("asking"),
+                     "facts": dict(dialogue.get("facts") or {})}
+        focus = dialogue.get("focus")
+        if focus and list(focus[:2]) not in [a[:2] for a in articles]:
+            titles = {tuple(c[:2]): c[2] for c in entry.get("citations") or [] if len(c) > 2}
+            articles.append([focus[0], int(focus[1]), titles.get((focus[0], int(focus[1])), "")])
         for citation in entry.get("citations") or []:
             if citation[:2] not in [a[:2] for a in articles]:
                 articles.append(list(citation))
@@ -46,7 +56,27 @@ def topic_label(topic: dict) -> str:
     check = topic.get("check")
     if check:
         facts = "，".join(f"{k}={v}" for k, v in (check.get("facts") or {}).items())
-        parts.append(f"资格核对中，待确认：{check.get('asking_for')}" + (f"（已知：{facts}）" if facts else ""))
+        rule = f"（{check['rule']}）" if check.get("rule") else ""
+        asking = f"，待确认：{check['asking_for']}" if check.get("asking_for") else ""
+        parts.append(f"资格核对中{rule}{asking}" + (f"；已知：{facts}" if facts else ""))
     if not parts and topic.get("intent"):
         parts.append(f"意图：{topic['intent']}")
     return " · ".join(parts) or "（未识别到具体条款）"
+
+
+def dialogue_snapshot(services) -> Callable[[Turn], dict | None]:
+    """The dialogue engine's state of a turn's conversation (focus, check, asking, facts), as JSON,
+    or None when it cannot be read. Wired into the desk by `HandoffDesk.from_services`."""
+    from bot.conversation import conversation_key
+    from bot.dialogue.state import DialogueStates
+
+    states = DialogueStates(services.state)
+
+    def snapshot(turn: Turn) -> dict | None:
+        try:
+            state = states.load(conversation_key(services.settings.secret_key, turn.channel, turn.user_id))
+            return state.to_json()
+        except Exception:  # noqa: BLE001 - the transcript still gives a topic
+            return None
+
+    return snapshot

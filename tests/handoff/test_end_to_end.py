@@ -140,7 +140,7 @@ def test_wechat_user_reaches_an_agent_through_the_customer_service_api(server, s
     assert agent.act(item["id"], "handback").status_code == 200
     assert wechat_api.wait_for(openid, 3)[-1] == texts.HANDED_BACK
     answer = wechat.reply_of(wechat.post(wechat.text(POLICY_QUESTION, openid=openid)))
-    assert "失业保险金" in answer.content and answer.content != texts.DELIVERED.format(agent="agent")
+    assert "第八条" in answer.content and answer.content != texts.DELIVERED.format(agent="agent")
 
     turns = logged_turns(services, "wechat", openid)
     assert [(s, a) for s, a, _, _ in turns] == [
@@ -196,3 +196,17 @@ def test_no_agent_on_duty_the_citizen_is_told_and_nothing_is_lost(server, servic
     viewer = Agent(server.url, "viewer")
     assert viewer.http.get(f"{server.url}/staff/agent/c/{item['id']}.json").status_code == 403
 
+
+
+def test_the_console_shows_the_open_check_and_its_facts(server, services):
+    agent = Agent(server.url, "agent")
+    agent.queue()
+    citizen = Citizen(server.url, "web-check")
+    first = citizen.say("我们公司能申请稳岗返还吗")
+    assert first["asking_for"], first
+    second = citizen.say("中小微企业，参保职工28人")
+    assert second["asking_for"] and second["asking_for"] != first["asking_for"], second
+    assert citizen.say("转人工")["handoff"]
+    topic = only_item(agent)["topic"]
+    assert "资格核对中" in topic and "第4条" in topic, topic
+    assert "employees=28" in topic and f"待确认：{second['asking_for']}" in topic, topic
