@@ -10,6 +10,7 @@
     held: "人工客服 {agent} 正在为您服务",
     agent: "人工客服 {agent}",
     source: "依据：",
+    cancel: "取消",
   };
   var state = { after: 0, timer: null, status: "none", first: true, userId: null };
 
@@ -38,6 +39,10 @@
 
   function showStatus(view) {
     var node = banner();
+    var quick = document.getElementById("quick-replies");
+    if (view.status !== "waiting" && quick.children.length === 1 && quick.textContent === TEXT.cancel) {
+      quick.textContent = "";  // 取消 means nothing once a person answers or the bot is back
+    }
     if (view.status === "waiting") {
       node.textContent = view.off_duty ? TEXT.offDuty : TEXT.queued.replace("{n}", view.ahead);
       node.hidden = false;
@@ -106,9 +111,14 @@
     body.appendChild(el("div", "bubble", data.reply));
     row.appendChild(body);
     messages().appendChild(row);
+    quickReplies(data.suggestions);
+    scrollToEnd();
+  }
+
+  function quickReplies(items) {
     var quick = document.getElementById("quick-replies");
     quick.textContent = "";
-    (data.suggestions || []).forEach(function (text) {
+    (items || []).forEach(function (text) {
       var button = el("button", "quick-reply", text);
       button.type = "button";
       button.addEventListener("click", function () {
@@ -118,7 +128,6 @@
       });
       quick.appendChild(button);
     });
-    scrollToEnd();
   }
 
   window.HotlineHandoff = {
@@ -131,7 +140,7 @@
       schedule(0.2);
       if (data.intent === "human_agent" && data.handoff) {
         notice(data.reply);
-        document.getElementById("quick-replies").textContent = "";
+        quickReplies(data.suggestions);  // 取消 while waiting; nothing while a person answers
       } else {
         queueReply(data, turnId);  // the 转人工 answer, or 取消 while waiting
       }
