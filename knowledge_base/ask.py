@@ -55,7 +55,7 @@ def ask(question: str, as_json: bool, as_of: dt.date | None) -> None:
         retriever.warm_up()
     except EncoderUnavailable as exc:
         raise click.ClickException(str(exc)) from None
-    reply = policy_reply(retriever.run(question), as_of or settings.today)
+    reply = policy_reply(retriever.run(question), as_of or settings.today, settings.epidemic_end)
     if as_json:
         click.echo(json.dumps(reply.to_api(), ensure_ascii=False, indent=1))
     else:

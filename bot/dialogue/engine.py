@@ -24,6 +24,7 @@ from bot.dialogue.understanding import (
     OutOfScope,
     ReJudge,
     Resume,
+    SetRange,
     SetSlots,
     Signals,
     SmallTalk,
@@ -168,6 +169,12 @@ class DialogueEngine:
             if first.correction or len(step.noted) > 1 or (step.noted and state.asking not in first.values):
                 lines.append(texts.NOTED.format(facts="，".join(step.noted)))
             return self._check_step(state, flow, channel, lines, step, confidence)
+        if isinstance(first, SetRange):
+            state.misses = 0
+            step = flow.settle_range(state, first.slot, first.values)
+            if step.verdict is None:  # ask again, saying why the exact number matters
+                return self._check_step(state, flow, channel, step.problems, None, confidence)
+            return self._check_step(state, flow, channel, [], step, confidence)
         if isinstance(first, ExplainSlot):
             return self._explain(state, flow, channel, first.slot)
         if isinstance(first, Resume):

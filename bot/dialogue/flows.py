@@ -110,6 +110,8 @@ class CheckFlow:
     def next_step(self, state: DialogueState, step: Step | None = None) -> Step:
         """Ask the next missing fact of the open check, or judge it."""
         step = step or Step()
+        if step.verdict is not None:  # settled already (a vague answer that could not change it)
+            return step
         rule_id = state.check
         try:
             missing = missing_slots(rule_id, state.facts, table=self.table)
@@ -160,6 +162,28 @@ class CheckFlow:
         verdict, _ = paths[-1] if paths[0][0].outcome == "eligible" else paths[0]
         unknown = list(dict.fromkeys(slot for _, slots in paths for slot in slots))
         return verdict, unknown
+
+    def settle_range(self, state: DialogueState, slot: str, values) -> Step:
+        """A vague answer: the verdict when every value it leaves open gives the same one (said so),
+        else the question again, saying why the exact number matters."""
+        verdicts = []
+        for value in values:
+            facts = {**state.facts, slot: value}
+            missing = missing_slots(state.check, facts, table=self.table)
+            settled = self._settled_anyway(state.check, facts, missing) if missing else None
+            if missing and settled is None:
+                verdicts = []
+                break
+            verdicts.append(settled[0] if settled else evaluate(
+                state.check, facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table))
+        spoken = "、".join(self.describe(slot, v).lstrip("：").strip() for v in values)
+        if verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
+            step = Step(verdict=verdicts[0])
+            step.problems.append(texts.RANGE_SETTLED.format(values=spoken))
+            return step
+        step = Step(ask=slot)
+        step.problems.append(texts.RANGE_MATTERS.format(values=spoken, label=self.table.slots[slot].label))
+        return step
 
     def _what(self, slot: str) -> str:
         """A fact as a question word: 企业类型, 参保职工人数."""

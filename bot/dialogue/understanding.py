@@ -25,7 +25,7 @@ from typing import Any
 from bot.dialogue import cues
 from bot.dialogue.state import DialogueState
 from bot.eligibility import RuleTable
-from bot.eligibility.parsing import infer_facts
+from bot.eligibility.parsing import candidate_values, infer_facts
 
 # Rasa intents: confident small talk is small talk; a confident check_<rule> names the measure.
 SMALL_TALK_INTENTS = frozenset({"greet", "thank", "goodbye", "affirm", "deny", "chitchat"})
@@ -109,6 +109,14 @@ class ReJudge:
 
 
 @dataclass(frozen=True)
+class SetRange:
+    """A vague answer to the slot asked ("两三年"): the values it leaves open."""
+
+    slot: str
+    values: tuple
+
+
+@dataclass(frozen=True)
 class ExplainSlot:
     """The user does not know the fact asked for: where to find it, or the outcome per case."""
 
@@ -147,7 +155,7 @@ class Clarify:
     kind: str  # "topic" | "not_understood"
 
 
-Command = Answer | StartCheck | SetSlots | ReJudge | ExplainSlot | Resume | Cancel | Handoff | SmallTalk | OutOfScope | Clarify
+Command = Answer | StartCheck | SetSlots | SetRange | ReJudge | ExplainSlot | Resume | Cancel | Handoff | SmallTalk | OutOfScope | Clarify
 
 
 # -- signals -----------------------------------------------------------------------------------
@@ -232,9 +240,16 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
     switching = other is not None and other != check and table[other].article != table[check].article
     if cues.CANCEL.search(text) or (sig.nlu.says("stop", "goodbye") and not own):
         return [Cancel()]
+    if state.asking:
+        values = candidate_values(state.asking, text)
+        # "两三年吧", "九年还是十年": the check may not need the exact number (a range beats the
+        # first number the fact parser took; one vague number only when nothing exact was said).
+        if len(values) > 1 or (values and state.asking not in own):
+            return [SetRange(state.asking, tuple(values))]
     if switching and (cues.asks_own_case(text) or relevant(sig.facts, other, table)):
         return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
     question = bool(cues.QUESTION.search(text))
+
     # "不知道算不算中小微企业": the fact named is the doubt, not an answer; "记不清，两三年吧" is no question.
     asks_back = bool(cues.ASKS_BACK.search(text))
     if cues.DONT_KNOW.search(text) and state.asking and set(own) <= {state.asking} and not (asks_back and not own and _answerable(sig.retrieval)):

@@ -12,6 +12,7 @@ asks again: eligibility turns on exact bounds, so a guess would decide the verdi
 from __future__ import annotations
 
 import re
+import warnings
 from fractions import Fraction
 
 import cn2an
@@ -93,7 +94,7 @@ _MONEY = re.compile(rf"({_NUM})(?:元|块钱|块)")
 # Words whose numeral is no number (一家小饭店, 一直, 统一): hidden from cn2an, so "我是一家小店的
 #老板" never reads as one year. A numeral must also stand alone or before a unit to answer a question.
 _NOT_NUMBERS = re.compile(
-    r"一家|一下|一直|一起|一样|一点|一般|一些|一定|统一|唯一|万一|一律|一切|一致|一旦|一边|一方面|第[一二三四五六七八九十]|"
+    r"一家|一下|一直|一起|一样|一点|一般|一些|一定|统一|唯一|(?<![零〇一二两三四五六七八九十百千万\d])万一|一律|一切|一致|一旦|一边|一方面|第[一二三四五六七八九十]|"
     r"一对一|一条龙|一次性|一线|一时|一会|一度|一体|一句|一声|一心|一块儿|一块去|一趟|一遍|一共|一下子|不一|一身|"
     r"一把|一伙|一批|一手|一口气|一阵|一概|一向|一番|一贯|三位一体|六位一体|一带|之一|同一个?|一个?课时|每个?人|一个人的"
 )
@@ -260,7 +261,9 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
              S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2) or m.group(3)))
 
     for slot, words in _EXTRACT_CHOICE_WORDS.items():
-        value = _parse_choice(arabic, words)  # the words hold no numbers: read the whole text
+        # A firm's size class is read in the whole text ("中小企业150人": the head count took 企业150人);
+        # a separation reason only outside the counts ("3个人被裁" is the firm's layoffs).
+        value = _parse_choice(masked if slot == S.SEPARATION_REASON else arabic, words)
         if value is not None:
             found.setdefault(slot, value)
     _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
@@ -288,6 +291,47 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     return found
 
 
+_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# "两三年", "三四个人", "十一二年": two neighbouring numerals say "one or the other".
+_NEIGHBOURS = re.compile(r"(十)?([一二两三四五六七八九])([二三四五六七八九十])(?=个|年|月|人|名|位|课时|分钟|%|岁)")
+_EITHER = re.compile(r"(?:还是|或者|或|到|至|~|～|-)")
+_UP_TO = re.compile(r"(?:不到|不足|不满|少于|没到|没有)\s*$")
+
+
+def candidate_values(slot: str, text: str) -> list:
+    """The values a vague answer leaves open for a number slot, at most a few: "两三年" → [2, 3],
+    "十一年还是十二年" → [11, 12], "大概3%" → [3], "不到十年" → [lowest, just under 10]. [] when the
+    text names no number for the slot. A check may still be settled when every value gives the same
+    verdict (`bot.dialogue.flows`); a single exact number is `parse_slot_value`'s, not this.
+    """
+    spec = load_rules().slots[slot]
+    if spec.type not in ("int", "number", "percent"):
+        return []
+    raw = _clean(text)
+    pair = _NEIGHBOURS.search(raw)
+    if pair:
+        tens = 10 if pair.group(1) else 0
+        low, high = _DIGIT[pair.group(2)], 10 if pair.group(3) == "十" else _DIGIT[pair.group(3)]
+        if high == low + 1:
+            return [tens + low, tens + high]
+    pieces = [p for p in _EITHER.split(raw) if p.strip()]
+    if len(pieces) == 2:
+        values = [parse_slot_value(slot, _strip_vague(p)) for p in pieces]
+        if all(v is not None for v in values):
+            return sorted(set(values))
+    for m in re.finditer(r"不到|不足|不满|少于|没到", raw):
+        bound = parse_slot_value(slot, raw[m.end():])
+        if bound is not None and spec.min is not None and bound > spec.min:
+            step = 1 if spec.type == "int" else Fraction(1, 100)
+            return [_plain(Fraction(spec.min)), _plain(Fraction(bound) - step)]
+    value = parse_slot_value(slot, _strip_vague(raw))
+    return [value] if value is not None and _VAGUE.search(_arabic(raw)) else []
+
+
+def _strip_vague(text: str) -> str:
+    return re.sub(r"大概|大约|约|差不多|估计|左右|上下|吧|吗|呢|嗯|反正|我也记不清|记不清|不记得了?", "", text)
+
+
 def infer_facts(facts: dict) -> dict:
     """Facts that follow from others: years of contributions paid make an insured person."""
     inferred = {}
@@ -305,7 +349,9 @@ def _arabic(text: str) -> str:
     text = _NOT_NUMBERS.sub("某", text)
     text = text.replace("俩", "二个").replace("仨", "三个").replace("两", "二").replace("半", HALF).replace("整", "")
     try:
-        return cn2an.transform(text, "cn2an")
+        with warnings.catch_warnings():  # cn2an warns before it raises on a lone 亿 or 百
+            warnings.simplefilter("ignore")
+            return cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):
         return text
 

@@ -118,6 +118,21 @@ def test_dont_know_gets_where_to_find_it_or_the_outcome_per_case(talk):
     assert "如果是中小微企业：符合" in reply["reply"] and "如果是其他企业：还要看受疫情影响" in reply["reply"]
 
 
+def test_a_vague_answer_settles_the_check_when_every_reading_gives_the_same_verdict(talk):
+    user = talk()
+    user("我儿子失业了，他能领多少失业金")
+    reply = user("他交了大概十一年还是十二年")
+    assert reply["asking_for"] is None and "95%" in reply["reply"] and "结论都相同" in reply["reply"]
+
+
+def test_a_vague_answer_that_matters_is_asked_again_saying_why(talk):
+    user = talk()
+    user("我儿子失业了，他能领多少失业金")
+    reply = user("交了九年还是十年来着")
+    assert reply["asking_for"] == "contribution_years" and "结论不一样" in reply["reply"]
+    assert "95%" in user("十年")["reply"]
+
+
 # -- 4. follow-ups in context ---------------------------------------------------------------------
 
 def test_what_if_re_judges_the_last_verdict_with_the_changed_fact(talk):

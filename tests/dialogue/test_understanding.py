@@ -94,6 +94,8 @@ AFTER_VERDICT = DialogueState(last_rule="stabilization_refund", facts={"employee
     ("what-if re-judges the last verdict", "那要是裁了7个呢", AFTER_VERDICT, {"article": 4}, ["ReJudge", "SetSlots"]),
     ("a follow-up without a topic is answered from the focus", "那要多久", AFTER_VERDICT, {"abstain": "low_confidence", "focused": 4}, ["Answer"]),
     ("nothing understood mid-check is said so", "呃呃呃", IN_CHECK, {"abstain": "no_match"}, ["Clarify"]),
+    ("a range answers the slot asked as a range", "十一二个人吧", IN_CHECK, {"asking": "employees"}, ["SetRange"]),
+    ("a range beats the first number taken", "二十九还是三十个人", IN_CHECK, {"asking": "employees"}, ["SetRange"]),
     ("own case without a topic asks which measure", "我能领吗", DialogueState(), {"abstain": "low_confidence"}, ["Clarify"]),
 ])
 def test_the_commands_of_a_message(name, text, state, kw, expected):

@@ -50,7 +50,7 @@ def test_missing_slots_follow_answers_one_at_a_time():
     while needed := missing_slots("stabilization_refund", known):
         asked.append(needed[0])
         known[needed[0]] = answers[needed[0]]
-    assert asked == [S.ENTERPRISE_SIZE, S.EMPLOYEES, S.AFFECTED_BY_EPIDEMIC, S.LAYOFFS]
+    assert asked == [S.EMPLOYEES, S.LAYOFFS, S.ENTERPRISE_SIZE, S.AFFECTED_BY_EPIDEMIC]
     assert evaluate("stabilization_refund", known, AS_OF).outcome == "eligible"
 
 
@@ -106,8 +106,8 @@ def test_a_verdict_is_complete_and_serialisable():
     lines = verdict.text.split("\n")
     assert lines[0].startswith("【符合条件】") and verdict.body in lines[0]
     assert lines[1] == f"计算：{verdict.computation}。"
-    assert lines[2].startswith("依据：大人社发[2020]38号 第四条（扩大稳岗返还政策范围）：“疫情防控期间")
-    assert lines[3] == verdict.validity and verdict.validity.startswith("执行期限：疫情防控期间")
+    assert lines[2].startswith("依据：大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”：“疫情防控期间")
+    assert lines[3] == verdict.validity and verdict.validity.startswith("有效期：疫情防控期间")
     assert verdict.citation == Citation(
         document="大人社发[2020]38号", article=4, title="扩大稳岗返还政策范围", quote=verdict.citation.quote
     )

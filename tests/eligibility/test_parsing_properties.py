@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.eligibility import extract_slots, load_rules, parse_slot_value
 
-NUMERALS = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万半俩仨壹贰叁肆伍陆柒捌玖拾")
+NUMERALS = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿半俩仨壹贰叁肆伍陆柒捌玖拾佰仟")
 ZERO_WORDS = set("没无不未")
 NUMBER_SLOTS = [name for name, spec in load_rules().slots.items() if spec.type in ("int", "number", "percent", "year")]
 # Chinese text, punctuation and Latin letters without a single numeral.
@@ -40,6 +40,6 @@ def test_text_without_a_numeral_never_fills_a_number_slot(text, slot):
 @settings(max_examples=300, deadline=None)
 @given(before=WORDS, idioms=IDIOMS, after=WORDS, slot=st.sampled_from(NUMBER_SLOTS))
 def test_numerals_inside_words_are_no_numbers(before, idioms, after, slot):
-    text = before + "".join(idioms) + after
+    text = before + "，".join(idioms) + after  # glued together, 第一万一 would be a number
     assert parse_slot_value(slot, text) is None
     assert not set(extract_slots(text, expected=slot)) & set(NUMBER_SLOTS), text

@@ -85,7 +85,7 @@ def test_eligibility_by_keypad_through_rasa_and_the_rule_table(real_app):
     assert slots.EMPLOYEES in asked and slots.LAYOFFS in asked
     verdict = answer.says[0]
     assert verdict.startswith("符合稳岗返还的裁员率条件，三十人含以下的参保企业。")
-    assert "执行期限：疫情防控期间" in verdict
+    assert "有效期：疫情防控期间" in verdict
     assert not NO_WRITTEN_FORMS.search(verdict)
     assert answer.says[-1] == menu.FOLLOW_UP
 

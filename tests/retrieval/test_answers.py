@@ -9,6 +9,7 @@ from knowledge_base.model import Validity
 from knowledge_base.retrieval import HANDOFF_SUGGESTION, RetrievalResult
 
 AS_OF = dt.date(2026, 11, 25)
+EPIDEMIC_END = dt.date(2023, 1, 8)
 
 
 @pytest.mark.parametrize(("number", "label"), [(1, "（一）"), (4, "（四）"), (10, "（十）"), (12, "（十二）"), (20, "（二十）")])
@@ -22,26 +23,30 @@ def test_chinese_date():
 
 class TestValidityNote:
     def test_past_end_date_is_said_plainly(self, kb):
-        note = validity_note(kb.document("大人社发[2020]38号").article(4), AS_OF)
-        assert "该措施的截止日期2021年8月31日已过（按2026年11月25日计）" in note
-        assert "疫情防控期间" in note
+        note = validity_note(kb.document("大人社发[2020]38号").article(4), AS_OF, EPIDEMIC_END)
+        assert "至2021年8月31日，已于2021年8月31日结束" in note
+        assert "疫情防控期间，已于2023年1月8日结束" in note
 
     def test_end_date_not_yet_past(self, kb):
-        note = validity_note(kb.document("大人社发[2020]38号").article(4), dt.date(2021, 5, 1))
-        assert "已过" not in note
-        assert "截至2021年5月1日，该期限尚未届满" in note
+        note = validity_note(kb.document("大人社发[2020]38号").article(4), dt.date(2021, 5, 1), EPIDEMIC_END)
+        assert "结束" not in note.replace("疫情防控期间结束计", "")
+        assert "至2021年8月31日，截至2021年5月1日尚未到期" in note
 
     def test_the_end_day_itself_is_not_past(self, kb):
-        note = validity_note(kb.document("大人社发[2020]38号").article(4), dt.date(2021, 8, 31))
-        assert "已过" not in note
+        note = validity_note(kb.document("大人社发[2020]38号").article(4), dt.date(2021, 8, 31), EPIDEMIC_END)
+        assert "已于" not in note
 
     def test_deadline(self, kb):
-        note = validity_note(kb.document("大人社发[2020]38号").article(15), dt.date(2020, 10, 1))
-        assert "该措施的截止日期2020年9月30日已过（按2020年10月1日计）" in note
+        note = validity_note(kb.document("大人社发[2020]38号").article(15), dt.date(2020, 10, 1), EPIDEMIC_END)
+        assert "期限：延长至2020年9月30日前，已于2020年9月30日届满" in note
 
     def test_after_epidemic(self, kb):
-        note = validity_note(kb.document("大人社发[2020]38号").article(8), AS_OF)
-        assert "疫情结束后3个月" in note and "已过" not in note
+        note = validity_note(kb.document("大人社发[2020]38号").article(8), AS_OF, EPIDEMIC_END)
+        assert "至疫情结束后3个月，已于2023年4月8日结束" in note
+
+    def test_without_an_epidemic_end_the_period_stays_open(self, kb):
+        note = validity_note(kb.document("大人社发[2020]38号").article(8), AS_OF, None)
+        assert "疫情结束后3个月" in note and "已于" not in note
 
     def test_from_the_closing_clause(self):
         class Art:
@@ -50,16 +55,17 @@ class TestValidityNote:
         assert "补贴类政策" in validity_note(Art(), AS_OF)
 
     def test_none_stated(self, kb):
-        assert validity_note(kb.document("大人社发[2020]38号").article(1), AS_OF).startswith("有效期：通知未对本条")
+        assert validity_note(kb.document("大人社发[2020]38号").article(1), AS_OF).startswith("有效期：通知未对这项措施单独规定")
 
 
 class TestPolicyReply:
     def test_answer_cites_article_and_quotes_clauses(self, retriever):
-        reply = policy_reply(retriever.run("稳岗返还的裁员率现在放宽到多少了"), AS_OF)
+        reply = policy_reply(retriever.run("稳岗返还的裁员率现在放宽到多少了"), AS_OF, EPIDEMIC_END)
         assert reply.answered and reply.intent == "ask_policy"
-        assert "第（四）条“扩大稳岗返还政策范围”" in reply.reply
-        assert "大人社发[2020]38号" in reply.reply
-        assert "该措施的截止日期2021年8月31日已过（按2026年11月25日计）" in reply.reply
+        assert reply.reply.startswith("这项措施已于2023年1月8日结束")  # ended: said first
+        assert "根据大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”：" in reply.reply
+        assert "不高于5.5%" in reply.reply and "不超过企业职工总数的20%" in reply.reply  # the whole sentence
+        assert "有效期：疫情防控期间，已于2023年1月8日结束" in reply.reply
         [cited] = reply.citations
         assert cited.document == "大人社发[2020]38号" and cited.article == 4
         assert cited.title == "扩大稳岗返还政策范围"
