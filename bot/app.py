@@ -46,6 +46,7 @@ def register_blueprints(app: Flask, channels: list | None = None) -> None:
     """Every URL prefix of the system, in one place."""
     from bot.channels import CHANNEL_CLASSES
     from bot.dashboard import staff_blueprint
+    from bot.handoff.citizen import citizen_blueprint
     from ivr.voice import blueprint_for as ivr_blueprint_for
 
     services = services_of(app)
@@ -54,6 +55,7 @@ def register_blueprints(app: Flask, channels: list | None = None) -> None:
         app.register_blueprint(channel.blueprint(handle_turn))
     # Voice IVR and the staff dashboard register below, one line each.
     app.register_blueprint(ivr_blueprint_for(services, handle_turn))
+    app.register_blueprint(citizen_blueprint())
     app.register_blueprint(staff_blueprint())
 
 

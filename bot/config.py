@@ -80,6 +80,8 @@ class Settings:
     public_url: str = ""
     secret_key: str = ""
     agent_numbers: tuple[str, ...] = ()
+    # When people answer 转人工 (bot/handoff/hours.py): ISO weekdays and local times.
+    agent_hours: str = "1-5 08:30-17:00"
     redis_url: str = ""
     wechat_token: str = ""
     wechat_encoding_aes_key: str = ""
@@ -123,6 +125,9 @@ class Settings:
             raise ConfigError(
                 f"HOTLINE_IVR_VOICEMAIL_SECONDS must be between 1 and 3600, got {self.ivr_voicemail_seconds}"
             )
+        from bot.handoff.hours import AgentHours  # validates the format, naming the bad value
+
+        AgentHours.parse(self.agent_hours)
         if not self.wechat_api_base_url.endswith("/"):
             object.__setattr__(self, "wechat_api_base_url", self.wechat_api_base_url + "/")
 
@@ -162,6 +167,7 @@ class Settings:
         text("HOTLINE_IVR_VOICE", "ivr_voice")
         text("HOTLINE_IVR_VOICE_LANGUAGE", "ivr_voice_language")
         text("HOTLINE_IVR_LANGUAGE", "ivr_language")
+        text("HOTLINE_AGENT_HOURS", "agent_hours")
         if "HOTLINE_VAR_DIR" in env:
             values["var_dir"] = Path(env["HOTLINE_VAR_DIR"])
         for name, key, kind in (

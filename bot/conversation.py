@@ -109,7 +109,10 @@ class Conversation:
         """
         started = time.perf_counter()
         try:
-            reply = self._answer(turn)
+            # While a person holds (or the queue waits for) the conversation, the bot does not answer.
+            reply = self.services.handoff.intercept(turn)
+            if reply is None:
+                reply = self.services.handoff.after_reply(turn, self._answer(turn))
         except Exception:  # the user always gets an answer, and the turn is still logged
             log.exception("turn failed on channel %s", turn.channel)
             reply = Reply(

@@ -39,7 +39,8 @@ def _error_response(description: str, headers: dict | None = None) -> dict:
 def openapi_document() -> dict:
     """The OpenAPI document as a dict.
 
-    :returns: an OpenAPI 3.1 document describing `POST /api/chat` and `POST /api/feedback`.
+    :returns: an OpenAPI 3.1 document describing `POST /api/chat`, `POST /api/feedback` and
+        `GET /api/handoff`.
     """
     from bot.channels.api import CHANNEL_HEADER, FEEDBACK_VALUES, TURN_ID_HEADER, TURN_ID_MAX
 
@@ -126,9 +127,56 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/handoff": {
+                "get": {
+                    "operationId": "handoff",
+                    "summary": "After 转人工: the queue position and the agents' new messages (poll every few seconds)",
+                    "parameters": [
+                        {"name": "user_id", "in": "query", "required": True,
+                         "schema": {"type": "string", "minLength": 1, "maxLength": USER_ID_MAX, "pattern": non_blank},
+                         "description": "the conversation, as sent to /api/chat"},
+                        {"name": "after", "in": "query", "required": False, "schema": {"type": "integer"},
+                         "description": "the id of the last message already shown (default 0)"},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "where the conversation stands",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HandoffView"}}},
+                        },
+                        "400": _error_response("a missing or oversized user_id, a non-integer after, or an "
+                                               "unknown X-Hotline-Channel"),
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {
+                "HandoffView": {
+                    "type": "object",
+                    "required": ["status", "ahead", "agent", "messages", "poll_seconds"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["none", "waiting", "held"]},
+                        "ahead": {"type": ["integer", "null"], "description": "conversations waiting in front"},
+                        "agent": {"type": ["string", "null"], "description": "the agent holding the conversation"},
+                        "off_duty": {"type": "boolean", "description": "queued outside the agents' hours"},
+                        "poll_seconds": {"type": "integer"},
+                        "messages": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "from", "text"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "from": {"type": "string", "enum": ["agent", "system"]},
+                                    "agent": {"type": ["string", "null"]},
+                                    "text": {"type": "string"},
+                                    "citations": {"type": "array"},
+                                    "at": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
                 "ChatRequest": {
                     "type": "object",
                     "required": ["user_id", "text"],

@@ -92,6 +92,9 @@ class Reply:
     # Not part of the public API: why the turn was not answered, and whether Rasa was bypassed.
     abstain_reason: str | None = None
     degraded: bool = False
+    # Set by the human-service desk (bot/handoff) when the turn went to a person instead of the
+    # bot: the account holding the conversation, or "" while it waits in the queue.
+    agent: str | None = None
 
     def to_api(self) -> dict:
         """The JSON body of a 200 reply of `POST /api/chat`."""

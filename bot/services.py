@@ -54,6 +54,12 @@ class Services:
         return make_store(self.settings.redis_url)
 
     @cached_property
+    def handoff(self):
+        from bot.handoff.desk import HandoffDesk
+
+        return HandoffDesk.from_services(self)
+
+    @cached_property
     def conversation(self):
         from bot.conversation import Conversation
 

@@ -207,7 +207,7 @@ class CallFlow:
     # --- words ------------------------------------------------------------------------------
     def _on_speech(self, sid: str, call: CallState, urls: Urls, speech: str) -> str:
         command = menu.normalise_speech(speech)
-        if command in menu.SPOKEN_AGENT:
+        if menu.asks_for_agent(speech):  # in any menu, after any number of silences
             return self._transfer(sid, call, urls, BY_CALLER)
         if command in menu.SPOKEN_MENU:
             return self._main_menu(call, urls)
@@ -274,7 +274,8 @@ class CallFlow:
         if mode == Mode.FOLLOW_UP:
             return self._gather(menu.FOLLOW_UP, urls, before)
         if mode == Mode.KEYPAD:
-            return self._gather(menu.KEYPAD_MENU, urls, before, dtmf_only=True)
+            # Keys are asked for, but words are still heard: "我要找人工客服" must reach a person.
+            return self._gather(menu.KEYPAD_MENU, urls, before)
         call.mode = Mode.MENU.value
         return self._gather(menu.MAIN_MENU, urls, before)
 
@@ -313,7 +314,8 @@ class CallFlow:
         """Ring the agents; with none configured, take a voicemail instead."""
         before = [line for line in before if line]
         numbers = self.config.agent_numbers
-        self.event(sid, "handoff", {"reason": reason, "agents": len(numbers), "mode": call.mode})
+        # The caller's number goes with it (hashed and encrypted by the log) for the callback desk.
+        self.event(sid, "handoff", {"reason": reason, "agents": len(numbers), "mode": call.mode, "caller": call.caller})
         if numbers:
             call.mode = Mode.AGENT.value
             return twiml.dial(

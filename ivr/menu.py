@@ -152,6 +152,8 @@ _FILLER = re.compile(r"^(?:我要|我想|请|帮我|麻烦)+|(?:吧|呀|啊|了�
 _PUNCTUATION = re.compile(r"[\s，。！？、；：,.!?;:…~～\"'“”‘’]+")
 
 SPOKEN_AGENT = frozenset({"转人工", "人工", "人工服务", "转人工服务", "找人工", "人工客服", "客服", "接人工", "转接人工"})
+# A request for a person anywhere in what was said (我要找人工客服 / 帮我接一下真人), whatever the menu.
+_ASKS_FOR_AGENT = re.compile(r"转人工|人工(?!智能)|真人|话务员|接线员|坐席|客服")
 SPOKEN_REPEAT = frozenset({"重听", "再说一遍", "再说一次", "重复", "没听清", "重播", "再听一遍"})
 SPOKEN_MENU = frozenset({"主菜单", "返回", "返回主菜单", "回到主菜单", "菜单", "上一级", "返回上一级"})
 SPOKEN_DONE = frozenset({"没有", "没有了", "没了", "不用", "不用了", "没有问题了", "没问题了", "好了", "结束", "挂了"})
@@ -162,6 +164,12 @@ def normalise_speech(text: str) -> str:
     """Speech as a short command: no punctuation or polite filler (`我要转人工。` → `转人工`)."""
     text = _PUNCTUATION.sub("", text or "")
     return _FILLER.sub("", text) or text
+
+
+def asks_for_agent(text: str) -> bool:
+    """The caller asks for a person (`我要找人工客服`, `转人工`, `接线员`), in any words around it."""
+    command = normalise_speech(text)
+    return command in SPOKEN_AGENT or bool(_ASKS_FOR_AGENT.search(command))
 
 
 def is_done(text: str) -> bool:

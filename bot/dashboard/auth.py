@@ -1,7 +1,8 @@
 """Staff accounts, roles, login sessions, CSRF and the audit log of the dashboard.
 
-Roles are ordered: a `viewer` reads every page and export, an `editor` also adds curated answers
-and closes callbacks, an `admin` also manages accounts and reads the audit log. Passwords are
+Roles are ordered: a `viewer` reads every page and export, an `agent` also answers citizens in the
+agent console, sees callers' full numbers and closes callbacks, an `editor` also adds curated
+answers, an `admin` also manages accounts and reads the audit log. Passwords are
 stored as werkzeug hashes (scrypt); sessions are Flask's signed cookies (HttpOnly, SameSite=Lax,
 Secure when HOTLINE_PUBLIC_URL is https) and expire after `SESSION_HOURS`, the cookie with them.
 Each session carries the account's session generation; logging out bumps it, so the server refuses
@@ -21,8 +22,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.hotspots import db
 
-ROLES = ("viewer", "editor", "admin")
-ROLE_LABELS = {"viewer": "查看员", "editor": "编辑", "admin": "管理员"}
+ROLES = ("viewer", "agent", "editor", "admin")
+ROLE_LABELS = {"viewer": "查看员", "agent": "人工客服", "editor": "编辑", "admin": "管理员"}
 PASSWORD_MIN = 10
 USERNAME_MAX = 64
 SESSION_HOURS = 8
@@ -206,7 +207,7 @@ def client_ip() -> str:
 def login_required(role: str = "viewer"):
     """Decorator: anonymous visitors are sent to the login page, a too-low role gets 403.
 
-    :param role: the lowest role allowed: viewer, editor or admin.
+    :param role: the lowest role allowed: viewer, agent, editor or admin.
     :raises ValueError: an unknown role (at import time).
     """
     if role not in ROLES:

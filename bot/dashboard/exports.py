@@ -42,8 +42,10 @@ def table(analysis: HotspotAnalysis, what: str, period: Period) -> tuple[list[st
     :raises ValueError: unknown export (the message is Chinese).
     """
     if what == "turns":
+        from bot.handoff.texts import SPEAKER_LABELS
+
         headers = ["时间", "渠道", "用户（假名）", "问题（已脱敏）", "意图", "引用条款", "置信度", "已回答",
-                   "未答原因", "转人工", "降级", "响应毫秒", "评价", "热点编号"]
+                   "未答原因", "转人工", "降级", "响应毫秒", "评价", "热点编号", "发言方", "人工客服"]
 
         def turn_rows() -> Iterator[list]:
             from bot.dashboard.auth import utc_to_local
@@ -53,7 +55,8 @@ def table(analysis: HotspotAnalysis, what: str, period: Period) -> tuple[list[st
                 yield [utc_to_local(t["created_at"]), channel_label(t["channel"]), t["user_hash"][:16], t["question"],
                        t["intent"], t["articles"], round(float(t["confidence"]), 4), _yes(t["answered"]),
                        reason_label(reason), _yes(t["handoff"]), _yes(t["degraded"]), round(float(t["latency_ms"]), 1),
-                       {"up": "👍", "down": "👎"}.get(t["feedback"] or "", ""), t["hotspot"]]
+                       {"up": "👍", "down": "👎"}.get(t["feedback"] or "", ""), t["hotspot"],
+                       SPEAKER_LABELS.get(t["speaker"], t["speaker"]), t["agent"] or ""]
 
         return headers, turn_rows()
     if what == "hotspots":

@@ -8,7 +8,8 @@
     /staff/articles                             per-article heat and uncovered articles
     /staff/export.csv, /staff/export.xlsx       exports; /staff/report.json the CLI's figures
     /staff/report/weekly                        printable weekly report
-    /staff/calls                                voicemail / callback queue
+    /staff/calls                                callback desk: one row per call
+    /staff/agent…                               agent console (bot/dashboard/console.py)
     /staff/audit, /staff/users                  audit log and accounts (admin)
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ from wtforms.validators import ValidationError
 from bot.dashboard import auth, charts, exports
 from bot.dashboard.auth import login_required
 from bot.errors import HTTP_MESSAGES
+from bot.handoff import CALLBACK_ROLE
 from bot.hotspots import db
 from bot.hotspots.analysis import (
     CHANNEL_LABELS,
@@ -283,8 +285,11 @@ def overview():
     label = channel_label
     open_calls = len(analysis().call_queue(limit=200))
     unanswered = analysis().unanswered(Period.last(7, today()), limit=5)
+    human = current_app.extensions["hotline"].handoff.metrics(period.start, period.end)
+    per_day = dict(human["per_day"])
+    human["daily"] = [per_day.get(day, 0) for day in period.dates()]
     return render_template(
-        "staff/overview.html", o=data, since=since,
+        "staff/overview.html", o=data, since=since, human=human,
         bars=charts.stacked_bars(data.per_day, data.channels, label),
         line=charts.rate_line(data.answered_per_day),
         growth=growth_text(growth(data.total, data.previous_total)),
@@ -459,21 +464,28 @@ def weekly_report():
 @bp.get("/calls")
 @login_required()
 def calls():
+    """The callback desk: one row per call; full numbers for roles allowed to call back."""
     include = request.args.get("all") == "1"
-    return render_template("staff/calls.html", rows=analysis().call_queue(include_handled=include), include=include)
+    rows = analysis().call_queue(include_handled=include)
+    reveal = auth.role_at_least(auth.current_user().role, CALLBACK_ROLE)
+    numbers = current_app.extensions["hotline"].turn_log.numbers
+    for row in rows:
+        row["number"] = numbers.decrypt(row.pop("caller_enc")) if reveal else ""
+    return render_template("staff/calls.html", rows=rows, include=include, reveal=reveal)
 
 
 @bp.post("/calls/<int:event_id>/handled")
-@login_required("editor")
+@login_required(CALLBACK_ROLE)
 def call_handled(event_id: int):
-    """:raise 404: no such call event."""
+    """Mark a call (every event of it) as called back. :raise 404: no such open call."""
     table = db.CallEvent.__table__
     with auth.staff_engine().begin() as conn:
+        call_hash = conn.execute(select(table.c.call_hash).where(table.c.id == event_id)).scalar()
         result = conn.execute(
-            table.update().where(table.c.id == event_id, table.c.handled_at.is_(None))
+            table.update().where(table.c.call_hash == call_hash, table.c.handled_at.is_(None))
             .values(handled_at=db.utcnow(), handled_by=auth.current_user().username)
-        )
-    if not result.rowcount:
+        ) if call_hash else None
+    if result is None or not result.rowcount:
         abort(404)
     auth.record("handle_call", f"call_event:{event_id}")
     flash("已标记为已回电。", "info")

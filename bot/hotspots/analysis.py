@@ -37,6 +37,40 @@ MAX_SINCE_DAYS = 366
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "api": "接口", "ivr": "电话"}
 
 
+# Twilio's call statuses and <Dial> outcomes as staff read them (the callback desk).
+CALL_STATUS_LABELS = {
+    "queued": "排队中", "initiated": "已发起", "ringing": "振铃中", "in-progress": "通话中",
+    "completed": "通话已结束", "busy": "占线", "failed": "呼叫失败", "no-answer": "无人接听", "canceled": "已取消",
+}
+DIAL_STATUS_LABELS = {
+    "completed": "已接通人工", "answered": "已接通人工", "no-answer": "人工坐席无人接听", "busy": "人工坐席忙",
+    "failed": "转接失败", "canceled": "转接已取消", "no-agents": "未配置人工坐席",
+}
+
+
+def call_status_label(status: str, dial_status: str = "", events=()) -> str:
+    """`通话已结束 · 人工坐席无人接听，已留言` from Twilio's fields (unknown values are shown as given)."""
+    parts = []
+    if status:
+        parts.append(CALL_STATUS_LABELS.get(status, status))
+    outcome = DIAL_STATUS_LABELS.get(dial_status, dial_status) if dial_status else ""
+    if "voicemail" in events:
+        outcome = f"{outcome}，已留言" if outcome else "已留言"
+    elif "handoff" in events and not outcome:
+        outcome = "已转人工"
+    if outcome:
+        parts.append(outcome)
+    return " · ".join(parts) or "—"
+
+
+def _json_object(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def channel_label(channel: str) -> str:
     return CHANNEL_LABELS.get(channel, channel)
 
@@ -620,7 +654,8 @@ class HotspotAnalysis:
         mapping = self.cluster_map()
         columns = [turns.c.id, turns.c.created_at, turns.c.channel, turns.c.user_hash, turns.c.question,
                    turns.c.question_key, turns.c.intent, turns.c.citations, turns.c.confidence, turns.c.answered,
-                   turns.c.abstain_reason, turns.c.handoff, turns.c.degraded, turns.c.latency_ms, turns.c.feedback]
+                   turns.c.abstain_reason, turns.c.handoff, turns.c.degraded, turns.c.latency_ms, turns.c.feedback,
+                   turns.c.speaker, turns.c.agent]
         last_id = 0
         while True:
             with self._connect() as conn:
@@ -640,29 +675,78 @@ class HotspotAnalysis:
             last_id = rows[-1].id
 
     def call_queue(self, include_handled: bool = False, limit: int = 200) -> list[dict]:
-        """Voicemails and hand-offs for staff to call back, newest first."""
-        table = db.CallEvent.__table__
+        """The callback desk: one row per call that asked for a person or left a message, newest
+        first, with the call's status (in Chinese), what the caller said to the menu and its topic.
+
+        :param include_handled: also calls already called back.
+        :param limit: the most calls.
+        :returns: dicts with `id` (the call's first event, for "handled"), `events`, `kind`,
+            `created_at`, `caller_tail`, `caller_enc` (decrypt only for roles allowed to call back),
+            `recording_url`, `duration_s`, `call_status` (Chinese), `said`, `topic`, `handled_at/by`.
+        """
+        table, turns = db.CallEvent.__table__, db.TurnRow.__table__
         statement = (
             select(table)
             .where(table.c.event.in_(("voicemail", "handoff")))
-            .order_by(table.c.created_at.desc())
-            .limit(limit)
+            .order_by(table.c.created_at.desc(), table.c.id.desc())
+            .limit(limit * 4)
         )
         if not include_handled:
             statement = statement.where(table.c.handled_at.is_(None))
+        calls: dict[str, dict] = {}
+        titles = self.article_titles()
         with self._connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(statement)]
-            hashes = list({r["call_hash"] for r in rows})
-            statuses: dict[str, str] = {}
-            if hashes:
+            for row in conn.execute(statement):
+                event = dict(row._mapping)
+                call = calls.get(event["call_hash"])
+                if call is None:
+                    if len(calls) >= limit:
+                        continue
+                    call = calls[event["call_hash"]] = {
+                        "id": event["id"], "call_hash": event["call_hash"], "events": [], "created_at": event["created_at"],
+                        "caller_tail": None, "caller_enc": None, "recording_url": None, "duration_s": None,
+                        "dial_status": "", "status": "", "handled_at": event["handled_at"],
+                        "handled_by": event["handled_by"], "said": [], "topic": [],
+                    }
+                call["events"].append(event["event"])
+                call["id"] = min(call["id"], event["id"])
+                call["created_at"] = min(call["created_at"], event["created_at"])
+                for key in ("caller_tail", "caller_enc", "recording_url", "duration_s"):
+                    call[key] = call[key] or event[key]
+                data = _json_object(event["data"])
+                call["dial_status"] = call["dial_status"] or data.get("dial_status") or ""
+            hashes = list(calls)
+            for start in range(0, len(hashes), 500):
+                chunk = hashes[start:start + 500]
                 for call_hash, status in conn.execute(
                     select(table.c.call_hash, table.c.status)
-                    .where(table.c.call_hash.in_(hashes[:500]), table.c.event == "status", table.c.status.is_not(None))
-                    .order_by(table.c.created_at)
+                    .where(table.c.call_hash.in_(chunk), table.c.event == "status", table.c.status.is_not(None))
+                    .order_by(table.c.created_at, table.c.id)
                 ):
-                    statuses[call_hash] = status
+                    calls[call_hash]["status"] = status
+                # What the caller said to the menu: the call's turns (their user id is the CallSid).
+                keys = {db.user_key(h): h for h in chunk}
+                for key, user_hash, question, citations in conn.execute(
+                    select(turns.c.user_key, turns.c.user_hash, turns.c.question, turns.c.citations)
+                    .where(turns.c.user_key.in_(list(keys)), turns.c.channel == "ivr")
+                    .order_by(turns.c.id)
+                ):
+                    call = calls.get(user_hash)
+                    if call is None:
+                        continue
+                    call["said"].append(question)
+                    for document, article in json.loads(citations or "[]"):
+                        label = f"{document}第{article}条"
+                        title = titles.get((document, int(article)), "")
+                        label = f"{label} {title}".strip()
+                        if label not in call["topic"]:
+                            call["topic"].append(label)
+        rows = list(calls.values())
         for row in rows:
-            row["call_status"] = statuses.get(row["call_hash"], "")
+            row["events"] = sorted(set(row["events"]))
+            row["kind"] = "转人工后留言" if row["events"] == ["handoff", "voicemail"] else (
+                "留言" if row["events"] == ["voicemail"] else "转人工")
+            row["call_status"] = call_status_label(row["status"], row["dial_status"], row["events"])
         return rows
 
 

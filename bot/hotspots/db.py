@@ -96,6 +96,10 @@ class TurnRow(Base):
     asking_for: Mapped[str | None] = mapped_column(String(64), nullable=True)
     latency_ms: Mapped[float] = mapped_column(Float(), default=0.0)
     feedback: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # Human service (bot/handoff): who spoke (`citizen` or `agent`) and the agent's account when a
+    # person held the conversation ("" while it waited in the queue); NULL for turns the bot answered.
+    speaker: Mapped[str] = mapped_column(String(8), default="citizen", server_default="citizen")
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Covering indexes: each dashboard aggregate reads one index, never the rows (see migration 0002).
     __table_args__ = (
         UniqueConstraint("channel", "message_id"),
@@ -185,6 +189,51 @@ class CallEvent(Base):
     data: Mapped[str] = mapped_column(Text(), default="{}")
     handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
     handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The caller's full number, encrypted (bot/handoff/cipher.py), for staff allowed to call back.
+    caller_enc: Mapped[str | None] = mapped_column(Text(), nullable=True)
+
+
+class HandoffSession(Base):
+    """One request for a person on a chat channel (bot/handoff): queued, held by an agent, ended."""
+
+    __tablename__ = "handoff_sessions"
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    conv_key: Mapped[str] = mapped_column(String(64))  # the log's pseudonymous user hash
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12))  # waiting, held, ended
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    day: Mapped[dt.date] = mapped_column(Date())
+    off_duty: Mapped[bool] = mapped_column(Boolean(), default=False)
+    topic: Mapped[str] = mapped_column(Text(), default="{}")
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    first_reply_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(12), nullable=True)  # handled, abandoned
+    callback_enc: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    callback_tail: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    __table_args__ = (
+        Index("ix_handoff_sessions_status_created_at", "status", "created_at"),
+        Index("ix_handoff_sessions_conv_key_status", "conv_key", "status"),
+        Index("ix_handoff_sessions_day", "day"),
+    )
+
+
+class HandoffMessage(Base):
+    """One line of a handed-off conversation's transcript, masked like the log: the citizen's and
+    the bot's turns before the handoff, then the citizen's and the agent's messages."""
+
+    __tablename__ = "handoff_messages"
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(Integer(), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    speaker: Mapped[str] = mapped_column(String(8))  # citizen, bot, agent, system
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text: Mapped[str] = mapped_column(Text())
+    citations: Mapped[str] = mapped_column(Text(), default="[]")
+    delivery: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class StaffUser(Base):
@@ -196,7 +245,7 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean(), default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
-    # Bumped on logout: sessions carrying an older generation are over (migration 0005).
+    # Bumped on logout: sessions carrying an older generation are over (migration 0006).
     session_generation: Mapped[int] = mapped_column(Integer(), default=0, server_default="0")
 
 
@@ -371,11 +420,17 @@ def insert_turns(conn: Connection, rows: list[dict]) -> int:
         _dialect_insert(conn, turns)
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
         .returning(turns.c.day, turns.c.question_key, turns.c.channel, turns.c.answered, turns.c.handoff,
-                   turns.c.latency_ms)
+                   turns.c.latency_ms, turns.c.agent)
     )
-    inserted = conn.execute(statement, rows).all()
-    if not inserted:
+    inserted_all = conn.execute(statement, rows).all()
+    if not inserted_all:
         return 0
+    # Messages to and from a person (bot/handoff) are turns of the conversation, not questions to
+    # the bot: they stay out of the hotspot figures.
+    inserted = [row[:6] for row in inserted_all if row[6] is None]
+    rows = [row for row in rows if row.get("agent") is None]
+    if not inserted:
+        return len(inserted_all)
     rollup: dict[tuple, list] = {}
     for day, key, channel, answered, handoff, latency in inserted:
         entry = rollup.setdefault((day, key, channel), [0, 0, 0, 0.0])
@@ -402,7 +457,7 @@ def insert_turns(conn: Connection, rows: list[dict]) -> int:
             texts[row["question_key"]] = {"question_key": row["question_key"], "question": row["question"],
                                           "created_at": row["created_at"]}
     insert_ignore(conn, QuestionText.__table__, list(texts.values()), ["question_key"])
-    return len(inserted)
+    return len(inserted_all)
 
 
 def upsert(conn: Connection, table, rows: list[dict], keys: list[str], columns: list[str]) -> None:

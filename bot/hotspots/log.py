@@ -50,6 +50,7 @@ from bot.hotspots import db
 from bot.hotspots.masking import mask_personal_data, normalise_question
 from bot.hotspots.pseudonym import Pseudonymizer, phone_tail
 from bot.hotspots.reasons import normalise_reason
+from bot.handoff.cipher import NumberCipher
 from bot.reply import Reply, Turn
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ class TurnLog:
         self.database_url = database_url
         self.engine: Engine = db.make_engine(database_url, busy_timeout_ms=busy_timeout_ms)
         self.pseudonyms = Pseudonymizer(secret)
+        self.numbers = NumberCipher(secret)
         self.spill_dir = Path(spill_dir)
         self.batch_size = batch_size
         self.flush_interval = flush_interval
@@ -328,7 +330,37 @@ class TurnLog:
             "degraded": bool(reply.degraded),
             "asking_for": _clip(reply.asking_for, 64) or None,
             "latency_ms": float(latency_ms or 0.0),
+            "speaker": "citizen",
+            "agent": None if reply.agent is None else _clip(reply.agent, 64),
         }
+
+    def record_agent_message(self, channel: str, user_hash: str, text: str, agent: str, message_id: str,
+                             citations: list | None = None) -> None:
+        """Log an agent's message as a turn of the citizen's conversation (speaker `agent`).
+        Returns at once, never raises.
+
+        :param channel: the conversation's channel.
+        :param user_hash: the citizen's pseudonym (`pseudonyms.user(channel, user_id)`).
+        :param text: what the agent wrote (masked here).
+        :param agent: the agent's account.
+        :param message_id: unique per message (idempotent writes).
+        :param citations: `[document, article]` pairs the agent inserted.
+        """
+        try:
+            now = db.utcnow()
+            masked = mask_personal_data(_clip(text, QUESTION_MAX))
+            op = {
+                "op": "turn", "channel": _clip(channel, 16), "message_id": _message_key(message_id),
+                "created_at": now.isoformat(), "day": db.local_day(now).isoformat(), "user_hash": user_hash,
+                "question": masked, "question_key": question_key(masked), "intent": "agent_message",
+                "citations": [[_clip(d, 64), int(a)] for d, a in (citations or [])], "confidence": 1.0,
+                "answered": True, "abstain_reason": None, "handoff": False, "degraded": False,
+                "asking_for": None, "latency_ms": 0.0, "speaker": "agent", "agent": _clip(agent, 64),
+            }
+        except Exception:  # noqa: BLE001
+            logger.exception("turn log: agent message malformed; not logged")
+            return
+        self._enqueue(op)
 
     def _fallback_turn_op(self, turn: Any) -> dict:
         now = db.utcnow()
@@ -390,6 +422,7 @@ class TurnLog:
             "recording_url": _clip(recording_url, 512) or None,
             "duration_s": duration_s,
             "data": payload,
+            "caller_enc": self.numbers.encrypt(str(caller)) if caller else None,
         }
 
     # --- queueing --------------------------------------------------------------------------
@@ -583,6 +616,8 @@ class TurnLog:
                     "asking_for": op.get("asking_for"),
                     "latency_ms": float(op.get("latency_ms", 0.0)),
                     "feedback": None,
+                    "speaker": op.get("speaker") or "citizen",
+                    "agent": op.get("agent"),
                 }
                 for rank, (document, article) in enumerate(op.get("citations", [])):
                     akey = (op["channel"], op["message_id"], document, int(article))
@@ -618,6 +653,7 @@ class TurnLog:
                         "recording_url": op.get("recording_url"),
                         "duration_s": op.get("duration_s"),
                         "data": op.get("data", "{}"),
+                        "caller_enc": op.get("caller_enc"),
                     },
                 )
             else:

@@ -49,8 +49,9 @@ _ALIASES = {
 }
 
 
-# Turns that carried no question (an empty message): not answered, but nothing for staff to answer.
-NOT_A_QUESTION = {"empty"}
+# Turns that carried no question for the bot (an empty message; a message to a person holding the
+# conversation, bot/handoff): not answered by the bot, but nothing for the unanswered queue.
+NOT_A_QUESTION = {"empty", "agent"}
 
 
 def normalise_reason(raw: str | None, *, answered: bool, handoff: bool) -> str | None:

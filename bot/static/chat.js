@@ -15,7 +15,6 @@
   var TEXT = {
     network: "网络连接失败，请检查网络后重试。",
     unknown: "系统繁忙，请稍后再试。",
-    handoff: "正在为您转接人工客服，请稍候；您也可以直接拨打 12333。",
     didYouMean: "您是不是想问：",
     quickReplies: "您可以问：",
     typing: "正在输入…",
@@ -168,6 +167,8 @@
   }
 
   function renderReply(data, turnId) {
+    // Human service (handoff.js): a message that went to a person is shown as a notice.
+    if (window.HotlineHandoff && window.HotlineHandoff.onReply(data, USER_ID, turnId)) return;
     var message = addMessage("bot");
     message.row.classList.add(data.answered ? "msg--answered" : "msg--unanswered");
     if (turnId) message.row.setAttribute("data-turn-id", turnId);
@@ -175,7 +176,6 @@
     message.body.appendChild(el("div", "bubble", data.reply));
     renderCitations(message.body, data.citations);
     renderFeedback(message.body, turnId);
-    if (data.handoff) addNotice("handoff", TEXT.handoff);
     var label = data.answered || data.asking_for ? TEXT.quickReplies : TEXT.didYouMean;
     setQuickReplies(data.suggestions, data.suggestions && data.suggestions.length ? label : null);
     scrollToEnd();

@@ -130,9 +130,11 @@ def test_everything_works_from_the_keyboard(page):
 
 
 def test_a_handoff_is_shown_clearly(page):
-    page.ask("转人工")
-    notice = page.find(".notice--handoff")
-    assert "人工" in notice.text and "12333" in notice.text
+    # No agent has the console open here: the citizen is told at once, with 12333 (bot/handoff).
+    reply = page.ask("转人工")
+    assert "人工" in reply.text and "12333" in reply.text
+    page.wait.until(lambda d: page.find("#handoff-status").is_displayed())
+    assert "人工客服" in page.find("#handoff-status").text
 
 
 def test_errors_are_shown_in_chinese(browser, rasa_services):

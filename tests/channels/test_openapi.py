@@ -9,7 +9,7 @@ def test_document_is_served_and_describes_both_endpoints(client):
     assert response.status_code == 200
     doc = response.get_json()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/api/chat", "/api/feedback"}
+    assert set(doc["paths"]) == {"/api/chat", "/api/feedback", "/api/handoff"}
     request = doc["components"]["schemas"]["ChatRequest"]["properties"]
     assert request["user_id"]["maxLength"] == USER_ID_MAX and request["text"]["maxLength"] == TEXT_MAX
     chat = doc["paths"]["/api/chat"]["post"]["responses"]
@@ -62,4 +62,4 @@ def test_both_endpoints_conform_to_the_document_under_fuzzing(services):
             case.call_and_validate()
 
         check()
-    assert sorted(labels) == ["POST /api/chat", "POST /api/feedback"]
+    assert sorted(labels) == ["GET /api/handoff", "POST /api/chat", "POST /api/feedback"]

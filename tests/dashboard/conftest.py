@@ -17,7 +17,8 @@ from bot.reply import Citation, Reply, Turn
 from bot.services import Services
 
 DOCUMENT = "大人社发[2020]38号"
-PASSWORDS = {"admin": "admin-pass-123", "editor": "editor-pass-123", "viewer": "viewer-pass-123"}
+PASSWORDS = {"admin": "admin-pass-123", "editor": "editor-pass-123", "agent": "agent-pass-123",
+             "viewer": "viewer-pass-123"}
 
 
 def seed_turns(log, items):

@@ -14,7 +14,7 @@ from bot.hotspots import db
 
 from .conftest import PASSWORDS, csrf_of
 
-SAMPLE_ARGS = {"key": "0" * 32, "answer_id": 1, "event_id": 1}
+SAMPLE_ARGS = {"key": "0" * 32, "answer_id": 1, "event_id": 1, "session_id": 1}
 
 
 def staff_routes(app):
@@ -32,7 +32,7 @@ def staff_routes(app):
 def test_every_route_is_protected(app):
     routes = staff_routes(app)
     assert len(routes) >= 17
-    assert {r[3] for r in routes} == {"viewer", "editor", "admin"}
+    assert {r[3] for r in routes} == {"viewer", "agent", "editor", "admin"}
 
 
 def test_anonymous_visitors_are_sent_to_login(app, client):
@@ -44,7 +44,7 @@ def test_anonymous_visitors_are_sent_to_login(app, client):
             assert response.headers["Location"].startswith("/staff/login?next="), endpoint
 
 
-@pytest.mark.parametrize("role", ["viewer", "editor"])
+@pytest.mark.parametrize("role", ["viewer", "agent", "editor"])
 def test_a_role_cannot_use_what_needs_a_higher_one(app, client, staff, role):
     staff.login(role)
     token = staff.csrf()
@@ -57,7 +57,7 @@ def test_a_role_cannot_use_what_needs_a_higher_one(app, client, staff, role):
             assert response.status_code == 403, (endpoint, method)
             assert "没有执行此操作的权限" in response.text
             checked += 1
-    assert checked >= (4 if role == "viewer" else 2)
+    assert checked >= {"viewer": 10, "agent": 4, "editor": 2}[role]
 
 
 def test_viewer_cannot_add_an_answer_but_editor_can(client, staff, services):

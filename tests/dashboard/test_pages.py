@@ -100,14 +100,43 @@ def test_callback_queue(app, client, staff, services):
         "recording_url": "https://api.twilio.com/rec/RE9", "duration": 42, "caller": "+8613812345678"})
     services.turn_log.record_call_event("CA8", "voicemail", {"recording_url": "javascript:alert(1)", "caller": "x"})
     assert services.turn_log.flush(20)
-    staff.login("editor")
+    staff.login("viewer")
     page = client.get("/staff/calls").text
-    assert "5678" in page and "42 秒" in page and "https://api.twilio.com/rec/RE9" in page
-    assert "13812345678" not in page and "javascript:alert" not in page
+    assert "尾号 5678" in page and "42 秒" in page and "https://api.twilio.com/rec/RE9" in page
+    assert "13812345678" not in page and "javascript:alert" not in page  # a viewer does not call back
+    client.post("/staff/logout", data={"csrf_token": staff.csrf()})
+    staff.login("agent")
+    assert "+8613812345678" in client.get("/staff/calls").text  # roles that call back see the number
     event_id = min(r["id"] for r in app.extensions["hotspot_analysis"].call_queue())
     assert staff.post(f"/staff/calls/{event_id}/handled", {}, token_from="/staff/calls").status_code == 302
     assert len(app.extensions["hotspot_analysis"].call_queue()) == 1
     assert staff.post(f"/staff/calls/{event_id}/handled", {}, token_from="/staff/calls").status_code == 404
+
+
+def test_one_call_is_one_row_with_its_status_in_chinese_topic_and_words(app, client, staff, services):
+    """A caller asks a question, asks for a person, nobody answers, leaves a message, hangs up:
+    four events of one call, one row."""
+    from bot.reply import Citation, Reply, Turn
+    from tests.dashboard.conftest import DOCUMENT
+
+    services.turn_log.record(Turn(channel="ivr", user_id="CA77", text="失业保险金标准提高了多少", message_id="CA77-1"),
+                             Reply(reply="……", citations=[Citation(DOCUMENT, 8, "", "")]), 10.0)
+    caller = {"caller": "+8613900001111"}
+    services.turn_log.record_call_event("CA77", "handoff", {"reason": "caller_request", "agents": 2, **caller})
+    services.turn_log.record_call_event("CA77", "voicemail", {
+        "recording_url": "https://api.twilio.com/rec/RE77", "duration": 31, "dial_status": "no-answer", **caller})
+    services.turn_log.record_call_event("CA77", "status", {"status": "completed", "duration": 95})
+    assert services.turn_log.flush(20)
+    staff.login("editor")
+    page = client.get("/staff/calls").text
+    assert page.count('data-call="') == 1
+    assert "转人工后留言" in page and "通话已结束 · 人工坐席无人接听，已留言" in page
+    assert "completed" not in page and "no-answer" not in page
+    assert "“失业保险金标准提高了多少”" in page and "第8条" in page
+    assert '<a href="tel:+8613900001111">' in page
+    [row] = app.extensions["hotspot_analysis"].call_queue()
+    assert staff.post(f"/staff/calls/{row['id']}/handled", {}, token_from="/staff/calls").status_code == 302
+    assert app.extensions["hotspot_analysis"].call_queue() == []  # every event of the call is handled
 
 
 def test_weekly_report_prints_cleanly(client, staff):

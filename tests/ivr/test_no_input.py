@@ -20,7 +20,8 @@ def test_silence_reprompts_twice_then_offers_the_keypad_menu_then_says_goodbye(p
         assert answer.gather.get("input") == "dtmf speech"
     keypad = phone.silence()
     assert keypad.says == [menu.NO_INPUT, *KEYPAD]
-    assert keypad.gather.get("input") == "dtmf" and keypad.gather.get("language") is None
+    # Keys are asked for, words are still heard (a request for a person must get through).
+    assert keypad.gather.get("input") == "dtmf speech"
     goodbye = phone.silence()
     assert goodbye.verbs == ["Say", "Say", "Hangup"] and goodbye.says == [menu.NO_INPUT, menu.GOODBYE]
     assert server[1].turn_log.of("handoff") == []  # nobody to hand over to
@@ -129,3 +130,31 @@ def test_a_broken_reply_with_agents_goes_to_a_human(agent_phone, agent_server):
     answer = agent_phone.say("坏回复")
     assert answer.says == [menu.SYSTEM_BUSY, menu.TRANSFERRING] and answer.numbers == list(AGENTS)
     assert agent_server[1].turn_log.of("handoff")[0][2]["reason"] == "error"
+
+
+@pytest.mark.parametrize("words", ["我要找人工客服", "帮我转人工吧", "有没有真人接听", "接线员"])
+def test_asking_for_a_person_after_silences_rings_the_agents(agent_phone, agent_server, words):
+    agent_phone.call()
+    for _ in range(3):  # two reprompts, then the keypad menu
+        agent_phone.silence()
+    transfer = agent_phone.say(words)
+    assert transfer.verbs[-1] == "Dial" and transfer.numbers == list(AGENTS)
+    [(_, _, data)] = agent_server[1].turn_log.of("handoff")
+    assert data["reason"] == "caller_request"
+
+
+def test_asking_for_a_person_without_agents_takes_a_voicemail_never_hangs_up(phone, server):
+    phone.call()
+    phone.silence()
+    phone.silence()
+    answer = phone.say("我要找人工客服")
+    assert "Hangup" not in answer.verbs[:answer.verbs.index("Record")] and answer.first("Record") is not None
+    assert menu.NO_AGENTS in answer.says and menu.VOICEMAIL_PROMPT in answer.says
+    assert server[1].conversation.turns == []  # a request for a person never waits on the bot
+
+
+def test_pressing_0_in_the_keypad_menu_rings_the_agents(agent_phone):
+    agent_phone.call()
+    for _ in range(3):
+        agent_phone.silence()
+    assert agent_phone.press("0").numbers == list(AGENTS)
