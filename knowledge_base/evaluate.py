@@ -207,7 +207,7 @@ def format_table(report: dict) -> str:
 
 
 @click.command("eval")
-@click.option("--set", "set_name", type=click.Choice(QUESTION_SETS), default="dev", show_default=True,
+@click.option("--set", "set_name", type=click.Choice(sorted({*QUESTION_SETS, "dev2"})), default="dev", show_default=True,
               help="Question set under knowledge_base/questions/.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--fit-calibration", is_flag=True, help="Refit confidence and abstain threshold on dev (writes calibration.json).")
@@ -222,6 +222,8 @@ def eval_command(set_name: str, as_json: bool, fit_calibration: bool, encoder: s
     from bot.config import Settings
     from knowledge_base.store import load_knowledge_base
 
+    if set_name not in QUESTION_SETS and not e2e:
+        raise click.UsageError(f"{set_name} is a blind set of the end-to-end evaluation: add --e2e")
     if e2e:
         from bot import e2e_eval
 
