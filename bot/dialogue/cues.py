@@ -17,7 +17,10 @@ HANDOFF = re.compile(
 
 # "我想问…" only introduces a question: it says nothing about the asker's own case.
 _INTRO = re.compile(r"(?:我|俺)(?:想|要|就想|只想|能|可以)?(?:问|了解|知道|咨询|打听|请教)(?:一下|下|问)?|请问")
-_ASKER = r"(?:我|俺|咱|本人|我们|我家|我司|本公司|本单位|我公司|我单位|我厂|我店|我儿子|我女儿|我孩子|我老公|我爱人|我媳妇)"
+_ASKER = (
+    r"(?:我|俺|咱|本人|我们|我家|我司|本公司|本单位|我公司|我单位|我厂|我店|我儿子|我女儿|我闺女|我孩子|我老公|我爱人|"
+    r"我媳妇|我老伴|我妈|我爸|我哥|我姐|我弟|我妹|我朋友|我同学)"
+)
 _ELIGIBLE = (
     r"(?:能不能|能否|可不可以|可以|能|够不够|够|符合|符不符合|算不算|算|有没有(?:资格|份)|有资格|有份|行不行|"
     r"领得到|拿得到|可否|是否|给多少|领多少|拿多少|发多少|按多少|按什么|按啥|什么标准|啥标准|能拿|能领|领什么|拿什么|"
@@ -38,12 +41,14 @@ QUESTION = re.compile(
 # A message that ends as a question ("…标准是多少？", "…吗").
 ASKS_BACK = re.compile(r"[？?]|[吗嘛呢]$|多少|怎么|什么")
 # "那要是裁了7个呢", "如果交满10年呢": change a fact of the last check and judge again.
-WHAT_IF = re.compile(r"^(?:那|那么|那如果|如果|要是|假如|假设|换成|改成|万一)|(?:的话|呢)[？?。]?$")
+WHAT_IF = re.compile(r"^(?:那|那么|那如果|如果|要是|假如|假设|换成|改成|万一|what about|how about)|(?:的话|呢)[？?。]?$", re.IGNORECASE)
 # "那要多久", "这个呢", "它的标准": a follow-up that names no topic.
 FOLLOW_UP = re.compile(r"^(?:那|那么|这个|那个|它|这|那这个|还有|另外|然后|所以|就是说)")
 FOLLOW_UP_MAX_CHARS = 16
 # A completed event ("被辞退了", "阳了"): facts told with it are the teller's own.
 EVENT = re.compile(r"了")
+# "不是50个，是35个": what comes after 是 replaces what came before.
+SAID_INSTEAD = re.compile(r"不是[^，,。]{0,12}?[，,、\s]*(?:而)?是([^，,。]+)")
 CORRECTION = re.compile(r"不对|错了|说错|更正|纠正|应该是|改成|改为|改一下|不是[^，,。]{0,10}[，,]?\s*是|其实是")
 DONT_KNOW = re.compile(r"不知道|不清楚|说不清|说不好|不确定|不记得|记不清|忘了|不太清楚|搞不清|没数|不晓得|不了解")
 CANCEL = re.compile(r"^(?:算了|不用了|不查了|不问了|不核对了|取消|先这样|停止|别查了|不需要了|不用核对)")
@@ -54,7 +59,7 @@ CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享
 
 ASKER = re.compile(_ASKER)
 # "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
-GENERIC = re.compile(r"的(?:企业|公司|单位|职工|员工|毕业生)|如果|假如|假设|比如|一般|通常")
+GENERIC = re.compile(r"的(?:企业|公司|单位|职工|员工|毕业生)|如果|假如|假设|比如|一般|通常|正好|刚好|恰好")
 
 
 def strip_intro(text: str) -> str:

@@ -34,10 +34,12 @@ from bot.dialogue.understanding import (
     understand,
 )
 from bot.eligibility import RuleTable, extract_slots, load_rules
-from bot.eligibility.parsing import chinese_terms
+from bot.eligibility.parsing import candidate_values, chinese_terms
 from bot.eligibility.prompts import help_for
 from bot.reply import Reply, Turn
 from knowledge_base.answers import policy_reply
+from knowledge_base.lexicon import Lexicon
+from knowledge_base.scope import Scope
 from knowledge_base.text import join_blanks, to_simplified
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,11 @@ OFFER_TOPICS = frozenset({"greet", "chitchat"})
 def read_facts(text: str, asking: str | None) -> dict[str, Any]:
     """The slot values a message states. A bare answer ("3个") fills the slot asked for; other
     facts in the same message count too; a correction ("不对，是35个人") names its own fact."""
+    said_instead = cues.SAID_INSTEAD.search(text)
+    if said_instead:  # "员工不是50个，是35个": the value after 是 is the fact
+        corrected = extract_slots(said_instead.group(1), expected=asking)
+        if corrected:
+            return corrected
     unbiased = extract_slots(text)
     if not asking or (cues.CORRECTION.search(text) and unbiased):
         return unbiased
@@ -87,6 +94,7 @@ class DialogueEngine:
         self.states = states
         self.settings = settings
         self.table = table or load_rules()
+        self.scope: Scope | None = None
 
     # -- one turn ----------------------------------------------------------------------------
 
@@ -118,8 +126,13 @@ class DialogueEngine:
             retrieval=retrieval,
             focused=focused,
             rule=named_rule(text, nlu, self.table, retrieval),
-            near_miss=self.retriever.lexicon.near_miss(text) if getattr(self.retriever, "lexicon", None) else None,
+            near_miss=self._scope().missing(text),
         )
+
+    def _scope(self) -> Scope:
+        if self.scope is None:  # the retriever's lexicon is loaded by its warm-up
+            self.scope = Scope(self.retriever.kb, self.retriever.lexicon or Lexicon.load())
+        return self.scope
 
     def _focused(self, text: str, focus: tuple[str, int]):
         """Retrieval of a follow-up with the article in focus as its topic; None when that does
@@ -156,19 +169,20 @@ class DialogueEngine:
             state.focus = (rule.document, rule.article)
             lines = [flow.opening(first.rule)]
             values = commands[1].values if len(commands) > 1 else {}
-            return self._check_step(state, flow, channel, lines, flow.take(state, values) if values else None, confidence)
+            return self._check_step(state, flow, channel, lines, flow.take(state, values) if values else None, confidence,
+                                    sig.text)
         if isinstance(first, ReJudge):
             state.check, state.misses = first.rule, 0
             step = flow.take(state, commands[1].values)
             lead = texts.FOLLOW_UP_CHANGED.format(facts="，".join(step.noted)) if step.noted else ""
-            return self._check_step(state, flow, channel, [lead] if lead else [], step, confidence)
+            return self._check_step(state, flow, channel, [lead] if lead else [], step, confidence, sig.text)
         if isinstance(first, SetSlots):
             state.misses = 0
             step = flow.take(state, first.values)
             lines = []
             if first.correction or len(step.noted) > 1 or (step.noted and state.asking not in first.values):
                 lines.append(texts.NOTED.format(facts="，".join(step.noted)))
-            return self._check_step(state, flow, channel, lines, step, confidence)
+            return self._check_step(state, flow, channel, lines, step, confidence, sig.text)
         if isinstance(first, SetRange):
             state.misses = 0
             step = flow.settle_range(state, first.slot, first.values)
@@ -207,8 +221,13 @@ class DialogueEngine:
         raise ValueError(f"unknown command {first!r}")
 
     def _check_step(self, state: DialogueState, flow: CheckFlow, channel: str, lines: list[str], step: Step | None,
-                    confidence: float) -> Reply:
+                    confidence: float, text: str = "") -> Reply:
         step = flow.next_step(state, step)
+        if step.ask and text and (values := candidate_values(step.ask, text)):
+            # The same message gave the next fact only vaguely ("交了五年多"): it may be enough.
+            settled = flow.settle_range(state, step.ask, values)
+            if settled.verdict is not None:
+                step = Step(verdict=settled.verdict, problems=[*step.problems, *settled.problems], noted=step.noted)
         rule = self.table[state.check]
         lines = [*lines, *step.problems]
         intent = CHECK_INTENT.format(rule=rule.id)
@@ -291,6 +310,9 @@ class DialogueEngine:
         if sig.retrieval is not None and sig.retrieval.curated is not None:
             return policy_reply(sig.retrieval, self.settings.today, self.settings.epidemic_end)
         text = texts.NEAR_MISS.format(topic=command.topic) if command.topic else texts.OUT_OF_SCOPE
+        if command.topic and sig.retrieval is not None and sig.retrieval.hits and not state.check:
+            top = sig.retrieval.hits[0]  # the measure talked about: a follow-up ("那标准呢") is about it
+            state.focus = (top.document, top.article)
         if state.check:
             rule = self.table[state.check]
             text += texts.CHECK_PAUSED.format(topic=rule.topic, label=self.table.slots[state.asking].label if state.asking else "")

@@ -25,7 +25,7 @@ from typing import Any
 from bot.dialogue import cues
 from bot.dialogue.state import DialogueState
 from bot.eligibility import RuleTable
-from bot.eligibility.parsing import candidate_values, infer_facts
+from bot.eligibility.parsing import candidate_values, infer_facts, unit_facts
 
 # Rasa intents: confident small talk is small talk; a confident check_<rule> names the measure.
 SMALL_TALK_INTENTS = frozenset({"greet", "thank", "goodbye", "affirm", "deny", "chitchat"})
@@ -37,7 +37,7 @@ SMALL_TALK_SURE = 0.8  # small talk this sure wins over a follow-up reading
 # Facts that belong to one person's or one firm's case (a head count, years paid): stating them
 # is telling one's own case. Choices and rates alone ("中小微企业裁员率5.5%…") describe a class.
 CASE_FACTS = frozenset({
-    "employees", "layoffs", "contribution_years", "class_hours", "unemployed_registered_months",
+    "employees", "layoffs", "layoff_rate", "contribution_years", "class_hours", "unemployed_registered_months",
     "contract_years", "accident_insurance_premium",
 })
 # Facts that are events in one person's life: own case when told as a completed event.
@@ -162,13 +162,15 @@ Command = Answer | StartCheck | SetSlots | SetRange | ReJudge | ExplainSlot | Re
 
 
 def named_rule(text: str, nlu: Nlu, table: RuleTable, retrieval=None) -> str | None:
-    """The measure a message names: the longest word of a rule that it contains, else Rasa's
-    confident check intent when retrieval does not point to another article."""
-    best, length = None, 0
+    """The measure a message names: the longest word of a rule that it contains (the last one said
+    among equals), else Rasa's confident check intent when retrieval does not point to another article."""
+    best, key = None, (0, -1)
     for rule in table:
         for word in rule.words:
-            if len(word) > length and word in text:
-                best, length = rule.id, len(word)
+            at = text.rfind(word)
+            # The longest word wins; between words as long, the one said last ("领着失业金，还能领失业补助金吗").
+            if at >= 0 and (len(word), at) > key:
+                best, key = rule.id, (len(word), at)
     if best is None and nlu.intent.startswith(CHECK_PREFIX) and nlu.confidence >= NLU_CONFIDENT:
         candidate = nlu.intent[len(CHECK_PREFIX):]
         top = _top_article(retrieval) if _answerable(retrieval) else None
@@ -277,7 +279,8 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
 def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Command]:
     text = sig.text
     if state.last_rule in table and (cues.WHAT_IF.search(text) or cues.CORRECTION.search(text) or len(text) <= 12):
-        changed = relevant(sig.facts, state.last_rule, table)
+        # "那4%呢": a bare value whose unit names one fact of the last check
+        changed = relevant(sig.facts, state.last_rule, table) or unit_facts(sig.text, table[state.last_rule].reads)
         other = checkable_rule(sig.rule, table) or (state.last_rule if changed else rule_of_facts(sig.facts, table))
         if changed and other in (None, state.last_rule):
             return [ReJudge(state.last_rule), SetSlots(changed, correction=True)]
@@ -285,8 +288,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
             return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
     own_case = cues.asks_own_case(text)
     stated = _states_own_case(sig, table)
-    if sig.near_miss and not own_case:
-        return [OutOfScope(sig.near_miss)]
+    if sig.near_miss and not (own_case and sig.rule and relevant(sig.facts, checkable_rule(sig.rule, table), table)):
+        return [OutOfScope(sig.near_miss)]  # what the notice lacks wins, unless a case of its measures is told
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
     if topics and sig.rule is None and not own_case:  # 养老金, 公积金 …: topics the notice never covers
         return [OutOfScope("、".join(topics) + "方面的规定")]

@@ -32,6 +32,8 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])(?:lay\s*-?offs?|laid off|fired)(?![a-z])"), "裁了"),
     (re.compile(r"(?i)(?<![a-z])(?:insured\s+)?(?:staff|employees|headcount|workers)(?![a-z])"), "职工"),
     (re.compile(r"(?i)(?<![a-z])(?:smes?|small business|small company)(?![a-z])"), "中小企业"),
+    (re.compile(r"(?i)(?<![a-z])our (?:company|firm|business)(?![a-z])"), "我们公司"),
+    (re.compile(r"(?i)(?<![a-z])(?:we are|we're)(?![a-z])"), "我们是"),
     (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm)(?![a-z])"), "大企业"),
     (re.compile(r"(?i)(?<![a-z])non-?dalian(?![a-z])"), "非大连"),
     (re.compile(r"(?i)(?<![a-z])graduat(?:e|ed|es|ion)(?![a-z])"), "毕业"),
@@ -94,7 +96,7 @@ _MONEY = re.compile(rf"({_NUM})(?:元|块钱|块)")
 _NOT_NUMBERS = re.compile(
     r"一家|一下|一直|一起|一样|一点|一般|一些|一定|统一|唯一|(?<![零〇一二两三四五六七八九十百千万\d])万一|一律|一切|一致|一旦|一边|一方面|第[一二三四五六七八九十]|"
     r"一对一|一条龙|一次性|一线|一时|一会|一度|一体|一句|一声|一心|一块儿|一块去|一趟|一遍|一共|一下子|不一|一身|"
-    r"一把|一伙|一批|一手|一口气|一阵|一概|一向|一番|一贯|三位一体|六位一体|一带|之一|同一个?|一个?课时|每个?人|一个人的"
+    r"一把|一伙|一批|一手|一口气|一阵|一概|一向|一番|一贯|三位一体|六位一体|一带|之一|同一个?|一个?课时|每个?人|一个人的|一个人(?=一年|能|给|补|多少|每|最多)"
 )
 _AFTER_NUMBER_OK = re.compile(r"$|[\s，,。．.!！?？、；;：:~～…)）]|[吧啊呢呀哈了的吗嘛哦喔]|个|名|位|人|员|职工|年|届|月|%|百分|课|节|学时|小时|钟头|分|元|块|岁")
 
@@ -123,12 +125,14 @@ CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 # In free sentences only unmistakable words count (裁员 there is the firm's, not the worker's).
 _EXTRACT_CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     S.ENTERPRISE_SIZE: {
-        "sme": ("中小微", "小微", "中小企业", "中型企业", "小型企业", "微型企业", "小企业", "小公司", "个体户", "小店", "小饭店", "小作坊"),
+        "sme": ("中小微", "小微", "中小企业", "中型企业", "小型企业", "微型企业", "小企业", "小公司", "个体户", "小店", "小饭店", "小作坊",
+                "面包店", "早点铺", "饭店", "饭馆", "餐馆", "小卖部", "理发店", "便利店", "超市", "门店", "网店", "工作室"),
         "other": ("大型企业", "大型", "大企业", "大公司", "国企", "国有企业", "央企", "上市公司", "大厂"),
     },
     S.SEPARATION_REASON: {
         "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁",
-                     "公司辞退", "单位辞退", "被公司辞", "被单位辞", "被公司裁", "被单位裁", "公司倒闭", "单位倒闭", "倒闭了"),
+                     "公司辞退", "单位辞退", "被公司辞", "被单位辞", "被公司裁", "被单位裁", "公司倒闭", "单位倒闭", "倒闭了",
+                     "给裁了", "给辞了", "给开了", "单位黄了", "厂子黄了", "公司黄了"),
         "contract_end": ("合同到期", "合同期满"),
         "personal": ("个人原因", "自己辞职", "主动辞职", "主动离职", "自愿离职", "我辞职", "辞职了", "自己不干", "自己走的"),
     },
@@ -168,7 +172,12 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
     if spec.type == "bool":
         return _parse_bool(raw)
     if spec.type == "choice":
-        return _parse_choice(raw, CHOICE_WORDS.get(slot, {}))
+        choice = _parse_choice(raw, CHOICE_WORDS.get(slot, {}))
+        if choice is None and slot == S.ORIGIN:  # "我是丹东的": a place other than Dalian
+            place = re.search(r"(?:我是|是|来自|老家|家在)([\u4e00-\u9fff]{2,3}?)(?:人|的|市|县|省|那边)", raw)
+            if place and place.group(1) not in ("哪里", "哪儿", "什么", "外地"):
+                choice = "dalian" if place.group(1).startswith("大连") else "non_dalian"
+        return choice
     arabic = _arabic(raw)
     if _VAGUE.search(arabic):
         return None
@@ -233,18 +242,22 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(rf"(?:裁(?:员|掉|了|减)*|辞(?:退|掉)?(?:了)?|开除(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
     take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?被(?:裁|辞退)", S.LAYOFFS)
     take(r"(?:没有?|不|零|未|1个(?:人)?(?:都|也)没(?:有)?)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)
-    take(rf"({_NUM})(?:个)?(?:课时|学时|节课)(?!\d*(?:\.\d+)?(?:分|小时))", S.CLASS_HOURS, _int_group)
+    take(rf"({_NUM})(?:个)?(?:课时|学时|节课|堂课|节(?!课)|堂(?!课))(?!\d*(?:\.\d+)?(?:分|小时))", S.CLASS_HOURS, _int_group)
     take(rf"(?:{_NUM})?个?{HALF}?个?(?:小时|钟头|分钟)(?:{_NUM}分钟)?", S.CLASS_MINUTES,
          lambda m: _duration_value(m.group(0), "分钟"))
     duration = rf"(?:{_NUM})?个?{HALF}?个?(?:年|月){HALF}?(?:零?{_NUM}个?{HALF}?个?月)?"
     take(rf"(?:缴费|缴纳|缴了?|交了?|参保)[^，,。！？]{{0,6}}?({duration})", S.CONTRIBUTION_YEARS,
+         lambda m: _duration_value(m.group(1), "年"))
+    # "干了十一年 一直交失业保险" (一直 is hidden from cn2an as 某)
+    take(rf"(?:干了|做了|工作了|上了)?({duration})[^，,。！？]{{0,4}}(?:一直|都|某)(?:交|缴)(?:着)?(?:失业保险|社保|保险)", S.CONTRIBUTION_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     take(rf"(?:登记失业|失业登记|失业了?)[^，,。！？]{{0,4}}?({duration})", S.UNEMPLOYED_REGISTERED_MONTHS,
          lambda m: _duration_value(m.group(1), "个月"))
     take(rf"签(?:了|订|的)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     take(rf"合同(?:期限)?(?:只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
-    take(r"(\d{4}|\d{2})(?:届|年?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR, lambda m: _year(m.group(1)))
+    take(r"(\d{4}|\d{2})(?:届|年?(?:大学|本科|大专|专科|研究生|硕士)?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR,
+         lambda m: _year(m.group(1)))
     take(rf"保费(?:是|为|每人)?({_NUM})(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
     take(
@@ -255,7 +268,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     if expected in (None, S.EMPLOYEES):
         # A bare "N个人" is the head count only when no other count was asked for.
         # "N个人", or "N个" at the end of a phrase; never "哪3个", "同1个培训项目".
-        take(r"(?<![哪几这那前后第每同])(?:(\d+)(?:个|名|位)(?:人|员工|职工)|(\d+)(?:个|名|位)(?=$|[\s，,。！？!?；;了吧呢啊呀的_]|裁|辞)|(\d+)(?:人|员工|职工))",
+        take(r"(?<![\d哪几这前后第每同])(?:(\d+)(?:个|名|位)(?:人|员工|职工)|(\d+)(?:个|名|位)(?=$|[\s，,。！？!?；;了吧呢啊呀的_]|裁|辞)|(\d+)(?:人|员工|职工))",
              S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2) or m.group(3)))
 
     for slot, words in _EXTRACT_CHOICE_WORDS.items():
@@ -266,7 +279,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
             found.setdefault(slot, value)
     _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
           no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响|影响(?:不大|很小|不太大)|正常生产",
-          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,6}影响(?:挺|很|非常|比较|特别)?大|订单(?:少|减|没)了")
+          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,10}影响(?:挺|很|非常|比较|特别)?大|订单(?:少|减|没)了")
     _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
           no=r"(?:没|没有|未|不)(?:有)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)",
           yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|社保(?:也|都)?(?:交|缴|上)了|已参保|参保了|有社保|参保人员")
@@ -277,9 +290,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
     _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
-    origin = re.search(r"(?:生源地?|老家|户口|籍贯)(?:是|在|地是|属于)?([\u4e00-\u9fff]{2,3})|([\u4e00-\u9fff]{2})生源", arabic)
-    place = origin and (origin.group(1) or origin.group(2))
-    if place and S.ORIGIN not in found and place not in ("哪里", "哪儿", "什么", "外地", "本地", "非大"):
+    origin = re.search(r"(?:生源地?(?:是|在|属于)?|老家(?:是|在)|户口(?:是|在)|籍贯(?:是)?)([\u4e00-\u9fff]{2,3})"
+                       r"|([\u4e00-\u9fff]{2})生源|我是([\u4e00-\u9fff]{2,3}?)(?:市|县)?人", arabic)
+    place = origin and (origin.group(1) or origin.group(2) or origin.group(3))
+    if place and S.ORIGIN not in found and place not in ("哪里", "哪儿", "什么", "外地", "本地", "非大", "农民", "工人", "个人", "本人", "外省"):
         found[S.ORIGIN] = "dalian" if place.startswith("大连") else "non_dalian"
 
     if expected and expected not in found:
@@ -322,12 +336,37 @@ def candidate_values(slot: str, text: str) -> list:
         if bound is not None and spec.min is not None and bound > spec.min:
             step = 1 if spec.type == "int" else Fraction(1, 100)
             return [_plain(Fraction(spec.min)), _plain(Fraction(bound) - step)]
+    more = re.search(rf"({_NUM})个?(年|月|人|个|课时|分钟|%)?多", _arabic(raw))
+    if more:  # "五年多": at least five, less than six
+        low = parse_slot_value(slot, more.group(1) + (more.group(2) or ""))
+        high = parse_slot_value(slot, str(int(Fraction(more.group(1))) + 1) + (more.group(2) or ""))
+        if low is not None and high is not None:
+            step = 1 if spec.type == "int" else Fraction(1, 100)
+            return [low, _plain(Fraction(high) - step)]
     value = parse_slot_value(slot, _strip_vague(raw))
     return [value] if value is not None and _VAGUE.search(_arabic(raw)) else []
 
 
 def _strip_vague(text: str) -> str:
     return re.sub(r"大概|大约|约|差不多|估计|左右|上下|吧|吗|呢|嗯|反正|我也记不清|记不清|不记得了?", "", text)
+
+
+_UNIT_OF_NUMBER = re.compile(rf"({_NUM})\s*(%|个月|年|分钟|课时|元)")
+
+
+def unit_facts(text: str, slots: list[str]) -> dict:
+    """A bare value whose unit names the fact among `slots` ("那4%呢" → layoff_rate when only the
+    rate is in percent); {} when no unit or more than one slot has it (人: head count or layoffs)."""
+    m = _UNIT_OF_NUMBER.search(_arabic(_clean(text)))
+    if not m:
+        return {}
+    unit = {"%": "%"}.get(m.group(2), m.group(2))
+    table = load_rules()
+    matching = [slot for slot in slots if table.slots[slot].unit == unit]
+    if len(matching) != 1:
+        return {}
+    value = parse_slot_value(matching[0], m.group(0))
+    return {matching[0]: value} if value is not None else {}
 
 
 def infer_facts(facts: dict) -> dict:

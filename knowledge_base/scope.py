@@ -1,0 +1,72 @@
+"""What the notice does not cover, for questions that sound as if it did.
+
+    scope = Scope(kb, lexicon)
+    scope.missing("失业金最长领几个月")        # "失业保险金的领取期限"  (lexicon/near_miss.tsv)
+    scope.missing("以工代训补贴一个月多少")    # "以工代训补贴"          (a programme the notice never names)
+    scope.missing("培训补贴每课时多少钱")      # None
+
+Two signals: the near-miss table of the lexicon (questions the notice's measures do not answer),
+and programme names: a question that names a subsidy, allowance or loan ("一次性扩岗补助",
+"以工代训补贴", "助学贷款") with a word that no document of the knowledge base uses asks about
+another programme, while "职业介绍补贴" or "线上培训补贴" only name a measure of the notice in other
+words. Retrieval alone would answer both from the nearest article.
+"""
+from __future__ import annotations
+
+import re
+
+from knowledge_base.lexicon import Lexicon, Tokenizer
+from knowledge_base.model import KnowledgeBase
+
+# A programme's name ends with one of these words; up to six characters before it name which one.
+_PROGRAMME = re.compile(r"([\u4e00-\u9fff]{1,6})(补贴|补助金|补助|津贴|救助金|贷款|贴息|补偿金)")
+# The name starts after the last word that cannot be part of it ("给农民工买意外险有补贴": none;
+# "每课时一个小时补贴": a quantity, not a name).
+_CUT = re.compile(r".*(?:有|的|给|买|领|拿|申请|发|是|和|与|及|或|个|那|这|啥|么|能|要|办|问|说|找|算|时|钟|年|月|元|块|课|人)")
+# Generic words before a name: "企业一次性吸纳就业补贴" is the notice's 一次性吸纳就业补贴.
+_GENERIC = re.compile(r"^(?:企业|单位|公司|个人|职工|员工|大连|市里|国家|政府)+")
+MIN_NAME = 4  # characters: a shorter name ("生活补贴") is too general to tell programmes apart
+
+
+class Scope:
+    """Knows which programme names the knowledge base uses.
+
+    :param kb: the parsed knowledge base.
+    :param lexicon: the domain lexicon (near misses, synonyms).
+    """
+
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self._text = "".join(article.text for _, article in kb.articles())
+        self._synonyms = [(rule.variants, rule.targets) for rule in lexicon.synonyms]
+        self._tokenizer = Tokenizer(lexicon)
+
+    def missing(self, question: str) -> str | None:
+        """What the notice lacks that a (simplified) question asks for, or None."""
+        return self.lexicon.near_miss(question) or self.unknown_programme(question)
+
+    def unknown_programme(self, question: str) -> str | None:
+        """A programme the question names and no document does, or None."""
+        for m in _PROGRAMME.finditer(question):
+            head = _GENERIC.sub("", _CUT.sub("", m.group(1)))
+            name = head + m.group(2)
+            if len(head) < 2 or len(name) < MIN_NAME or self._known(name):
+                continue
+            if self._foreign_word(head):
+                return name
+        return None
+
+    def _foreign_word(self, head: str) -> bool:
+        """Whether a word of the name's head appears nowhere in the knowledge base (扩岗, 以工代训)."""
+        self._tokenizer.warm_up()
+        return any(len(word) >= 2 and word not in self._text for word in self._tokenizer.tokenize(head))
+
+    def _known(self, name: str) -> bool:
+        """Whether the notice names it, itself or by one of the synonym table's canonical terms."""
+        if name in self._text:
+            return True
+        for variants, targets in self._synonyms:
+            for variant in variants:
+                if variant in name and any(name.replace(variant, t) in self._text for t in targets):
+                    return True
+        return False
