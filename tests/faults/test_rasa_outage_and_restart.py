@@ -69,7 +69,7 @@ def wait_for_rasa(system, timeout: float = 180) -> None:
 def test_rasa_killed_under_load_answers_go_on_degraded_and_recover(system):
     plan = LoadPlan(users=6, turns=400, think=(0.3, 1.0), ramp=1.0, concurrency=6, max_seconds=900)
     probe = f"probe-{uuid.uuid4().hex[:8]}"
-    question = "失业保险金标准提高了多少？"
+    question = "你好"  # small talk needs Rasa's intent: without it the reply carries the degraded note
     assert not degraded(ask(system, probe, question)), "Rasa should answer before the fault"
     with BackgroundLoad(system, plan) as load:
         load.wait_turns(15)
