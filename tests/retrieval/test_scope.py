@@ -1,0 +1,39 @@
+"""`knowledge_base.scope.Scope`: what the notice does not cover, for questions that sound as if it
+did — the near-miss table, and programmes the notice never names. One row per edge."""
+import pytest
+
+from knowledge_base.lexicon import Lexicon
+from knowledge_base.scope import Scope
+
+
+@pytest.fixture(scope="module")
+def scope(kb):
+    return Scope(kb, Lexicon.load())
+
+
+@pytest.mark.parametrize("question, missing", [
+    ("失业金最长领几个月", "失业保险金、失业补助金的领取期限"),
+    ("稳岗返还什么时候到账", "稳岗返还的申请手续和发放时间"),
+    ("以工代训补贴一个人一个月多少", "以工代训补贴"),
+    ("那个一次性扩岗补助招一个应届生给多少钱", "一次性扩岗补助"),
+    ("助学贷款感染新冠能延期还吗", "助学贷款"),
+    ("创业担保贷款贴息是多少比例", "创业担保贷款贴息的比例"),
+])
+def test_what_the_notice_lacks_is_named(scope, question, missing):
+    assert scope.missing(question) == missing
+
+
+@pytest.mark.parametrize("question", [
+    "失业金标准提高了多少",
+    "培训补贴每课时多少钱",
+    "一次性吸纳就业补贴怎么领",  # the notice's own name
+    "企业一次性吸纳就业补贴",  # with a generic word before it
+    "社保补贴",  # the synonym table's 社会保险补贴
+    "职业介绍补贴",  # a measure of the notice in other words
+    "线上培训补贴",
+    "给农民工买意外险有补贴吗",  # no programme name: a question about one
+    "每课时一个小时补贴能给多少",  # a quantity, not a name
+    "创业担保贷款能展期多久",
+])
+def test_questions_the_notice_answers_are_left_alone(scope, question):
+    assert scope.missing(question) is None
