@@ -98,7 +98,22 @@ _NOT_NUMBERS = re.compile(
     r"一对一|一条龙|一次性|一线|一时|一会|一度|一体|一句|一声|一心|一块儿|一块去|一趟|一遍|一共|一下子|不一|一身|"
     r"一把|一伙|一批|一手|一口气|一阵|一概|一向|一番|一贯|三位一体|六位一体|一带|之一|同一个?|一个?课时|每个?人|一个人的|一个人(?=一年|能|给|补|多少|每|最多)"
 )
-_AFTER_NUMBER_OK = re.compile(r"$|[\s，,。．.!！?？、；;：:~～…)）]|[吧啊呢呀哈了的吗嘛哦喔]|个|名|位|人|员|职工|年|届|月|%|百分|课|节|学时|小时|钟头|分|元|块|岁")
+_AFTER_NUMBER_END = r"$|[\s，,。．.!！?？、；;：:~～…)）]|[吧啊呢呀哈了的吗嘛哦喔]"
+# What may follow a bare number that answers a question, by the slot's unit: "8%" is no head count.
+_AFTER_NUMBER_BY_UNIT = {
+    "人": r"个|名|位|人|员|职工",
+    "%": r"%|百分",
+    "年": r"年|岁",
+    "个月": r"个|月",
+    "分钟": r"分|小时|钟头",
+    "课时": r"个|课|节|学时|堂",
+    "元": r"元|块",
+}
+_AFTER_NUMBER_ANY = r"个|名|位|人|员|职工|年|届|月|%|百分|课|节|学时|小时|钟头|分|元|块|岁"
+
+
+def _after_number_ok(spec) -> re.Pattern:
+    return re.compile(rf"{_AFTER_NUMBER_END}|{_AFTER_NUMBER_BY_UNIT.get(spec.unit, _AFTER_NUMBER_ANY)}")
 
 # "算不算中小微", "是不是大连生源": a question, not a negation.
 _A_NOT_A = re.compile(r"(.)不\1$|(.)没\2$")
@@ -195,7 +210,8 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
         money = _MONEY.findall(arabic)
         if len(set(money)) == 1:
             return _plain(Fraction(money[0]))
-    numbers = [m.group() for m in re.finditer(_NUM, arabic) if _AFTER_NUMBER_OK.match(arabic, m.end())]
+    after_ok = _after_number_ok(spec)
+    numbers = [m.group() for m in re.finditer(_NUM, arabic) if after_ok.match(arabic, m.end())]
     if len(set(numbers)) == 1:
         value = Fraction(numbers[0])
     elif numbers:
