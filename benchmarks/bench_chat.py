@@ -7,6 +7,7 @@ include eligibility questions (issue 13, `--workload first`).
     .venv/bin/python benchmarks/bench_chat.py  # in another: against http://HOTLINE_HOST:HOTLINE_PORT
 
     .venv/bin/python benchmarks/bench_chat.py --start   # start its own `hotline serve` on free ports
+    .venv/bin/python benchmarks/bench_chat.py --start --redis redis://127.0.0.1:6379/0   # one worker per core
 
 Each client keeps one HTTP connection and plays users of 10 turns each (under the per-user rate
 limit), asking the hand-written dev questions (knowledge_base/questions/dev.yaml), each client
@@ -80,7 +81,7 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) 
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
-def start_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
+def start_server(tmp: Path, redis_url: str = "") -> tuple[subprocess.Popen, str, str]:
     """`hotline serve` on free ports with its own var dir (so a `make run` beside it is untouched);
     the Rasa models already trained under the repository's var/ are linked in, not retrained.
 
@@ -98,6 +99,8 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
         "HOTLINE_PORT": str(port),
         "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}",
     }
+    if redis_url:  # shared state: one gunicorn worker per core instead of one process
+        env["HOTLINE_REDIS_URL"] = redis_url
     for name in ("HOTLINE_DATABASE_URL",):  # its default lives under var_dir
         env.pop(name, None)
     log = open(tmp / "serve.log", "w")
@@ -203,6 +206,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=f"http://{settings.host}:{settings.port}", help="the running server")
     parser.add_argument("--start", action="store_true", help="start a server of its own on free ports")
+    parser.add_argument("--redis", default="", help="with --start: HOTLINE_REDIS_URL (several workers, as scaled out)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
@@ -216,7 +220,7 @@ def main() -> None:
     base = args.url.rstrip("/")
     try:
         if args.start:
-            process, base, rasa_url = start_server(tmp)
+            process, base, rasa_url = start_server(tmp, args.redis)
             wait_for(base + "/api/openapi.json", 900, process)
             wait_for(rasa_url + "/", 900, process)
             # The model loads after the port opens: wait until Rasa reports it.

@@ -51,6 +51,25 @@ VOICE = "ivr"  # the channel whose replies are read out: prompts and verdicts fo
 OFFER_TOPICS = frozenset({"greet", "chitchat"})
 
 
+# Retrieval this sure of a plain question leaves Rasa's intent nothing to decide.
+SURE_ANSWER = 0.9
+
+
+def needs_nlu(text: str, state: DialogueState, retrieval) -> bool:
+    """Whether Rasa's intent can still change what a message does. Not for a plain policy question
+    that retrieval answers with confidence outside a check: no small talk, stop or handoff reads
+    like that, and the measure is named by words. A hotline hears mostly such questions, and each
+    skipped parse saves an HTTP round trip and Rasa's CPU."""
+    if state.check or len(text) <= SHORT_QUESTION or not cues.QUESTION.search(text):
+        return True
+    if cues.asks_own_case(text) or cues.HANDOFF.search(text) or cues.WHAT_IF.search(text):
+        return True
+    return retrieval.abstained or retrieval.confidence < SURE_ANSWER or retrieval.curated is not None
+
+
+SHORT_QUESTION = 6
+
+
 def read_facts(text: str, asking: str | None) -> dict[str, Any]:
     """The slot values a message states. A bare answer ("3个") fills the slot asked for; other
     facts in the same message count too; a correction ("不对，是35个人") names its own fact."""
@@ -110,12 +129,12 @@ class DialogueEngine:
         return reply
 
     def signals(self, raw_text: str, state: DialogueState) -> Signals:
-        text = to_simplified(raw_text).strip()
-        nlu = self.parse(join_blanks(text))
+        simplified = join_blanks(to_simplified(raw_text).strip())
         # "layoff rate" → 裁员率, then the blanks of voice transcripts go: for retrieval and facts alike.
-        text = join_blanks(chinese_terms(text))
+        text = join_blanks(chinese_terms(to_simplified(raw_text).strip()))
         asking = state.asking if state.check else None
         retrieval = self.retriever.run(text)
+        nlu = self.parse(simplified) if needs_nlu(text, state, retrieval) else Nlu()
         focused = None
         if state.focus and (retrieval.abstained or cues.FOLLOW_UP.search(text) or len(text) <= cues.FOLLOW_UP_MAX_CHARS):
             focused = self._focused(text, state.focus)
