@@ -131,3 +131,23 @@ def test_the_commands_carry_what_the_engine_needs():
     assert understand(signals("你好", intent="greet", confidence=0.99), DialogueState(), TABLE) == [SmallTalk("greet")]
     assert understand(signals("失业金最长领几个月", near_miss="x"), DialogueState(), TABLE) == [OutOfScope("x")]
     assert understand(signals("呃呃呃"), IN_CHECK, TABLE) == [Clarify("not_understood")]
+
+
+@dataclass
+class Sure(Found):
+    confidence: float = 0.97
+
+
+@pytest.mark.parametrize("text, state, retrieval, needed", [
+    ("稳岗返还的裁员率标准是多少", DialogueState(), Sure(4), False),   # a plain question, answered with confidence
+    ("稳岗返还的裁员率标准是多少", DialogueState(), Sure(4, confidence=0.5), True),
+    ("稳岗返还的裁员率标准是多少", IN_CHECK, Sure(4), True),          # a check is open
+    ("我们公司能申请稳岗返还吗", DialogueState(), Sure(4), True),      # one's own case
+    ("谢谢", DialogueState(), Sure(4), True),                          # short: small talk reads like this
+    ("好的我知道了稳岗返还", DialogueState(), Sure(4), True),           # no question
+    ("那要是裁了7个呢", DialogueState(), Sure(4), True),              # a follow-up
+])
+def test_rasas_intent_is_asked_when_it_can_change_the_decision(text, state, retrieval, needed):
+    from bot.dialogue.engine import needs_nlu
+
+    assert needs_nlu(text, state, retrieval) is needed
