@@ -270,7 +270,7 @@ class CallFlow:
         if mode == Mode.SLOT:
             number = self._rules.is_number_slot(call.slot)
             prompt = call.slot_prompt + (menu.NUMBER_ENTRY_HINT if number else "")
-            return self._gather(prompt, urls, before, number=number)
+            return self._gather(prompt, urls, before, number=number, choice=not number)
         if mode == Mode.FOLLOW_UP:
             return self._gather(menu.FOLLOW_UP, urls, before)
         if mode == Mode.KEYPAD:
