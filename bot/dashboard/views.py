@@ -67,6 +67,7 @@ bp = Blueprint(
 )
 
 CLUSTER_INTERVAL_DEFAULT_S = 600
+REFRESHER_MIN_GAP_S = 5.0
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -191,24 +192,40 @@ def _start_refresher() -> None:
         if "hotspot_refresher" in app.extensions:
             return
         settings = app.extensions["hotline"].settings
-        stop = threading.Event()
+        wake = threading.Event()
 
         def loop() -> None:
             clusterer = None
-            while not stop.is_set():
+            while True:
+                wake.clear()
                 try:
                     if clusterer is None:
                         from bot.hotspots.clustering import HotspotClusterer
 
                         clusterer = HotspotClusterer.from_settings(settings)
                     clusterer.run(full=False)
+                    if "hotspot_analysis" in app.extensions:
+                        app.extensions["hotspot_analysis"].forget_cache()
                 except Exception:  # noqa: BLE001 - try again next round
                     logger.exception("hotspot clustering failed; retrying in %.0f s", interval)
-                stop.wait(interval)
+                wake.wait(interval)
+                time.sleep(REFRESHER_MIN_GAP_S)  # a burst of page views wakes it once
 
         thread = threading.Thread(target=loop, name="hotspot-refresher", daemon=True)
-        app.extensions["hotspot_refresher"] = stop
+        app.extensions["hotspot_refresher"] = wake
         thread.start()
+
+
+def _wake_refresher() -> bool:
+    """New wordings are waiting: place them now instead of at the next scheduled round.
+
+    :returns: False when this app runs no background grouping.
+    """
+    wake = current_app.extensions.get("hotspot_refresher")
+    if wake is None:
+        return False
+    wake.set()
+    return True
 
 
 def _run_clustering_now(app, full: bool) -> None:
@@ -295,8 +312,11 @@ def hotspots():
     if channel and channel not in CHANNEL_LABELS:
         channel = None
     items = analysis().hotspots(period, limit=100, channel=channel)
+    grouping = analysis().grouping(period)
+    regrouping = bool(grouping.pending) and _wake_refresher()
     return render_template("staff/hotspots.html", items=items, period=period, since=since, channel=channel,
-                           channels=CHANNEL_LABELS, spike_rule=_spike_rule())
+                           channels=CHANNEL_LABELS, spike_rule=_spike_rule(), grouping=grouping,
+                           regrouping=regrouping)
 
 
 @bp.get("/hotspots/<key>")
@@ -397,7 +417,7 @@ def export_csv():
     filename = f"hotline-{what}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
     return Response(
         stream_with_context(exports.csv_stream(headers, rows)),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # werkzeug adds "; charset=utf-8" to text types
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -427,13 +447,14 @@ def report_json():
 @bp.get("/report/weekly")
 @login_required()
 def weekly_report():
-    """The week (Monday to Sunday) containing `?week=YYYY-MM-DD`; default: last full week."""
+    """The week (Monday to Sunday) containing `?week=YYYY-MM-DD`; default: this week, or the last
+    week anything was asked in when this week has nothing yet."""
     raw = request.args.get("week")
     try:
-        day = dt.date.fromisoformat(raw) if raw else today() - dt.timedelta(days=7)
+        day = dt.date.fromisoformat(raw) if raw else _latest_week_day()
     except ValueError:
         flash(f"日期“{raw}”无法识别，请写成 2020-06-01 的形式。", "error")
-        day = today() - dt.timedelta(days=7)
+        day = _latest_week_day()
     period = Period.week_of(day)
     data = analysis().overview(period, top=0)
     hot = analysis().hotspots(period, limit=50)
@@ -446,6 +467,15 @@ def weekly_report():
         next_week=(period.start + dt.timedelta(days=7)).isoformat() if period.end < today() else None,
         generated=auth.utc_to_local(db.utcnow()),
     )
+
+
+def _latest_week_day() -> dt.date:
+    """A day of the week the report opens on: today, or the last day with questions if this week has none."""
+    now = today()
+    latest = analysis().latest_day(until=now)
+    if latest is None or latest >= Period.week_of(now).start:
+        return now
+    return latest
 
 
 @bp.get("/calls")

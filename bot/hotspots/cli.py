@@ -115,10 +115,12 @@ def format_table(report: dict) -> str:
         f"用户 {o['users']} 人，平均响应 {o['mean_latency_ms']:.0f} ms\n",
         "渠道：" + ("，".join(f"{c} {n}" for c, n in o["by_channel"].items()) or "无") + "\n",
         "\n热点问题\n",
+        report["grouping"]["text"] + "（hotline hotspots cluster 可立即归类）\n"
+        if report["grouping"]["pending_wordings"] else report["grouping"]["text"] + "\n",
         _table(
-            ["#", "问题", "次数", "上期", "增长", "突增", "回答率"],
+            ["#", "问题", "次数", "上期", "增长", "突增", "回答率", "问法"],
             [[h["rank"], h["question"], h["count"], h["previous"], growth_text(h["growth"]),
-              "是" if h["spike"] else "", f"{h['answered_rate']:.0%}"] for h in report["hotspots"]],
+              "是" if h["spike"] else "", f"{h['answered_rate']:.0%}", h["wordings"]] for h in report["hotspots"]],
         ),
         "\n未答问题\n",
         _table(
