@@ -93,3 +93,38 @@ def test_the_hotspots_page_and_the_cli_agree_and_say_how_fresh_the_grouping_is(a
     after = agree()
     assert after["grouping"]["pending_wordings"] == 0 and "同义问法归类更新于" in after["grouping"]["text"]
     assert "本期的问法都已归类" in after["grouping"]["text"]
+
+
+def test_a_staff_answer_may_cite_nothing_and_is_edited_reviewed_and_retired(app, client, staff, services):
+    staff.login("editor")
+    form = client.get("/staff/answers/new").text
+    assert "不引用通知条款" in form and 'id="team"' in form and 'id="expires_on"' in form
+    response = staff.post("/staff/answers/new", {
+        "question": "社保卡丢了怎么补办", "answer": "请携带身份证到社保卡服务网点挂失补办。", "article": "",
+        "team": "12333热线政策组", "expires_on": "2100-01-01"}, token_from="/staff/answers/new")
+    assert response.status_code == 302
+    (answer,) = services.curated.active()
+    assert (answer.article, answer.team, str(answer.expires_on)) == (None, "12333热线政策组", "2100-01-01")
+    listing = client.get("/staff/answers").text
+    assert "工作人员答复（不引用条款）" in listing and "待审核" in listing and "2100-01-01" in listing
+    assert "审核通过" not in listing  # the author does not review their own answer
+
+    edit = client.get(f"/staff/answers/{answer.id}/edit").text
+    assert "请携带身份证到社保卡服务网点挂失补办。" in edit and 'value="12333热线政策组"' in edit
+    assert staff.post(f"/staff/answers/{answer.id}/edit", {
+        "question": "社保卡丢了怎么补办", "answer": "请携带身份证到任一社保卡服务网点挂失补办，当场可取新卡。",
+        "article": "", "team": "12333热线政策组", "expires_on": ""}, token_from="/staff/answers").status_code == 302
+    assert [a.answer for a in services.curated.active()] == ["请携带身份证到任一社保卡服务网点挂失补办，当场可取新卡。"]
+    bad = staff.post(f"/staff/answers/{answer.id}/edit", {"question": "问", "answer": "答", "article": "",
+                                                         "expires_on": "2020-01-01"}, token_from="/staff/answers")
+    assert bad.status_code == 400 and "有效期不能早于今天。" in bad.text
+
+    client.post("/staff/logout", data={"csrf_token": staff.csrf()})
+    staff.login("admin")
+    assert staff.post(f"/staff/answers/{answer.id}/review", {}, token_from="/staff/answers").status_code == 302
+    listing = client.get("/staff/answers").text
+    assert "已审核" in listing and "admin" in listing
+    assert staff.post(f"/staff/answers/{answer.id}/active", {"active": "0"}, token_from="/staff/answers").status_code == 302
+    assert services.curated.active() == [] and "已停用" in client.get("/staff/answers").text
+    assert staff.post("/staff/answers/99999/review", {}, token_from="/staff/answers").status_code == 404
+    assert client.get("/staff/answers/99999/edit").status_code == 404
