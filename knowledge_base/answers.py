@@ -150,9 +150,10 @@ def policy_reply(result: RetrievalResult, as_of: dt.date) -> Reply:
         if cited:
             hit = cited[0]
             text += CURATED_SOURCE.format(document=hit.document, label=_label(hit), article_title=hit.title)
-        elif answer.article is None:  # cites nothing: say who answered, and when
+        elif answer.article is None:  # cites nothing: say who answered, and when; no unrelated articles
             signature = [answer.team, chinese_date(answer.updated) if answer.updated else ""]
             text += "\n" + CURATED_STAFF.format(signature="，".join(p for p in signature if p)).replace("（）", "")
+            suggestions = [s for s in suggestions if s == HANDOFF_SUGGESTION]
         return Reply(
             reply=text,
             citations=[citation(h) for h in cited],

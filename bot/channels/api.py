@@ -58,7 +58,7 @@ def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
     if not isinstance(value, str):
         raise ApiError(f"invalid_{field}", f"{label}必须是字符串。")
     if len(value) > maximum:  # as sent: the limit a client can check before sending
-        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符。")
+        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符（收到 {len(value)} 个），请删减后再发送。")
     value = value.strip()
     if not value:
         raise ApiError(f"empty_{field}", f"{label}不能为空。")

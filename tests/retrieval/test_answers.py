@@ -102,7 +102,9 @@ class TestPolicyReply:
         hits = retriever.run("社保卡丢了怎么补办").hits
         answer = CuratedAnswer(id=2, question="社保卡丢了怎么补办", answer="请携带身份证到社保卡服务网点挂失补办。",
                                team="大连市12333热线政策组", updated=__import__("datetime").date(2026, 12, 3))
-        reply = policy_reply(RetrievalResult("社保卡丢了怎么补办", hits, 0.95, False, None, curated=answer), AS_OF)
-        assert reply.answered and reply.citations == []
+        result = RetrievalResult("社保卡丢了怎么补办", hits, 0.95, False, None, curated=answer,
+                                 suggestions=[h.title for h in hits[1:]])
+        reply = policy_reply(result, AS_OF)
+        assert reply.answered and reply.citations == [] and reply.suggestions == []  # no unrelated articles
         assert reply.reply == "请携带身份证到社保卡服务网点挂失补办。\n——工作人员答复（大连市12333热线政策组，2026年12月3日）"
         assert "依据" not in reply.reply and "第（" not in reply.reply
