@@ -249,8 +249,7 @@ class CallFlow:
         if call.mode == Mode.SLOT:  # the turn logic left the eligibility questions
             call.mode = Mode.MENU.value
         notice = [spoken or menu.NOT_UNDERSTOOD, menu.TRY_AGAIN]
-        if reply.suggestions:
-            notice.append(read_aloud(menu.SUGGESTION.format(suggestion=reply.suggestions[0])))
+        notice.append(read_aloud(menu.spoken_suggestion(reply.suggestions)))
         return self._miss(sid, call, urls, notice)
 
     def _spoken_slot_prompt(self, slot: str, fallback: str) -> str:

@@ -27,6 +27,10 @@ class AsksChoices(FakeConversation):
         if turn.text in ("中小微企业", "其他企业"):
             self.turns.append(turn)
             return self._ask(turn, slots.EMPLOYEES, "请问贵单位参保职工有多少人？")
+        if turn.text == "养老金怎么领":
+            self.turns.append(turn)
+            return Reply(reply="本通知未涉及养老金方面的规定。", answered=False, intent="ask_policy",
+                         abstain_reason="out_of_scope", suggestions=["转人工"])
         if turn.text == "裁员率":
             self.turns.append(turn)
             return Reply(reply="请问裁员率是多少？", asking_for=slots.LAYOFF_RATE, answered=False)
@@ -151,3 +155,10 @@ def test_the_simulator_sends_a_wrong_entry_whole_and_plays_the_refusal(servers):
     heard = transcript.heard()
     assert heard[heard.index(menu.INVALID_KEY) + 1] == SIZE_PROMPT
     assert turn_texts(services.conversation) == ["测一下", "中小微企业"]
+
+
+def test_a_question_outside_the_notice_offers_the_agent_key_not_a_chat_quick_reply(line):
+    phone, _ = line
+    phone.call()
+    answer = phone.say("养老金怎么领")
+    assert "需要人工服务请按零。" in answer.says and "您可以这样问：转人工" not in answer.spoken
