@@ -7,6 +7,7 @@ Debian's headless Chromium (the browser tests' set-up) and writes PNGs:
 
     var/screenshots/chat-*.png        the web chat at 390×844 (a phone)
     var/screenshots/staff-*.png       overview, hotspots, weekly report, … at 1366×900
+    (plus the chat at 1366×900 and the overview at 390×844)
 
     .venv/bin/python benchmarks/screenshots.py [--out DIR] [--url URL --user NAME --password PW]
 
@@ -133,7 +134,7 @@ def shoot_chat(driver, base: str, out: Path) -> list[Path]:
         time.sleep(0.3)
 
     steps = [
-        ("chat-answer", ["失业保险金标准提高了多少？"]),
+        ("chat-answer", ["稳岗返还的裁员率标准是多少？"]),
         ("chat-choices", ["我们企业能申请稳岗返还吗？"]),
         ("chat-verdict", ["中小微企业", "28个人", "裁了3个"]),
         ("chat-staff-answer", ["社保卡丢了怎么补办？"]),
@@ -142,7 +143,7 @@ def shoot_chat(driver, base: str, out: Path) -> list[Path]:
     for name, texts in steps:
         for text in texts:
             ask(text)
-        if name == "chat-answer":  # a vote cast, as a citizen would
+        if name == "chat-verdict":  # a vote cast, as a citizen would
             ups = driver.find_elements(By.CSS_SELECTOR, ".msg--bot[data-turn-id] .feedback__btn--up")
             if ups:
                 ups[-1].click()
@@ -155,6 +156,9 @@ def shoot_chat(driver, base: str, out: Path) -> list[Path]:
     driver.find_element(By.ID, "send").click()
     time.sleep(0.5)
     shots.append(out / "chat-too-long.png")
+    driver.save_screenshot(str(shots[-1]))
+    viewport(driver, DESKTOP)  # the same conversation on a desktop browser
+    shots.append(out / "chat-desktop.png")
     driver.save_screenshot(str(shots[-1]))
     return shots
 
@@ -174,6 +178,11 @@ def shoot_staff(driver, base: str, out: Path, user: str, password: str) -> list[
         time.sleep(0.5)
         shots.append(out / f"staff-{name}.png")
         driver.save_screenshot(str(shots[-1]))
+    viewport(driver, PHONE)  # a supervisor glancing at the figures on a phone
+    driver.get(base + "/staff/")
+    time.sleep(0.5)
+    shots.append(out / "staff-overview-phone.png")
+    driver.save_screenshot(str(shots[-1]))
     return shots
 
 

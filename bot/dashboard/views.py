@@ -536,7 +536,7 @@ def weekly_report():
         bars=charts.stacked_bars(data.per_day, data.channels, channel_label, width=640, height=180),
         previous_week=(period.start - dt.timedelta(days=7)).isoformat(),
         next_week=(period.start + dt.timedelta(days=7)).isoformat() if period.end < today() else None,
-        generated=auth.utc_to_local(db.utcnow()),
+        generated=auth.utc_to_local(db.utcnow()), today=today(),
     )
 
 

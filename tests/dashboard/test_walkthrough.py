@@ -36,7 +36,8 @@ def test_the_weekly_report_opens_on_this_week_when_it_has_questions(client, staf
     staff.login("viewer")
     page = client.get("/staff/report/weekly").text
     monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
-    assert f"{monday:%Y-%m-%d} 至" in page and "本周没有提问" not in page and "失业保险金怎么领取？" in page
+    assert f"{monday:%Y-%m-%d} 至" in page and "本周，截至今天" in page
+    assert "本周没有提问" not in page and "失业保险金怎么领取？" in page
 
 
 def test_the_weekly_report_opens_on_the_last_week_with_questions(client, staff, monkeypatch):
@@ -45,7 +46,8 @@ def test_the_weekly_report_opens_on_the_last_week_with_questions(client, staff, 
     staff.login("viewer")
     page = client.get("/staff/report/weekly").text
     monday = asked - dt.timedelta(days=asked.weekday())
-    assert f"{monday:%Y-%m-%d} 至" in page and "失业保险金怎么领取？" in page
+    assert f"{monday:%Y-%m-%d} 至" in page and "失业保险金怎么领取？" in page and "截至今天" not in page
+    assert "上周无提问" in page
 
 
 def page_hotspots(client) -> list[tuple[str, int, int]]:
