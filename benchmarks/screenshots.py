@@ -41,7 +41,8 @@ PARAPHRASES = ["失业保险金标准提高了多少？", "失业金涨了多少
                "稳岗返还裁员率放宽到多少", "社保卡丢了怎么补办？", "灵活就业人员社保补贴怎么申请？"]
 CHECK = ["我们企业能申请稳岗返还吗？", "中小微企业", "28个人", "裁了3个"]
 STAFF_PAGES = [("overview", "/staff/"), ("hotspots", "/staff/hotspots"), ("report", "/staff/report/weekly"),
-               ("unanswered", "/staff/unanswered"), ("answers", "/staff/answers"), ("answer-form", "/staff/answers/new")]
+               ("unanswered", "/staff/unanswered"), ("answers", "/staff/answers"), ("answer-form", "/staff/answers/new"),
+               ("articles", "/staff/articles")]
 
 
 def browser():
@@ -177,6 +178,13 @@ def shoot_staff(driver, base: str, out: Path, user: str, password: str) -> list[
         driver.get(base + path)
         time.sleep(0.5)
         shots.append(out / f"staff-{name}.png")
+        driver.save_screenshot(str(shots[-1]))
+    driver.get(base + "/staff/hotspots")
+    links = driver.find_elements(By.CSS_SELECTOR, "a.hotspot-link")
+    if links:  # the drill-down of the hottest question
+        links[0].click()
+        time.sleep(0.5)
+        shots.append(out / "staff-hotspot-detail.png")
         driver.save_screenshot(str(shots[-1]))
     viewport(driver, PHONE)  # a supervisor glancing at the figures on a phone
     driver.get(base + "/staff/")
