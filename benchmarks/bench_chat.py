@@ -1,6 +1,7 @@
 """Benchmark of `POST /api/chat`: 8 concurrent clients, p50/p95 latency and requests/s.
 
-Targets (issue 4): p95 ≤ 100 ms and ≥ 50 requests/s on 2 cores.
+Targets: p95 ≤ 100 ms and ≥ 50 requests/s on 2 cores (issue 4); p95 ≤ 100 ms on first turns that
+include eligibility questions (issue 13, `--workload first`).
 
     make run                                   # in one terminal
     .venv/bin/python benchmarks/bench_chat.py  # in another: against http://HOTLINE_HOST:HOTLINE_PORT
@@ -13,16 +14,20 @@ from its own place in the list. Two workloads:
 
 - `--workload qa` (default): questions. Only the dev questions the assistant answers in one turn
   are asked (policy questions, questions outside the notice, small talk; picked by asking each
-  once before measuring), so every turn takes Rasa's NLU only (bot/conversation.py).
-- `--workload mixed`: every dev question, eligibility questions included, and when a reply asks
-  for a fact (`asking_for`) the user answers it, like the load benchmark's users. Every turn of a
-  check is a whole Rasa turn (tracker, form, action server).
+  once before measuring).
+- `--workload first`: every request is a new user's first turn, over every dev question,
+  eligibility questions included (a check starts, or a verdict comes at once).
+- `--workload mixed`: every dev question, and when a reply asks for a fact (`asking_for`) the user
+  answers it, like the load benchmark's users.
+
+Every turn is one `/model/parse` of Rasa plus the app's own work (retrieval, the fact parser, the
+dialogue state in the state store).
 
 The report gives the share of each kind of turn. Repeated questions are what a hotline hears:
 after its first time a question's vector comes from the per-process query-vector cache.
 
-With `--start` everything (turn log, Rasa
-tracker, index) lives in a temporary var dir; against a running server the turns are logged like
+With `--start` everything (turn log, index)
+lives in a temporary var dir; against a running server the turns are logged like
 any other `api` turns.
 """
 from __future__ import annotations
@@ -81,7 +86,7 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
 
     :returns: (process, app URL, Rasa URL).
     """
-    port, rasa_port, action_port = free_port(), free_port(), free_port()
+    port, rasa_port = free_port(), free_port()
     var_dir = tmp / "var"
     models = var_dir / "rasa" / "models"
     models.mkdir(parents=True)
@@ -92,9 +97,8 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
         "HOTLINE_VAR_DIR": str(var_dir),
         "HOTLINE_PORT": str(port),
         "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "HOTLINE_ACTION_PORT": str(action_port),
     }
-    for name in ("HOTLINE_DATABASE_URL", "HOTLINE_RASA_TRACKER_URL"):  # their defaults live under var_dir
+    for name in ("HOTLINE_DATABASE_URL",):  # its default lives under var_dir
         env.pop(name, None)
     log = open(tmp / "serve.log", "w")
     process = subprocess.Popen(
@@ -125,7 +129,7 @@ def one_turn_questions(base: str, questions: list[str]) -> list[str]:
 
 
 def client(base: str, index: int, clients: int, questions: list[str], stop: threading.Event, latencies: list,
-           statuses: Counter, kinds: Counter, lock) -> None:
+           statuses: Counter, kinds: Counter, lock, first_turns: bool = False) -> None:
     session = requests.Session()
     run = uuid.uuid4().hex[:6]
     asked = index * len(questions) // clients  # each client starts at its own place in the list
@@ -137,7 +141,8 @@ def client(base: str, index: int, clients: int, questions: list[str], stop: thre
         else:
             text = questions[asked % len(questions)]
             asked += 1
-        payload = {"user_id": f"bench-{run}-{index}-{turn // TURNS_PER_USER}", "text": text}
+        user = f"bench-{run}-{index}-{turn}" if first_turns else f"bench-{run}-{index}-{turn // TURNS_PER_USER}"
+        payload = {"user_id": user, "text": text}
         started = time.perf_counter()
         try:
             response = session.post(base + "/api/chat", json=payload, timeout=30)
@@ -147,7 +152,7 @@ def client(base: str, index: int, clients: int, questions: list[str], stop: thre
         elapsed = time.perf_counter() - started
         body = response.json() if status == 200 else {}
         kind = turn_kind(body.get("intent", ""), asking_for or body.get("asking_for"))
-        asking_for = body.get("asking_for")
+        asking_for = None if first_turns else body.get("asking_for")
         turn += 1
         if turn % TURNS_PER_USER == 0:
             asking_for = None  # a new user
@@ -158,14 +163,15 @@ def client(base: str, index: int, clients: int, questions: list[str], stop: thre
                 latencies.append(elapsed)
 
 
-def run(base: str, clients: int, duration: float, warmup: float, questions: list[str]) -> dict:
+def run(base: str, clients: int, duration: float, warmup: float, questions: list[str], first_turns: bool = False) -> dict:
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: Counter = Counter()
     kinds: Counter = Counter()
     stop = threading.Event()
     threads = [
-        threading.Thread(target=client, args=(base, i, clients, questions, stop, latencies, statuses, kinds, lock), daemon=True)
+        threading.Thread(target=client, args=(base, i, clients, questions, stop, latencies, statuses, kinds, lock, first_turns),
+                         daemon=True)
         for i in range(clients)
     ]
     for t in threads:
@@ -200,8 +206,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
-    parser.add_argument("--workload", choices=("qa", "mixed"), default="qa",
-                        help="qa: questions answered in one turn; mixed: checks too, their questions answered")
+    parser.add_argument("--workload", choices=("qa", "first", "mixed"), default="qa",
+                        help="qa: questions answered in one turn; first: new users' first turns, checks too; "
+                             "mixed: checks too, their questions answered")
     args = parser.parse_args()
 
     process = None
@@ -212,15 +219,17 @@ def main() -> None:
             process, base, rasa_url = start_server(tmp)
             wait_for(base + "/api/openapi.json", 900, process)
             wait_for(rasa_url + "/", 900, process)
-            # The model loads after the port opens: wait until Rasa answers a turn.
+            # The model loads after the port opens: wait until Rasa reports it.
+            from bot.rasa_process import api_token
+
+            token = api_token(Settings.from_env({"HOTLINE_VAR_DIR": str(tmp / "var")}))
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 try:
-                    if requests.get(rasa_url + "/version", timeout=2).ok and requests.post(
-                        rasa_url + "/webhooks/rest/webhook", json={"sender": "bench-probe", "message": "你好"}, timeout=10
-                    ).ok:
+                    status = requests.get(rasa_url + "/status", params={"token": token}, timeout=2)
+                    if status.ok and status.json().get("model_file"):
                         break
-                except requests.RequestException:
+                except (requests.RequestException, ValueError):
                     pass
                 time.sleep(1)
         else:
@@ -232,7 +241,7 @@ def main() -> None:
         questions = one_turn_questions(base, DEV_QUESTIONS) if args.workload == "qa" else DEV_QUESTIONS
         print(f"POST {base}/api/chat · {args.clients} clients · {args.warmup:.0f} s warm-up · {args.duration:.0f} s measured"
               f" · workload {args.workload}: {len(questions)} of {len(DEV_QUESTIONS)} dev questions", flush=True)
-        result = run(base, args.clients, args.duration, args.warmup, questions)
+        result = run(base, args.clients, args.duration, args.warmup, questions, first_turns=args.workload == "first")
     finally:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

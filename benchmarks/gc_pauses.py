@@ -73,8 +73,6 @@ def role(argv: str) -> str | None:
     """The server role of a probed process, from its command line (None: not a server)."""
     if "rasa run" in argv or "bot.rasa_server" in argv:
         return "rasa"
-    if "rasa_sdk" in argv:
-        return "actions"
     if "gunicorn" in argv:
         return "gunicorn"
     return None

@@ -1,5 +1,5 @@
 """A running hotline system on loopback, as an operator runs it: `hotline serve` (gunicorn with
-several workers, and by default Rasa and the action server), started and stopped from Python.
+several workers, and by default the Rasa NLU server), started and stopped from Python.
 
 Used by the load and memory benchmarks and by the fault and scale-out tests::
 
@@ -82,8 +82,6 @@ def role_of(pid: int) -> str:
     command = command_of(pid)
     if "bot.rasa_server" in command or "rasa run" in command:
         return "rasa"
-    if "rasa_sdk" in command:
-        return "actions"
     if "gunicorn" in command:
         return "gunicorn-worker" if "gunicorn" in command_of(parent_of(pid) or 0) else "gunicorn-master"
     if "hotline serve" in command or command.endswith(" serve") or " serve " in command:
@@ -120,11 +118,10 @@ class SystemConfig:
     :param port: the app's port (0: a free one).
     :param workers: gunicorn worker processes (more than one needs `redis_url`).
     :param threads: threads per worker.
-    :param redis_url: HOTLINE_REDIS_URL (shared state; Rasa's lock store).
+    :param redis_url: HOTLINE_REDIS_URL (shared state: dialogue state, dedupe, rate limits, calls).
     :param database_url: HOTLINE_DATABASE_URL (the turn log); empty: SQLite under var_dir.
-    :param rasa: "own" (serve starts Rasa and the action server), "none" (no Rasa: degraded
-        mode) or the URL of a running Rasa server.
-    :param rasa_tracker_url: HOTLINE_RASA_TRACKER_URL; empty: SQLite under var_dir.
+    :param rasa: "own" (serve starts the Rasa NLU server), "none" (no Rasa: degraded mode) or the
+        URL of a running Rasa server.
     :param secret_key: HOTLINE_SECRET_KEY; processes that share conversations must share it.
     :param index_from: a retrieval index folder to copy in first (the workers then load it instead
         of building it; a stale copy is rebuilt as usual).
@@ -138,7 +135,6 @@ class SystemConfig:
     redis_url: str = ""
     database_url: str = ""
     rasa: str = "own"
-    rasa_tracker_url: str = ""
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     wechat_token: str = "loadtoken2020"
     twilio_auth_token: str = "load-twilio-auth-token-0123456789"
@@ -162,7 +158,7 @@ class HotlineSystem:
         self.var_dir = Path(config.var_dir)
         self.port = config.port or free_port()
         self.rasa_port = free_port() if config.rasa == "own" else None
-        self.action_port = free_port()
+        self.closed_port = free_port()  # nothing listens there: the Rasa URL of rasa="none"
         self.log_path = self.var_dir / "logs" / f"serve-{self.port}.log"
         self.process: subprocess.Popen | None = None
         self._log_offset = 0  # where this start's lines begin in the (appended) log
@@ -178,7 +174,7 @@ class HotlineSystem:
         if self.config.rasa == "own":
             return f"http://127.0.0.1:{self.rasa_port}"
         if self.config.rasa == "none":
-            return f"http://127.0.0.1:{self.action_port}"  # nothing listens there: degraded mode
+            return f"http://127.0.0.1:{self.closed_port}"  # degraded mode
         return self.config.rasa
 
     @property
@@ -196,7 +192,6 @@ class HotlineSystem:
             "HOTLINE_THREADS": str(c.threads),
             "HOTLINE_DATABASE_URL": self.database_url,
             "HOTLINE_RASA_URL": self.rasa_url,
-            "HOTLINE_ACTION_PORT": str(self.action_port),
             "HOTLINE_SECRET_KEY": c.secret_key,
             "HOTLINE_RATE_LIMIT_USER": str(c.rate_limit_user),
             "WECHAT_TOKEN": c.wechat_token,
@@ -204,8 +199,6 @@ class HotlineSystem:
         }
         if c.redis_url:
             env["HOTLINE_REDIS_URL"] = c.redis_url
-        if c.rasa_tracker_url:
-            env["HOTLINE_RASA_TRACKER_URL"] = c.rasa_tracker_url
         env.update(c.env)
         return env
 
@@ -286,13 +279,12 @@ class HotlineSystem:
         return text.count("warmed up") + text.count("serving without it") >= self.config.workers
 
     def rasa_ready(self) -> bool:
-        """Rasa answers `/status` with its model loaded, and the action server `/health`."""
+        """Rasa answers `/status` with its model loaded."""
         from bot.rasa_process import api_token
 
         try:
             status = requests.get(f"{self.rasa_url}/status", params={"token": api_token(self.settings())}, timeout=2)
-            health = requests.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
-            return status.ok and bool(status.json().get("model_file")) and health.ok
+            return status.ok and bool(status.json().get("model_file"))
         except (requests.RequestException, ValueError):
             return False
 

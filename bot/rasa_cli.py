@@ -1,4 +1,4 @@
-"""`hotline rasa …`: train (only when the training data changed), validate, the NLU report, run."""
+"""`hotline rasa …`: train (only when the training data changed), the NLU report, run."""
 from __future__ import annotations
 
 import json
@@ -12,8 +12,7 @@ import click
 
 from bot.config import REPO_ROOT, Settings
 from bot.rasa_process import (
-    DATA_DIR,
-    DOMAIN,
+    NLU_DATA,
     RASA_BIN,
     RasaStack,
     RasaStartError,
@@ -22,7 +21,6 @@ from bot.rasa_process import (
     prepare_training,
     rasa_dir,
     rasa_env,
-    validate_command,
 )
 
 # The issue's target for intent classification in cross-validation.
@@ -31,7 +29,7 @@ MACRO_F1_TARGET = 0.95
 
 @click.group()
 def rasa() -> None:
-    """Rasa 对话模型：训练、校验、NLU 评估报告、启动服务 (Rasa model and servers)."""
+    """Rasa 自然语言理解模型：训练、NLU 评估报告、启动服务 (Rasa NLU model and server)."""
 
 
 @rasa.command()
@@ -48,15 +46,6 @@ def train(force: bool) -> None:
         click.echo(f"trained {model} in {time.perf_counter() - started:.0f} s")
     else:
         click.echo(f"up to date: {model}")
-
-
-@rasa.command()
-def validate() -> None:
-    """校验训练数据 (`rasa data validate`, warnings count as failures)."""
-    result = subprocess.run(validate_command(), cwd=REPO_ROOT, env=rasa_env())
-    if result.returncode != 0:
-        raise click.ClickException("rasa data validate found problems (see above)")
-    click.echo("training data valid")
 
 
 def macro_f1(report_file: Path) -> float:
@@ -76,8 +65,7 @@ def nlu_report(folds: int) -> None:
     config = prepare_training(rasa_dir(settings) / "report-config")
     command = [
         str(RASA_BIN), "test", "nlu",
-        "--nlu", str(DATA_DIR / "nlu.yml"),
-        "--domain", str(DOMAIN),
+        "--nlu", str(NLU_DATA),
         "--config", str(config),
         "--cross-validation", "--folds", str(folds),
         "--out", str(out),
@@ -92,7 +80,7 @@ def nlu_report(folds: int) -> None:
 
 @rasa.command()
 def run() -> None:
-    """启动 Rasa 服务和自定义动作服务 (until Ctrl-C)."""
+    """启动 Rasa 自然语言理解服务 (until Ctrl-C)."""
     settings = Settings.from_env()
     try:
         stack = RasaStack.from_settings(settings)
@@ -100,12 +88,12 @@ def run() -> None:
         stack.wait_ready()
     except RasaStartError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"Rasa {stack.url} (model {stack.model.name}), actions {stack.action_url}; Ctrl-C stops both")
+    click.echo(f"Rasa NLU {stack.url} (model {stack.model.name}); Ctrl-C stops it")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        while not stack.down():
+        while stack.running:
             time.sleep(1)
-        click.echo(f"the {', '.join(stack.down())} server stopped; see {stack.workdir / 'logs'}", err=True)
+        click.echo(f"the Rasa server stopped; see {stack.log_path}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         pass

@@ -1,18 +1,18 @@
-"""Rasa as processes: the fingerprinted model, the generated endpoints/credentials, the command
-lines, and `RasaStack`, which runs the Rasa server and the custom-action server together.
+"""Rasa as a process: the fingerprinted NLU model, the command lines, and `RasaStack`, which
+runs the Rasa NLU server.
 
-`hotline serve` starts both with the app::
+`hotline serve` starts it with the app::
 
     from bot.rasa_process import RasaStack
 
     stack = RasaStack.from_settings(settings)   # trains first if the training data changed
-    stack.start()                               # action server, then `rasa run` (both on loopback)
+    stack.start()                               # `rasa run --enable-api` on loopback
     stack.wait_ready(timeout=180)               # raises RasaStartError with the log tail
     ...
     stack.stop()
 
-Rasa 3.6 lives in its own Python 3.10 venv (`.venv-rasa`); the actions run in the app's venv
-(`python -m rasa_sdk --actions bot.actions`), so they import the rule table and the retriever.
+Rasa 3.6 lives in its own Python 3.10 venv (`.venv-rasa`). It serves only `/model/parse`: the
+dialogue is the app's (`bot.dialogue`), so there is no action server, tracker store or lock store.
 """
 from __future__ import annotations
 
@@ -22,20 +22,18 @@ import hashlib
 import logging
 import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO, Iterator
 from urllib.parse import urlsplit
 
 import requests
 import yaml
 
-from bot.config import REPO_ROOT, ConfigError, Settings
+from bot.config import REPO_ROOT, Settings
 from bot.rasa_client import api_token as rasa_api_token
 
 log = logging.getLogger(__name__)
@@ -46,13 +44,11 @@ RASA_BIN = RASA_VENV / "bin" / "rasa"
 RASA_PYTHON = RASA_VENV / "bin" / "python"
 TRAINING_DIR = REPO_ROOT / "training_data"
 CONFIG = TRAINING_DIR / "config.yml"
-DOMAIN = TRAINING_DIR / "domain.yml"
 DATA_DIR = TRAINING_DIR / "data"
+NLU_DATA = DATA_DIR / "nlu.yml"
 USERDICT = REPO_ROOT / "knowledge_base" / "lexicon" / "userdict.txt"
-ACTIONS_PACKAGE = "bot.actions"
-MODEL_PREFIX = "hotline-"
+MODEL_PREFIX = "hotline-nlu-"
 KEEP_MODELS = 3
-LOCK_KEY_PREFIX = "hotline_rasa:"
 # Rasa is CPU-bound TensorFlow; on a small shared machine more threads only add contention.
 TF_THREADS = "2"
 # Serving runs one small inference per message: one thread cost less CPU per /model/parse than two
@@ -61,14 +57,14 @@ SERVE_THREADS = "1"
 
 
 class RasaStartError(RuntimeError):
-    """The Rasa server or the action server did not come up; the message ends with its log tail."""
+    """The Rasa server did not come up; the message ends with its log tail."""
 
 
 # -- the model -------------------------------------------------------------------------------
 
 
 def rasa_dir(settings: Settings) -> Path:
-    """Rasa's runtime state: models, generated config, tracker database, logs."""
+    """Rasa's runtime state: models and logs."""
     return settings.var_dir / "rasa"
 
 
@@ -77,8 +73,8 @@ def models_dir(settings: Settings) -> Path:
 
 
 def training_inputs() -> list[Path]:
-    """Every file the model depends on: pipeline config, domain, NLU/rules/stories, user dictionary."""
-    return [CONFIG, DOMAIN, *sorted(DATA_DIR.rglob("*.yml")), USERDICT]
+    """Every file the model depends on: pipeline config, NLU data, user dictionary."""
+    return [CONFIG, *sorted(DATA_DIR.rglob("*.yml")), USERDICT]
 
 
 def fingerprint() -> str:
@@ -131,24 +127,12 @@ def prepare_training(workdir: Path) -> Path:
 
 def train_command(config: Path, out_dir: Path, name: str) -> list[str]:
     return [
-        str(RASA_BIN), "train",
-        "--domain", str(DOMAIN),
-        "--data", str(DATA_DIR),
+        str(RASA_BIN), "train", "nlu",
+        "--nlu", str(NLU_DATA),
         "--config", str(config),
         "--out", str(out_dir),
         "--fixed-model-name", name,
         "--num-threads", TF_THREADS,
-    ]
-
-
-def validate_command() -> list[str]:
-    """`rasa data validate` over the training data, failing on warnings too."""
-    return [
-        str(RASA_BIN), "data", "validate",
-        "--domain", str(DOMAIN),
-        "--data", str(DATA_DIR),
-        "--config", str(CONFIG),
-        "--fail-on-warnings",
     ]
 
 
@@ -214,102 +198,7 @@ def _tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
-# -- endpoints and credentials -----------------------------------------------------------------
-
-
-def tracker_store_config(settings: Settings) -> dict:
-    """Rasa's SQL tracker store: SQLite under var/rasa by default, else HOTLINE_RASA_TRACKER_URL.
-
-    PostgreSQL: `postgresql://user:password@host:5432/rasa`; add `?login_db=postgres` to let
-    Rasa create the database on first start.
-
-    :raises ConfigError: the URL is neither SQLite nor PostgreSQL.
-    """
-    from sqlalchemy.engine import make_url
-
-    url = settings.rasa_tracker_url or f"sqlite:///{rasa_dir(settings) / 'tracker.sqlite3'}"
-    try:
-        parsed = make_url(url)
-    except Exception:
-        raise ConfigError(f"HOTLINE_RASA_TRACKER_URL is not a database URL: {url!r}") from None
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        if not parsed.database:
-            raise ConfigError(f"HOTLINE_RASA_TRACKER_URL needs a SQLite file path, got {url!r}")
-        _sqlite_wal(Path(parsed.database))
-        return {"type": "SQL", "dialect": "sqlite", "db": parsed.database}
-    if backend == "postgresql":
-        config = {
-            "type": "SQL",
-            "dialect": "postgresql",
-            "url": parsed.host or "127.0.0.1",
-            "port": parsed.port or 5432,
-            "db": parsed.database or "rasa",
-            "username": parsed.username or "postgres",
-        }
-        if parsed.password:
-            config["password"] = parsed.password
-        query = dict(parsed.query)
-        if "login_db" in query:
-            # Rasa creates `db` through this database when it does not exist yet.
-            config["login_db"] = query.pop("login_db")
-        if query:
-            config["query"] = query
-        return config
-    raise ConfigError(f"HOTLINE_RASA_TRACKER_URL must be sqlite:/// or postgresql://, got {url!r}")
-
-
-def _sqlite_wal(path: Path) -> None:
-    """Create the tracker database in WAL mode (a persistent property of the file): commits
-    are cheaper and readers do not block the writer."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(sqlite3.connect(path)) as connection:
-        connection.execute("PRAGMA journal_mode=WAL")
-
-
-def lock_store_config(settings: Settings) -> dict | None:
-    """Rasa's Redis lock store when HOTLINE_REDIS_URL is set (Rasa replicas share conversations)."""
-    if not settings.redis_url:
-        return None
-    parts = urlsplit(settings.redis_url)
-    if parts.scheme not in ("redis", "rediss"):
-        raise ConfigError(f"HOTLINE_REDIS_URL must start with redis:// or rediss://, got {settings.redis_url!r}")
-    config = {
-        "type": "redis",
-        "url": parts.hostname or "127.0.0.1",
-        "port": parts.port or 6379,
-        "db": int(parts.path.strip("/") or 0),
-        "key_prefix": LOCK_KEY_PREFIX.rstrip(":"),
-    }
-    if parts.password:
-        config["password"] = parts.password
-    if parts.scheme == "rediss":
-        config["use_ssl"] = True
-    return config
-
-
-def endpoints(settings: Settings, action_url: str) -> dict:
-    """The content of Rasa's endpoints.yml for these settings."""
-    config = {"action_endpoint": {"url": action_url}, "tracker_store": tracker_store_config(settings)}
-    lock_store = lock_store_config(settings)
-    if lock_store:
-        config["lock_store"] = lock_store
-    return config
-
-
-def credentials() -> dict:
-    """Rasa's credentials.yml: the REST channel that `bot.conversation` talks to."""
-    return {"rest": None}
-
-
-def write_yaml(path: Path, content: dict) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "# Generated by bot/rasa_process.py from the settings; edits are overwritten.\n"
-        + yaml.safe_dump(content, allow_unicode=True, sort_keys=False),
-        encoding="utf-8",
-    )
-    return path
+# -- the API token ------------------------------------------------------------------------------
 
 
 def api_token(settings: Settings) -> str:
@@ -320,55 +209,28 @@ def api_token(settings: Settings) -> str:
 # -- command lines -------------------------------------------------------------------------------
 
 
-def rasa_server_command(
-    model: Path, port: int, endpoints_file: Path, credentials_file: Path, *, host: str = "127.0.0.1",
-    auth_token: str | None = None, log_file: Path | None = None,
-) -> list[str]:
-    """`rasa run --enable-api` on loopback with the generated endpoints and credentials.
+def rasa_server_command(model: Path, port: int, *, host: str = "127.0.0.1", log_file: Path | None = None) -> list[str]:
+    """`rasa run --enable-api` on loopback: the NLU endpoint only (no channel, no tracker store).
 
-    Started through `bot.rasa_server` (Rasa's own command line plus its fixes for speed).
+    Started through `bot.rasa_server`, which reads the API token from `HOTLINE_RASA_TOKEN`
+    (`rasa_server_env`): on the command line `ps` would show it.
     """
     command = [
         str(RASA_PYTHON), "-m", "bot.rasa_server", "run",
         "--model", str(model),
-        "--endpoints", str(endpoints_file),
-        "--credentials", str(credentials_file),
         "--interface", host,
         "--port", str(port),
         "--enable-api",
     ]
-    if auth_token:
-        command += ["--auth-token", auth_token]
     if log_file:
         command += ["--log-file", str(log_file)]
     return command
 
 
-def action_server_command(port: int, endpoints_file: Path | None = None, python: str | None = None) -> list[str]:
-    """The rasa-sdk action server over `bot.actions`, in the app's venv."""
-    command = [python or sys.executable, "-m", "rasa_sdk", "--actions", ACTIONS_PACKAGE, "--port", str(port)]
-    if endpoints_file:
-        command += ["--endpoints", str(endpoints_file)]  # rasa-sdk reads only its `tracing` key
-    return command
-
-
-def action_server_env(settings: Settings) -> dict[str, str]:
-    """The app's settings, passed on to the action server (it builds its own `Services`)."""
-    from bot.actions.common import WARM_UP_ENV
-
-    env = dict(os.environ)
-    env.update(
-        HOTLINE_VAR_DIR=str(settings.var_dir),
-        HOTLINE_DATABASE_URL=settings.database_url,
-        HOTLINE_ENCODER=settings.encoder,
-        HOTLINE_SECRET_KEY=settings.secret_key,
-        HOTLINE_REDIS_URL=settings.redis_url,
-        SANIC_HOST="127.0.0.1",  # rasa-sdk binds 0.0.0.0 otherwise; only the local Rasa calls it
-        PYTHONWARNINGS="ignore",
-    )
-    env[WARM_UP_ENV] = "1"
-    if settings.as_of:
-        env["HOTLINE_AS_OF"] = settings.as_of.isoformat()
+def rasa_server_env(settings: Settings) -> dict[str, str]:
+    """The Rasa server's environment: `rasa_env` for serving, plus its API token."""
+    env = rasa_env(SERVE_THREADS)
+    env["HOTLINE_RASA_TOKEN"] = api_token(settings)
     return env
 
 
@@ -379,7 +241,7 @@ def port_of(url: str) -> int:
     return 443 if parts.scheme == "https" else 80
 
 
-# -- running both --------------------------------------------------------------------------------
+# -- running it ---------------------------------------------------------------------------------
 
 
 def _die_with_parent() -> None:
@@ -429,25 +291,23 @@ class _Process:
 
 @dataclass
 class RasaStack:
-    """The Rasa server and the custom-action server, started and stopped together.
+    """The Rasa NLU server, started and stopped as one process (group).
 
-    :param settings: the app's settings (tracker store, lock store, var dir, secret key).
-    :param model: the trained model file.
-    :param rasa_port: the port of `rasa run` (the conversation posts to its REST webhook).
-    :param action_port: the port of the action server.
+    :param settings: the app's settings (var dir, secret key for the API token).
+    :param model: the trained NLU model file.
+    :param rasa_port: the port of `rasa run` (the conversation posts to its `/model/parse`).
     :param host: the interface Rasa binds (loopback by default).
     """
 
     settings: Settings
     model: Path
     rasa_port: int
-    action_port: int
     host: str = "127.0.0.1"
-    _processes: dict[str, _Process] = field(default_factory=dict, init=False, repr=False)
+    _process: _Process | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, train: bool = True) -> "RasaStack":
-        """Ports from HOTLINE_RASA_URL and HOTLINE_ACTION_PORT; the model is trained if stale.
+        """The port from HOTLINE_RASA_URL; the model is trained if stale.
 
         :raises RasaStartError: no model and `train=False`, or training failed.
         """
@@ -458,124 +318,65 @@ class RasaStack:
             model = model_path(directory)
             if not model.exists():
                 raise RasaStartError(f"no Rasa model for the current training data at {model}; run `hotline rasa train`")
-        return cls(settings, model, port_of(settings.rasa_url), settings.action_port)
+        return cls(settings, model, port_of(settings.rasa_url))
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
 
     @property
-    def action_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
-
-    @property
     def workdir(self) -> Path:
         return rasa_dir(self.settings)
 
-    def _write_config(self) -> tuple[Path, Path]:
-        return (
-            write_yaml(self.workdir / "endpoints.yml", endpoints(self.settings, self.action_url)),
-            write_yaml(self.workdir / "credentials.yml", credentials()),
-        )
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "logs" / "rasa.log"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
 
     def start(self) -> None:
-        """Start the action server, then the Rasa server (returns at once; see `wait_ready`)."""
-        self.start_actions()
-        self.start_rasa()
-
-    def start_actions(self) -> None:
-        endpoints_file, _ = self._write_config()
-        process = _Process(
-            "actions",
-            action_server_command(self.action_port, endpoints_file),
-            action_server_env(self.settings),
-            self.workdir / "logs" / "actions.log",
+        """Start the Rasa server (returns at once; see `wait_ready`)."""
+        self._process = _Process(
+            "rasa", rasa_server_command(self.model, self.rasa_port, host=self.host), rasa_server_env(self.settings),
+            self.log_path,
         )
-        process.start()
-        self._processes["actions"] = process
-
-    def start_rasa(self) -> None:
-        endpoints_file, credentials_file = self._write_config()
-        process = _Process(
-            "rasa",
-            rasa_server_command(
-                self.model, self.rasa_port, endpoints_file, credentials_file,
-                host=self.host, auth_token=api_token(self.settings),
-            ),
-            rasa_env(SERVE_THREADS),
-            self.workdir / "logs" / "rasa.log",
-        )
-        process.start()
-        self._processes["rasa"] = process
-
-    def stop_rasa(self) -> None:
-        if "rasa" in self._processes:
-            self._processes.pop("rasa").stop()
-
-    def stop_actions(self) -> None:
-        if "actions" in self._processes:
-            self._processes.pop("actions").stop()
-
-    def down(self) -> list[str]:
-        """The servers this stack started that are no longer running (`actions`, `rasa`)."""
-        return [name for name, process in self._processes.items() if not process.running]
-
-    def restart(self, name: str) -> None:
-        """Restart one server (`actions` or `rasa`); returns at once (see `wait_ready`).
-
-        :raises ValueError: an unknown server name.
-        """
-        if name == "rasa":
-            self.stop_rasa()
-            self.start_rasa()
-        elif name == "actions":
-            self.stop_actions()
-            self.start_actions()
-        else:
-            raise ValueError(f"unknown server {name!r}; known: actions, rasa")
+        self._process.start()
 
     def stop(self) -> None:
-        """Stop both servers (SIGTERM, then SIGKILL after a grace period)."""
-        for name in ("rasa", "actions"):
-            if name in self._processes:
-                self._processes.pop(name).stop()
+        """Stop the server (SIGTERM to its process group, then SIGKILL after a grace period)."""
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
 
-    def _checks(self) -> dict[str, Callable[[], bool]]:
-        token = api_token(self.settings)
+    def restart(self) -> None:
+        """Stop and start again (returns at once; see `wait_ready`)."""
+        self.stop()
+        self.start()
 
-        def rasa_ready() -> bool:
-            # /status answers once the model is loaded (the webhook would not work before).
-            r = requests.get(f"{self.url}/status", params={"token": token}, timeout=2)
+    def ready(self) -> bool:
+        """Whether the server answers with its model loaded."""
+        try:
+            r = requests.get(f"{self.url}/status", params={"token": api_token(self.settings)}, timeout=2)
             return r.ok and bool(r.json().get("model_file"))
-
-        def actions_ready() -> bool:
-            return requests.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2).ok
-
-        return {"actions": actions_ready, "rasa": rasa_ready}
+        except (requests.RequestException, ValueError):
+            return False
 
     def wait_ready(self, timeout: float = 300.0, poll: float = 0.5) -> None:
-        """Block until both servers answer.
+        """Block until the server answers with its model loaded.
 
-        :raises RasaStartError: a server exited or did not answer within `timeout` seconds.
+        :raises RasaStartError: the server exited or did not answer within `timeout` seconds.
         """
         deadline = time.monotonic() + timeout
-        pending = {n: c for n, c in self._checks().items() if n in self._processes}
-        while pending:
-            for name, check in list(pending.items()):
-                process = self._processes[name]
-                if not process.running:
-                    raise RasaStartError(f"the {name} server exited at start; log: {process.log_path}\n{_tail(process.log_path)}")
-                try:
-                    if check():
-                        del pending[name]
-                except (requests.RequestException, ValueError):
-                    pass
-            if pending:
-                if time.monotonic() > deadline:
-                    name = next(iter(pending))
-                    path = self._processes[name].log_path
-                    raise RasaStartError(f"the {name} server did not answer within {timeout:.0f} s; log: {path}\n{_tail(path)}")
-                time.sleep(poll)
+        while not self.ready():
+            if not self.running:
+                raise RasaStartError(f"the Rasa server exited at start; log: {self.log_path}\n{_tail(self.log_path)}")
+            if time.monotonic() > deadline:
+                raise RasaStartError(
+                    f"the Rasa server did not answer within {timeout:.0f} s; log: {self.log_path}\n{_tail(self.log_path)}"
+                )
+            time.sleep(poll)
 
     def __enter__(self) -> "RasaStack":
         self.start()
@@ -588,4 +389,3 @@ class RasaStack:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-

@@ -12,6 +12,23 @@ USER_ID_MAX = 128
 TEXT_MAX = 1000
 
 
+CHINESE_NUMERALS = "零一二三四五六七八九"
+
+
+def article_label(number: int) -> str:
+    """4 → （四）, 12 → （十二）, 20 → （二十）: the numbering as the notice prints it."""
+    if number <= 0:
+        return f"（{number}）"
+    tens, units = divmod(number, 10)
+    if number < 10:
+        text = CHINESE_NUMERALS[units]
+    elif number < 100:
+        text = ("" if tens == 1 else CHINESE_NUMERALS[tens]) + "十" + (CHINESE_NUMERALS[units] if units else "")
+    else:
+        text = str(number)
+    return f"（{text}）"
+
+
 @dataclass(frozen=True)
 class Citation:
     """One cited article: `{"document", "article", "title", "quote"}` in the API."""
@@ -20,6 +37,11 @@ class Citation:
     article: int
     title: str
     quote: str
+
+    @property
+    def reference(self) -> str:
+        """The one citation style of every reply: 大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”."""
+        return f"{self.document}第{article_label(self.article)}条“{self.title}”"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""`hotline serve` (what `make run` runs): Rasa, its action server and the app, supervised together.
+"""`hotline serve` (what `make run` runs): the Rasa NLU server and the app, supervised together.
 
 1. Trains the Rasa model when the training data changed, then starts the Rasa server and the
-   custom-action server (`bot.rasa_process.RasaStack`); restarts either if it crashes.
+   (`bot.rasa_process.RasaStack`, NLU only); restarts it if it crashes.
 2. Starts the app under gunicorn (gthread workers; see `gunicorn.conf.py`) on HOTLINE_HOST:HOTLINE_PORT.
    Each worker warms up (encoder, index, conversation) before it takes a request.
 3. Prints the development WeChat and Twilio tokens when WECHAT_TOKEN / TWILIO_AUTH_TOKEN are unset.
@@ -123,10 +123,10 @@ def app_child(settings: Settings) -> Child:
 
 
 class RasaWatch:
-    """Keeps Rasa and the action server (a `bot.rasa_process.RasaStack`) running beside the app.
+    """Keeps the Rasa NLU server (a `bot.rasa_process.RasaStack`) running beside the app.
 
-    The app answers policy questions without Rasa (degraded mode) and recovers by itself when Rasa
-    returns, so a crashed Rasa process is restarted rather than taking the app down.
+    The app answers without Rasa's NLU (degraded mode) and recovers by itself when Rasa returns,
+    so a crashed Rasa process is restarted rather than taking the app down.
 
     :param stack: the started stack.
     :param say: where status lines go.
@@ -139,9 +139,8 @@ class RasaWatch:
         self._last_restart: dict[str, float] = {}
 
     def dead(self) -> list[str]:
-        """The stack's processes that are not running (`actions`, `rasa`)."""
-        processes = getattr(self.stack, "_processes", {})
-        return [name for name, process in processes.items() if not process.running]
+        """The stack's processes that are not running (`rasa`)."""
+        return [] if self.stack.running else ["rasa"]
 
     def check(self) -> None:
         """Restart whatever died, at most once every few seconds each."""
@@ -150,17 +149,12 @@ class RasaWatch:
             if now - self._last_restart.get(name, float("-inf")) < self.RESTART_AFTER_SECONDS:
                 continue
             self._last_restart[name] = now
-            self.say(f"[serve] the {name} server stopped; restarting it (the app answers from retrieval meanwhile)")
-            if name == "rasa":
-                self.stack.stop_rasa()
-                self.stack.start_rasa()
-            else:
-                self.stack._processes.pop(name).stop()
-                self.stack.start_actions()
+            self.say(f"[serve] the {name} server stopped; restarting it (the app answers without its NLU meanwhile)")
+            self.stack.restart()
 
 
 def start_rasa(settings: Settings, train: bool, say):
-    """Train if the training data changed, then start the action server and the Rasa server.
+    """Train if the training data changed, then start the Rasa NLU server.
 
     :returns: the started `RasaStack` (not yet ready: the model loads in the background).
     :raises RasaStartError: training failed, or there is no model and `train` is False.
@@ -171,8 +165,7 @@ def start_rasa(settings: Settings, train: bool, say):
         say(f"[serve] training the Rasa model (training data changed); log: {models_dir(settings) / 'train.log'}")
     stack = RasaStack.from_settings(settings, train=train)
     stack.start()
-    say(f"[serve] started Rasa ({stack.url}) and the action server (port {stack.action_port}); logs under "
-        f"{stack.workdir / 'logs'}")
+    say(f"[serve] started Rasa ({stack.url}); log: {stack.log_path}")
     return stack
 
 
@@ -228,10 +221,10 @@ def _raise_interrupt(*_signal_args) -> None:
 
 
 @click.command("serve")
-@click.option("--rasa/--no-rasa", default=True, help="Start Rasa and the action server (off: use HOTLINE_RASA_URL as is).")
+@click.option("--rasa/--no-rasa", default=True, help="Start the Rasa NLU server (off: use HOTLINE_RASA_URL as is).")
 @click.option("--train/--no-train", default=True, help="Train the Rasa model first when the training data changed.")
 def serve(rasa: bool, train: bool) -> None:
-    """启动全部服务：Rasa、动作服务器与应用（gunicorn）。Serve every channel and the dashboard."""
+    """启动全部服务：Rasa 自然语言理解服务与应用（gunicorn）。Serve every channel and the dashboard."""
     settings = Settings.from_env()
     supervisor = Supervisor()
     tokens = development_tokens(settings)
@@ -259,7 +252,7 @@ def serve(rasa: bool, train: bool) -> None:
                     stack.wait_ready(timeout=600)
                     supervisor.say(f"[serve] Rasa is ready at {stack.url}")
                 except RasaStartError as error:
-                    supervisor.say(f"[serve] WARNING Rasa did not come up; answering from retrieval only.\n{error}")
+                    supervisor.say(f"[serve] WARNING Rasa did not come up; answering without its NLU.\n{error}")
 
         threading.Thread(target=announce, daemon=True).start()
         code = supervisor.wait()

@@ -1,24 +1,28 @@
-"""The user-facing policy answer, in one place for chat, Rasa actions and the IVR.
+"""The user-facing policy answer, in one place for every channel.
 
-    reply = policy_reply(retriever.run("失业金标准提高了吗"), as_of=settings.today)
-    reply.reply       # 根据《…》（大人社发[2020]38号）第（八）条“提高失业人员基本待遇标准”：…
+    reply = policy_reply(retriever.run("失业金标准提高了吗"), settings.today, settings.epidemic_end)
+    reply.reply       # 这项措施已于2023年4月8日结束，以下是通知当时的规定。
+                      # 根据大人社发[2020]38号第（八）条“提高失业人员基本待遇标准”：失业人员…上调至95%。
+                      # 有效期：至疫情结束后3个月，已于2023年4月8日结束（…）。
     reply.citations   # [Citation(document="大人社发[2020]38号", article=8, title=…, quote=…)]
 
-Validity is stated from the parsed `Validity` entries; an explicit end date that lies before
-`as_of` is called out plainly: 该措施的截止日期2021年8月31日已过（按2026年11月25日计）。
+Validity is judged by `knowledge_base.validity.validity_as_of` for the entries that govern the
+quoted clauses; when every quoted measure has ended, the answer says so first, with its date.
 """
 from __future__ import annotations
 
 import datetime as dt
-from bot.reply import Citation, Reply
-from knowledge_base.model import Validity
+import re
+
+from bot.reply import Citation, Reply, article_label
+from knowledge_base.model import Clause, Validity
 from knowledge_base.retrieval import HANDOFF_SUGGESTION, ArticleHit, RetrievalResult
 from knowledge_base.text import has_chinese
+from knowledge_base.validity import ValidityAsOf, chinese_date, validity_as_of  # noqa: F401 (chinese_date re-exported)
 
 INTENT = "ask_policy"
 MAX_QUOTED_CLAUSES = 2
 MAX_QUOTE_CHARS = 160
-CHINESE_NUMERALS = "零一二三四五六七八九"
 
 # Answer templates (Simplified Chinese); every channel renders these.
 ANSWER_HEAD = "根据《{title}》（{document}）第{label}条“{article_title}”："
@@ -32,33 +36,16 @@ ABSTAIN_GENERIC = "本通知（{document}）未涉及您问的这个问题，或
 NEXT_STEP = "您可以换个说法再问，或回复“转人工”由人工客服为您解答。"
 RELATED = "相关的内容有：{titles}。"
 
-VALIDITY_EPIDEMIC = "有效期：疫情防控期间（通知未写明具体截止日期，请以最新政策为准）。"
-VALIDITY_EPIDEMIC_CLOSING = "有效期：通知规定补贴类政策除已明确时限外，统一执行至疫情防控期间结束（未写明具体日期）。"
-VALIDITY_AFTER_EPIDEMIC = "时限：{text}（通知未写明具体日期，请以最新政策为准）。"
-VALIDITY_UNTIL = "时限：{text}"
-VALIDITY_PAST = "该措施的截止日期{date}已过（按{as_of}计）。"
-VALIDITY_CURRENT = "截至{as_of}，该期限尚未届满。"
-VALIDITY_NONE = "有效期：通知未对本条规定单独的执行期限。"
+ANSWER = "根据{reference}：{sentences}"
+# Question words that ask for more than one point: quote up to MAX_SENTENCES sentences.
+BROAD_QUESTION = re.compile(r"哪些|有什么|都有|包括|分别|各|政策|措施|帮扶|服务")
+MAX_SENTENCES = 3
+# What a question asks for, and the kinds of fact (`knowledge_base.facts`) that answer it.
+ASKS_AMOUNT = re.compile(r"多少|标准|比例|百分|几成|金额|上限|多高|提高|上调|补贴多|补助多|费率|裁员率|钱|返多|补多")
+ASKS_TIME = re.compile(r"多久|多长|期限|什么时候|到什么时|啥时候|截止|几个月|几年|哪天|日期|延长|到期")
+AMOUNT_FACTS = frozenset({"percent", "amount", "count"})
+TIME_FACTS = frozenset({"duration", "date"})
 DEFAULT_DOCUMENT = "大人社发[2020]38号"
-
-
-def chinese_date(day: dt.date) -> str:
-    """2021-08-31 → 2021年8月31日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def article_label(number: int) -> str:
-    """4 → （四）, 12 → （十二）, 20 → （二十）: the numbering as the notice prints it."""
-    if number <= 0:
-        return f"（{number}）"
-    tens, units = divmod(number, 10)
-    if number < 10:
-        text = CHINESE_NUMERALS[units]
-    elif number < 100:
-        text = ("" if tens == 1 else CHINESE_NUMERALS[tens]) + "十" + (CHINESE_NUMERALS[units] if units else "")
-    else:
-        text = str(number)
-    return f"（{text}）"
 
 
 def _sentence(text: str) -> str:
@@ -66,31 +53,36 @@ def _sentence(text: str) -> str:
     return text if text.endswith(("。", "；", "！", "？")) else text + "。"
 
 
-def validity_note(article, as_of: dt.date) -> str:
-    """The validity of an article's measures, in one or two sentences.
+def _judged(v: Validity, as_of: dt.date, epidemic_end: dt.date | None) -> ValidityAsOf:
+    return validity_as_of(v.kind, as_of, epidemic_end, until=v.until_date, text=v.text, explicit=v.explicit)
+
+
+def governing_validity(article, clause_numbers: list[int]) -> list[Validity]:
+    """The validity entries that govern the quoted clauses: the entry a clause states itself,
+    else the nearest one stated before it in the article, else the closing clause's."""
+    entries: list[Validity] = list(getattr(article, "validity", None) or [])
+    chosen: list[Validity] = []
+    for number in clause_numbers or [0]:
+        before = [v for v in entries if v.clause is not None and v.clause <= number]
+        own = [v for v in before if v.clause == number]
+        pick = own or before[-1:] or [v for v in entries if v.clause is None] or entries[:1]
+        chosen += [v for v in pick if v not in chosen]
+    dated = [v for v in chosen if v.until]
+    return dated or chosen  # an explicit date is more precise than 疫情防控期间
+
+
+def validity_note(article, as_of: dt.date, epidemic_end: dt.date | None = None, clauses: list[int] | None = None) -> str:
+    """The validity of an article's measures (or of the quoted clauses), one sentence each.
 
     :param article: anything with a `validity` list (`Article` or `ArticleHit`).
-    :param as_of: the date against which explicit end dates are judged.
-    :returns: e.g. "时限：失业保险继续执行总费率为1%的阶段性降低费率政策至2021年8月31日。
-        该措施的截止日期2021年8月31日已过（按2026年11月25日计）。"
+    :param as_of: the date against which end dates are judged.
+    :param epidemic_end: the end of 疫情防控期间 (HOTLINE_EPIDEMIC_END); None keeps it open.
+    :param clauses: the quoted clause numbers; None for every entry of the article.
+    :returns: e.g. "有效期：至2021年8月31日，已于2021年8月31日结束。"
     """
-    entries: list[Validity] = list(getattr(article, "validity", None) or [])
-    kinds = {v.kind: v for v in entries}
-    notes: list[str] = []
-    if "epidemic_period" in kinds:
-        notes.append(VALIDITY_EPIDEMIC if kinds["epidemic_period"].explicit else VALIDITY_EPIDEMIC_CLOSING)
-    if "after_epidemic" in kinds:
-        text = kinds["after_epidemic"].text.rstrip("。") or "至疫情结束后3个月"
-        notes.append(VALIDITY_AFTER_EPIDEMIC.format(text=text))
-    for v in entries:
-        until = v.until_date
-        if until is None:
-            continue
-        if v.text:
-            notes.append(VALIDITY_UNTIL.format(text=_sentence(v.text)))
-        template = VALIDITY_PAST if until < as_of else VALIDITY_CURRENT
-        notes.append(template.format(date=chinese_date(until), as_of=chinese_date(as_of)))
-    return "".join(notes) or VALIDITY_NONE
+    entries = governing_validity(article, clauses) if clauses is not None else list(getattr(article, "validity", None) or [])
+    lines = list(dict.fromkeys(_judged(v, as_of, epidemic_end).line for v in entries))
+    return "".join(lines) or validity_as_of("none_stated", as_of, epidemic_end).line
 
 
 def _quoted_clauses(hit: ArticleHit) -> list[str]:
@@ -135,11 +127,14 @@ def _abstain_text(result: RetrievalResult) -> str:
     return text
 
 
-def policy_reply(result: RetrievalResult, as_of: dt.date) -> Reply:
-    """Render a retrieval result as the assistant's reply.
+def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date | None = None) -> Reply:
+    """Render a retrieval result as the assistant's reply: when every quoted measure has ended,
+    a first sentence that says so; then the answer (the whole sentences of the notice that hold
+    it, with the citation); then the validity as of `as_of`.
 
     :param result: what `PolicyRetriever.run` returned.
     :param as_of: the date validity is judged against (`Settings.today`).
+    :param epidemic_end: the end of 疫情防控期间 (HOTLINE_EPIDEMIC_END); None keeps it open.
     :returns: a `Reply` with `intent="ask_policy"`; `answered=False` when abstaining.
     """
     suggestions = list(result.suggestions)
@@ -173,18 +168,81 @@ def policy_reply(result: RetrievalResult, as_of: dt.date) -> Reply:
             abstain_reason=result.abstain_reason or "no_match",
         )
     hit = result.hits[0]
-    lines = [
-        ANSWER_HEAD.format(
-            title=hit.document_title or "政策通知", document=hit.document, label=_label(hit), article_title=hit.title
-        )
-    ]
-    lines += [f"“{q}”" for q in _quoted_clauses(hit)]
-    lines.append(validity_note(hit, as_of))
+    quoted = _answer_clauses(hit, result.query)
+    sentences = "".join(c.text.strip() for c in quoted)
+    judged = [_judged(v, as_of, epidemic_end) for v in governing_validity(hit, [c.number for c in quoted])]
+    ended = [j for j in judged if j.ended]
+    lines = [ended[0].headline] if ended and len(ended) == len(judged) else []
+    cited = Citation(document=hit.document, article=hit.article, title=hit.title, quote=sentences)
+    lines.append(ANSWER.format(reference=cited.reference, sentences=sentences))
+    lines.append("".join(dict.fromkeys(j.line for j in judged)) or validity_as_of("none_stated", as_of, epidemic_end).line)
     return Reply(
         reply="\n".join(lines),
-        citations=[citation(hit)],
+        citations=[cited],
         answered=True,
         intent=INTENT,
         confidence=result.confidence,
         suggestions=suggestions,
     )
+
+
+def _sentence_of(clause: Clause, clauses: tuple[Clause, ...]) -> list[Clause]:
+    """The whole sentence a clause belongs to: clauses joined by ；are one sentence."""
+    by_number = {c.number: c for c in clauses}
+    first = last = clause.number
+    while first - 1 in by_number and by_number[first - 1].text.rstrip().endswith("；"):
+        first -= 1
+    while last in by_number and by_number[last].text.rstrip().endswith("；") and last + 1 in by_number:
+        last += 1
+    return [by_number[n] for n in range(first, last + 1)]
+
+
+SHARED_PHRASE = 4  # characters a clause must share in one run with the question to be preferred
+
+
+def _common_run(a: str, b: str) -> int:
+    """The length of the longest run of characters that `a` and `b` share."""
+    best = 0
+    for i in range(len(b)):
+        for j in range(i + best + 1, len(b) + 1):
+            if b[i:j] in a:
+                best = j - i
+            else:
+                break
+    return best
+
+
+def _answer_clauses(hit: ArticleHit, question: str) -> list[Clause]:
+    """The clauses an answer quotes: the whole sentence of the best clause; for a broad question
+    ("有哪些…") the sentences of the next best clauses too."""
+    article = hit.article_clauses or tuple(sorted(hit.clauses, key=lambda c: c.number))
+    ranked = [c for c in hit.clauses if c.text.strip().rstrip("。；") != hit.title] or list(hit.clauses)
+    # A clause with the kind of fact asked for (an amount first, then a time) goes first, then one
+    # that shares a long phrase with the question ("一次性吸纳就业补贴"); ties keep the rank.
+    question = question or ""
+    kinds = [k for k, asked in ((AMOUNT_FACTS, ASKS_AMOUNT), (TIME_FACTS, ASKS_TIME)) if asked.search(question)]
+    if kinds and not any(f.kind in kinds[0] for c in ranked for f in c.facts):
+        # None of the best clauses states it: the article's first clause that does.
+        extra = next((c for c in article if any(f.kind in kinds[0] for f in c.facts)), None)
+        ranked = ranked + [extra] if extra is not None else ranked
+
+    def preference(clause: Clause) -> tuple:
+        has = tuple(not any(f.kind in kind for f in clause.facts) for kind in kinds)
+        return (*has, _common_run(clause.text, question) < SHARED_PHRASE)
+
+    ranked.sort(key=preference)
+    wanted = MAX_SENTENCES if BROAD_QUESTION.search(question) else 1
+    chosen: dict[int, Clause] = {}
+    sentences = 0
+    for clause in ranked:
+        if clause.number in chosen:
+            continue
+        # Past the first sentence, a broad question takes the next ones; another takes one more
+        # only when it states the same kind of fact about the same words (5.5% and 3.62%).
+        also = kinds and any(f.kind in kinds[0] for f in clause.facts) and _common_run(clause.text, question) >= 3
+        if sentences >= wanted and not (also and sentences < 2):
+            break
+        for c in _sentence_of(clause, article):
+            chosen[c.number] = c
+        sentences += 1
+    return [chosen[n] for n in sorted(chosen)]

@@ -212,10 +212,22 @@ def format_table(report: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--fit-calibration", is_flag=True, help="Refit confidence and abstain threshold on dev (writes calibration.json).")
 @click.option("--encoder", default=None, help="Encoder to evaluate (default: HOTLINE_ENCODER).")
-def eval_command(set_name: str, as_json: bool, fit_calibration: bool, encoder: str | None) -> None:
-    """检索质量评测：BM25、向量模型与融合的 hit@1/hit@3/MRR、拒答率和延迟。"""
+@click.option("--e2e", is_flag=True, help="Evaluate what users get: the blind set through POST /api/chat of a running system.")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="With --e2e: the running system.")
+@click.option("--failures", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --e2e: write every failed question or turn, with its reply, to this JSON file.")
+def eval_command(set_name: str, as_json: bool, fit_calibration: bool, encoder: str | None, e2e: bool, url: str,
+                 failures: Path | None) -> None:
+    """检索质量评测：BM25、向量模型与融合的 hit@1/hit@3/MRR、拒答率和延迟；--e2e：整个系统的端到端评测。"""
     from bot.config import Settings
     from knowledge_base.store import load_knowledge_base
+
+    if e2e:
+        from bot import e2e_eval
+
+        report = e2e_eval.run(url, set_name, failures)
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) if as_json else e2e_eval.format_report(set_name, report))
+        return
 
     if fit_calibration and set_name != "dev":
         raise click.UsageError("只能在开发集上拟合置信度 / --fit-calibration only works on the dev set")

@@ -80,6 +80,8 @@ class ArticleHit:
     label: str = ""
     validity: list[Validity] = field(default_factory=list)
     document_title: str = ""
+    # Every clause of the article in order: an answer quotes whole sentences around `clauses`.
+    article_clauses: tuple[Clause, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -341,6 +343,7 @@ class PolicyRetriever:
             label=getattr(art, "label", ""),
             validity=list(art.validity),
             document_title=self._titles.get(article.key[0], ""),
+            article_clauses=tuple(art.clauses),
         )
 
     def run(self, query: str, top_k: int | None = None) -> RetrievalResult:

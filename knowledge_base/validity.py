@@ -15,6 +15,8 @@ Each entry's `text` is the sentence that states it, so a reader sees which measu
 """
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -117,3 +119,103 @@ def resolve_validity(article_text: str, own: list[Validity], rules: list[Closing
         Validity(rule.kind, rule.text, rule.until, False, None) for rule in rules if rule.applies_to(article_text)
     ]
     return implied or [Validity("none_stated", "", None, True, None)]
+
+
+# -- validity as of a date ---------------------------------------------------------------------
+# One wording for every channel, policy answers and verdicts alike ("有效期"). `kind` is a kind of
+# `Validity` or of the rule table (`epidemic_period_by_closing`, `after_epidemic_3_months`).
+
+_AFTER_MONTHS_RE = re.compile(r"疫情(?:结束|解除)后(\d+)个月")
+BASIS = {
+    "epidemic_period": "疫情防控期间",
+    "epidemic_period_by_closing": "疫情防控期间（通知规定补贴类政策除已明确时限外统一执行至疫情防控期间结束）",
+    "after_epidemic": "至疫情结束后{months}个月",
+    "until_date": "至{until}",
+    "deadline": "延长至{until}前",
+}
+LINE_OPEN = "有效期：{basis}（通知未写明具体截止日期，请以人社部门最新公告为准）。"
+LINE_NONE = "有效期：通知未对这项措施单独规定执行期限。"
+LINE_ENDED = "{label}：{basis}，已于{end}{verb}{because}。"
+LINE_RUNNING = "{label}：{basis}，截至{as_of}尚未到期{because}。"
+EPIDEMIC_BASIS = "（按{epidemic_end}起新冠疫情实行“乙类乙管”、疫情防控期间结束计）"
+HEADLINE_ENDED = "这项措施已于{end}结束，以下是通知当时的规定。"
+HEADLINE_DEADLINE_PASSED = "这一期限已于{end}届满，以下是通知当时的规定。"
+
+
+@dataclass(frozen=True)
+class ValidityAsOf:
+    """A measure's validity judged against a date.
+
+    :param line: the 有效期 sentence.
+    :param end: the resolved last day, or None when open-ended or not stated.
+    :param ended: True when `end` lies before `as_of`.
+    :param headline: the first sentence of an answer when the measure has ended, else "".
+    """
+
+    line: str
+    end: dt.date | None
+    ended: bool
+    headline: str = ""
+
+
+def chinese_date(day: dt.date) -> str:
+    """2021-08-31 → 2021年8月31日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _normal_kind(kind: str, explicit: bool) -> str:
+    if kind == "epidemic_period" and not explicit:
+        return "epidemic_period_by_closing"
+    return "after_epidemic" if kind.startswith("after_epidemic") else kind
+
+
+def validity_as_of(
+    kind: str,
+    as_of: dt.date,
+    epidemic_end: dt.date | None,
+    *,
+    until: dt.date | None = None,
+    text: str = "",
+    explicit: bool = True,
+) -> ValidityAsOf:
+    """Judge one validity against `as_of`, resolving the epidemic period by `epidemic_end`.
+
+    :param kind: `epidemic_period`, `epidemic_period_by_closing`, `after_epidemic[_3_months]`,
+        `until_date`, `deadline` or `none_stated`.
+    :param epidemic_end: the end of 疫情防控期间 (HOTLINE_EPIDEMIC_END); None keeps it open.
+    :param until: the explicit end date of `until_date` / `deadline`.
+    :param text: the notice's words (the N of 疫情结束后N个月 is read from them; default 3).
+    :param explicit: False when the period comes from the notice's closing clause.
+    """
+    kind = _normal_kind(kind, explicit)
+    months_match = _AFTER_MONTHS_RE.search(text or "")
+    months = int(months_match.group(1)) if months_match else 3
+    basis = BASIS.get(kind, "").format(months=months, until=chinese_date(until) if until else "")
+    because = ""
+    if kind in ("until_date", "deadline"):
+        end = until
+    elif kind in ("epidemic_period", "epidemic_period_by_closing", "after_epidemic"):
+        if epidemic_end is None:
+            return ValidityAsOf(LINE_OPEN.format(basis=basis), None, False)
+        end = epidemic_end if kind != "after_epidemic" else _add_months(epidemic_end, months)
+        because = EPIDEMIC_BASIS.format(epidemic_end=chinese_date(epidemic_end))
+    else:
+        return ValidityAsOf(LINE_NONE, None, False)
+    if end is None:
+        return ValidityAsOf(LINE_OPEN.format(basis=basis), None, False)
+    deadline = kind == "deadline"
+    label = "期限" if deadline else "有效期"
+    if end < as_of:
+        headline = (HEADLINE_DEADLINE_PASSED if deadline else HEADLINE_ENDED).format(end=chinese_date(end))
+        line = LINE_ENDED.format(
+            label=label, basis=basis, end=chinese_date(end), verb="届满" if deadline else "结束", because=because
+        )
+        return ValidityAsOf(line, end, True, headline)
+    line = LINE_RUNNING.format(label=label, basis=basis, as_of=chinese_date(as_of), because=because)
+    return ValidityAsOf(line, end, False)

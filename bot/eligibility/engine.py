@@ -16,7 +16,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable
 
+from bot.config import EPIDEMIC_END
 from bot.reply import Citation
+from knowledge_base.validity import validity_as_of
 from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, SlotSpec, load_rules
 
 PERCENT = 100  # a ratio's scale when the rule table asks for a percentage
@@ -83,6 +85,9 @@ class Verdict:
     validity: str = ""
     expired: bool = False
     reasons: list[str] = field(default_factory=list)
+    # The rule table's text this verdict was written from: two verdicts from one template say the
+    # same thing of different cases (the 5.5% and the 3.62% bound both passed).
+    template: str = ""
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -133,11 +138,19 @@ def missing_slots(rule_id: str, slots: dict, *, table: RuleTable | None = None) 
     return needed
 
 
-def evaluate(rule_id: str, slots: dict, as_of: dt.date | None = None, *, table: RuleTable | None = None) -> Verdict:
+def evaluate(
+    rule_id: str,
+    slots: dict,
+    as_of: dt.date | None = None,
+    *,
+    epidemic_end: dt.date | None = EPIDEMIC_END,
+    table: RuleTable | None = None,
+) -> Verdict:
     """Apply one rule of the notice to the known facts.
 
     :param slots: slot values by canonical name (natural-language strings are parsed).
     :param as_of: the date validity is judged against (default: today).
+    :param epidemic_end: the end of 疫情防控期间 (HOTLINE_EPIDEMIC_END); None keeps it open.
     :returns: the `Verdict` with its computation, citation and validity note.
     :raises UnknownRule: no rule has this id.
     :raises MissingSlots: facts are still missing (see `missing_slots`).
@@ -163,7 +176,7 @@ def evaluate(rule_id: str, slots: dict, as_of: dt.date | None = None, *, table: 
     computation = "；".join(_computation(case, ctx, passed=not failed))
     template = case.texts.get(outcome) or rule.texts[outcome]
     body = ctx.format(template, case=ctx.format(case.label), reasons="；".join(reasons))
-    validity, expired = _validity_note(rule, table, as_of)
+    validity, expired = _validity_note(rule, as_of, epidemic_end)
     text = _compose(rule, table, outcome, body, computation, validity, expired)
     return Verdict(
         rule_id=rule.id,
@@ -177,7 +190,18 @@ def evaluate(rule_id: str, slots: dict, as_of: dt.date | None = None, *, table: 
         validity=validity,
         expired=expired,
         reasons=reasons,
+        template=template,
     )
+
+
+def rule_summary(rule_id: str, *, table: RuleTable | None = None) -> str:
+    """The rule in one sentence (`summary` of the table, its parameters filled in); "" when none.
+
+    :raises UnknownRule: no rule has this id.
+    """
+    table = table or load_rules()
+    rule = table[rule_id]
+    return _Context(rule, table, {}).format(rule.summary) if rule.summary else ""
 
 
 def branches(rule_id: str, *, table: RuleTable | None = None) -> list[str]:
@@ -467,14 +491,9 @@ def _product(values: list) -> Fraction:
 # -- the answer text ---------------------------------------------------------------------------
 
 
-def _validity_note(rule: Rule, table: RuleTable, as_of: dt.date) -> tuple[str, bool]:
-    notes = table.validity_notes
-    until = _date(rule.valid_until) if rule.valid_until else ""
-    note = notes[rule.validity].format(until=until)
-    expired = rule.valid_until is not None and as_of > rule.valid_until
-    if expired:
-        note += notes["expired"].format(until=until, as_of=_date(as_of))
-    return note, expired
+def _validity_note(rule: Rule, as_of: dt.date, epidemic_end: dt.date | None) -> tuple[str, bool]:
+    judged = validity_as_of(rule.validity, as_of, epidemic_end, until=rule.valid_until, text=rule.clause)
+    return judged.line, judged.ended
 
 
 def _compose(
@@ -484,7 +503,7 @@ def _compose(
     lines = [f"【{label}】{body}"]
     if computation:
         lines.append(f"计算：{computation}。")
-    lines.append(f"依据：{rule.document} {rule.article_label}（{rule.title}）：“{rule.clause}”")
+    lines.append(f"依据：{rule.citation.reference}：“{rule.clause}”")
     lines.append(validity)
     return "\n".join(lines)
 

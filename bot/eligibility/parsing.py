@@ -24,6 +24,45 @@ HALF = "H"  # stands in for 半 while cn2an converts the numerals around it
 _NUM = r"\d+(?:\.\d+)?"
 
 _TO_ASCII = str.maketrans("０１２３４５６７８９．％／", "0123456789.%/")
+# Voice transcripts put blanks between words ("二十五个人 交社保的 辞了 六个"): blanks next to a
+# Chinese character go, blanks between Latin words stay.
+_CJK_BLANK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+# English words that stand for a fact's Chinese words (mixed-language messages).
+_ENGLISH = (
+    (re.compile(r"(?i)(?<![a-z])layoff rate(?![a-z])"), "裁员率"),
+    (re.compile(r"(?i)(?<![a-z])(?:lay\s*-?offs?|laid off|fired)(?![a-z])"), "裁了"),
+    (re.compile(r"(?i)(?<![a-z])(?:insured\s+)?(?:staff|employees|headcount|workers)(?![a-z])"), "职工"),
+    (re.compile(r"(?i)(?<![a-z])(?:smes?|small business|small company)(?![a-z])"), "中小企业"),
+    (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm)(?![a-z])"), "大企业"),
+    (re.compile(r"(?i)(?<![a-z])non-?dalian(?![a-z])"), "非大连"),
+    (re.compile(r"(?i)(?<![a-z])graduat(?:e|ed|es|ion)(?![a-z])"), "毕业"),
+    (re.compile(r"(?i)(?<![a-z])deadline(?![a-z])"), "期限"),
+    (re.compile(r"(?i)(?<![a-z])impact(?:ed)?(?![a-z])"), "影响"),
+    (re.compile(r"(?i)(?<![a-z])unemployment (?:benefits?|insurance benefits?)(?![a-z])"), "失业金"),
+    (re.compile(r"(?i)(?<![a-z])unemployment insurance(?![a-z])"), "失业保险"),
+    (re.compile(r"(?i)(?<![a-z])subsid(?:y|ies)(?![a-z])"), "补贴"),
+    (re.compile(r"(?i)(?<![a-z])training(?![a-z])"), "培训"),
+    (re.compile(r"(?i)(?<![a-z])migrant workers?(?![a-z])"), "农民工"),
+    (re.compile(r"(?i)(?<![a-z])(?:covid|coronavirus)(?:-19)?(?![a-z])"), "新冠"),
+    (re.compile(r"(?i)(?<![a-z])loans?(?![a-z])"), "贷款"),
+    (re.compile(r"(?i)(?<![a-z])contracts?(?![a-z])"), "合同"),
+)
+
+
+def chinese_terms(text: str) -> str:
+    """English words of the domain in a mixed message, in Chinese ("layoff rate 4%" → 裁员率 4%);
+    the rest of the text is unchanged."""
+    out = text
+    for pattern, words in _ENGLISH:
+        out = pattern.sub(words, out)
+    return out
+
+
+def _clean(text: str) -> str:
+    raw = (text or "").translate(_TO_ASCII).strip().lower()
+    for pattern, words in _ENGLISH:
+        raw = pattern.sub(words, raw)
+    return _CJK_BLANK.sub("", raw)
 _PUNCT = re.compile(r"[\s，,。．!！?？、；;：:“”\"'（）()～~…—-]+")
 
 _VAGUE = re.compile(
@@ -51,6 +90,17 @@ _SLOT_UNIT = {"年": ("time", 12), "个月": ("time", 1), "分钟": ("clock", 1)
 _COUNT_UNITS = r"(?:个|名|位)?(?:人|员工|职工)|个|名|位|课时|节课|学时|元|块钱|块"
 _MONEY = re.compile(rf"({_NUM})(?:元|块钱|块)")
 
+# Words whose numeral is no number (一家小饭店, 一直, 统一): hidden from cn2an, so "我是一家小店的
+#老板" never reads as one year. A numeral must also stand alone or before a unit to answer a question.
+_NOT_NUMBERS = re.compile(
+    r"一家|一下|一直|一起|一样|一点|一般|一些|一定|统一|唯一|万一|一律|一切|一致|一旦|一边|一方面|第[一二三四五六七八九十]|"
+    r"一对一|一条龙|一次性|一线|一时|一会|一度|一体|一句|一声|一心|一块儿|一块去|一趟|一遍|一共|一下子|不一|一身|"
+    r"一把|一伙|一批|一手|一口气|一阵|一概|一向|一番|一贯|三位一体|六位一体|一带|之一|同一个?|一个?课时|每个?人|一个人的"
+)
+_AFTER_NUMBER_OK = re.compile(r"$|[\s，,。．.!！?？、；;：:~～…)）]|[吧啊呢呀哈了的吗嘛哦喔]|个|名|位|人|员|职工|年|届|月|%|百分|课|节|学时|小时|钟头|分|元|块|岁")
+
+# "算不算中小微", "是不是大连生源": a question, not a negation.
+_A_NOT_A = re.compile(r"(.)不\1$|(.)没\2$")
 _NEGATION_BEFORE = re.compile(r"(?:不是|不属于|并非|不算|非|不)$")
 
 # Words per choice, for answers to the question itself. Longest words win where they overlap.
@@ -74,13 +124,14 @@ CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 # In free sentences only unmistakable words count (裁员 there is the firm's, not the worker's).
 _EXTRACT_CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     S.ENTERPRISE_SIZE: {
-        "sme": ("中小微", "小微", "中小企业", "中型企业", "小型企业", "微型企业", "小企业", "小公司"),
-        "other": ("大型企业", "大企业", "大公司", "国企", "国有企业", "央企", "上市公司"),
+        "sme": ("中小微", "小微", "中小企业", "中型企业", "小型企业", "微型企业", "小企业", "小公司", "个体户", "小店", "小饭店", "小作坊"),
+        "other": ("大型企业", "大型", "大企业", "大公司", "国企", "国有企业", "央企", "上市公司", "大厂"),
     },
     S.SEPARATION_REASON: {
-        "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁"),
+        "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁",
+                     "公司辞退", "单位辞退", "被公司辞", "被单位辞", "被公司裁", "被单位裁", "公司倒闭", "单位倒闭", "倒闭了"),
         "contract_end": ("合同到期", "合同期满"),
-        "personal": ("个人原因", "自己辞职", "主动辞职", "主动离职", "自愿离职", "我辞职", "辞职了"),
+        "personal": ("个人原因", "自己辞职", "主动辞职", "主动离职", "自愿离职", "我辞职", "辞职了", "自己不干", "自己走的"),
     },
     S.ORIGIN: {
         "non_dalian": ("非大连生源", "外地生源", "外省生源", "非大连", "外地的"),
@@ -106,7 +157,7 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
     :raises KeyError: `slot` has no spec in the rule table.
     """
     spec = load_rules().slots[slot]
-    raw = (text or "").translate(_TO_ASCII).strip().lower()
+    raw = _clean(text)
     if channel == "ivr":
         keyed = raw.replace("#", "").replace("*", ".").strip()
         if slot in KEYPAD and keyed in KEYPAD[slot]:
@@ -136,7 +187,7 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
         money = _MONEY.findall(arabic)
         if len(set(money)) == 1:
             return _plain(Fraction(money[0]))
-    numbers = re.findall(_NUM, arabic)
+    numbers = [m.group() for m in re.finditer(_NUM, arabic) if _AFTER_NUMBER_OK.match(arabic, m.end())]
     if len(set(numbers)) == 1:
         value = Fraction(numbers[0])
     elif numbers:
@@ -157,7 +208,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
         fills it, and a bare "N个人" is read as the head count only when no other count is expected.
     :returns: canonical slot name → value (same types as `parse_slot_value`); {} when none.
     """
-    raw = (text or "").translate(_TO_ASCII).strip().lower()
+    raw = _clean(text)
     if not raw:
         return {}
     arabic = _arabic(raw)
@@ -180,7 +231,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
 
     # Rates, layoffs, class hours and durations first, so their numbers are not read as head counts.
     take(rf"裁员率(?:是|为|有|达到|大约)?({_NUM})%?", S.LAYOFF_RATE)
-    take(rf"(?:裁(?:员|掉|了|减)*|辞退(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
+    take(rf"(?:裁(?:员|掉|了|减)*|辞(?:退|掉)?(?:了)?|开除(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
     take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?被(?:裁|辞退)", S.LAYOFFS)
     take(r"(?:没有?|不|零|未|1个(?:人)?(?:都|也)没(?:有)?)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)
     take(rf"({_NUM})(?:个)?(?:课时|学时|节课)(?!\d*(?:\.\d+)?(?:分|小时))", S.CLASS_HOURS, _int_group)
@@ -193,37 +244,42 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
          lambda m: _duration_value(m.group(1), "个月"))
     take(rf"签(?:了|订|的)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
-    take(rf"合同(?:期限)?(?:是|为|签了?)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
-    take(r"(\d{4}|\d{2})(?:届|年毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR, lambda m: _year(m.group(1)))
+    take(rf"合同(?:期限)?(?:只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
+    take(r"(\d{4}|\d{2})(?:届|年?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR, lambda m: _year(m.group(1)))
     take(rf"保费(?:是|为|每人)?({_NUM})(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
     take(
-        rf"(?:参保职工|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
+        rf"(?:参保职工|参保|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
         S.EMPLOYEES,
     )
     take(rf"(?:公司|单位|企业|我们|厂里|店里)(?:里)?(?:有|是|共|一共|总共)?(\d+)(?:个|名|位)?(?:人|员工|职工)", S.EMPLOYEES)
     if expected in (None, S.EMPLOYEES):
         # A bare "N个人" is the head count only when no other count was asked for.
-        take(r"(\d+)(?:个|名|位)(?:人|员工|职工)?(?![\d.]|课|学时|节|月|小时|钟头|年|H)|(\d+)(?:人|员工|职工)",
-             S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2)))
+        # "N个人", or "N个" at the end of a phrase; never "哪3个", "同1个培训项目".
+        take(r"(?<![哪几这那前后第每同])(?:(\d+)(?:个|名|位)(?:人|员工|职工)|(\d+)(?:个|名|位)(?=$|[\s，,。！？!?；;了吧呢啊呀的_]|裁|辞)|(\d+)(?:人|员工|职工))",
+             S.EMPLOYEES, lambda m: int(m.group(1) or m.group(2) or m.group(3)))
 
     for slot, words in _EXTRACT_CHOICE_WORDS.items():
-        value = _parse_choice(masked, words)
+        value = _parse_choice(arabic, words)  # the words hold no numbers: read the whole text
         if value is not None:
             found.setdefault(slot, value)
     _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
-          no=r"(?:没|没有|未|不)(?:太)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响",
-          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响")
+          no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响|影响(?:不大|很小|不太大)|正常生产",
+          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,6}影响(?:挺|很|非常|比较|特别)?大|订单(?:少|减|没)了")
     _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
-          no=r"(?:没|没有|未|不)(?:有)?(?:交|缴|缴纳|上|参)(?:了)?(?:社保|社会保险|保险|保)",
-          yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|已参保|参保了|有社保|参保人员")
+          no=r"(?:没|没有|未|不)(?:有)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)",
+          yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|社保(?:也|都)?(?:交|缴|上)了|已参保|参保了|有社保|参保人员")
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
           no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)",
-          yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)")
+          yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)|(?:防疫物资|防控物资|急需物资)的?(?:企业|厂|公司)|口罩厂|防护服厂")
     _flag(found, arabic, S.COVID_INFECTED,
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
     _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
+    origin = re.search(r"(?:生源地?|老家|户口|籍贯)(?:是|在|地是|属于)?([\u4e00-\u9fff]{2,3})|([\u4e00-\u9fff]{2})生源", arabic)
+    place = origin and (origin.group(1) or origin.group(2))
+    if place and S.ORIGIN not in found and place not in ("哪里", "哪儿", "什么", "外地", "本地", "非大"):
+        found[S.ORIGIN] = "dalian" if place.startswith("大连") else "non_dalian"
 
     if expected and expected not in found:
         value = parse_slot_value(expected, text)
@@ -232,12 +288,21 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     return found
 
 
+def infer_facts(facts: dict) -> dict:
+    """Facts that follow from others: years of contributions paid make an insured person."""
+    inferred = {}
+    if facts.get(S.CONTRIBUTION_YEARS):
+        inferred[S.SOCIAL_INSURANCE_PAID] = True
+    return inferred
+
+
 # -- helpers -----------------------------------------------------------------------------------
 
 
 def _arabic(text: str) -> str:
     """Chinese numerals → Arabic, keeping 半 as HALF for `_parse_duration`."""
     # cn2an leaves 两 alone before some measure words (两人), but reads 二 everywhere.
+    text = _NOT_NUMBERS.sub("某", text)
     text = text.replace("俩", "二个").replace("仨", "三个").replace("两", "二").replace("半", HALF).replace("整", "")
     try:
         return cn2an.transform(text, "cn2an")
@@ -280,7 +345,8 @@ def _parse_choice(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
         if any(start < e and s < end for s, e in taken):
             continue
         taken.append((start, end))
-        if _NEGATION_BEFORE.search(text[max(0, start - 3):start]):
+        before = text[max(0, start - 3):start]
+        if _NEGATION_BEFORE.search(before) and not _A_NOT_A.search(before):
             negated.add(value)
         else:
             affirmed.add(value)

@@ -84,6 +84,28 @@ PROMPTS: dict[str, dict[str, str]] = {
     },
 }
 
+# Where a user finds a fact they do not know (said after "不知道").
+HELP: dict[str, str] = {
+    S.ENTERPRISE_SIZE: "中小微企业按国家统计局《统计上大中小微型企业划分办法（2017）》的标准划分，一般可向单位财务或人事部门了解。",
+    S.AFFECTED_BY_EPIDEMIC: "是否受疫情影响，一般看疫情期间生产经营是否受到停工、减产、订单减少等影响。",
+    S.EMPLOYEES: "参保职工人数可以在单位的社会保险缴费明细中查到，或向社保经办机构查询。",
+    S.LAYOFFS: "裁员人数可以向单位人事部门了解；没有裁员就回答“没有”。",
+    S.LAYOFF_RATE: "裁员率 = 裁员人数 ÷ 参保职工总数，您也可以直接告诉我这两个人数。",
+    S.CONTRIBUTION_YEARS: "累计缴费年限可以在“大连人社”微信公众号、社保经办机构或12333查询。",
+    S.SEPARATION_REASON: "失业原因以解除或终止劳动合同的证明上写的为准。",
+    S.CLASS_HOURS: "课时数以培训记录（签到、学习记录）为准。",
+    S.CLASS_MINUTES: "每课时的分钟数以培训课件或培训记录为准；不少于45分钟的才能计算补贴。",
+    S.UNEMPLOYED_REGISTERED_MONTHS: "登记失业的时间可以向办理失业登记的公共就业服务机构查询。",
+    S.CONTRACT_YEARS: "劳动合同期限以签订的劳动合同为准。",
+    S.SOCIAL_INSURANCE_PAID: "是否参保缴费可以在“大连人社”微信公众号或社保经办机构查询。",
+    S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM: "可以向用人单位确认春节期间（截至2020年2月9日）是否开工生产、配送疫情防控急需物资。",
+    S.GRAD_YEAR: "毕业年份以毕业证书上的日期为准。",
+    S.ORIGIN: "生源地以入学前的户籍所在地为准，可以向学校就业指导部门确认。",
+    S.COVID_INFECTED: "以医疗机构的诊断证明为准。",
+    S.MIGRANT_WORKER: "农民工一般指户籍在农村、进城务工的人员。",
+    S.ACCIDENT_INSURANCE_PREMIUM: "保费金额以保险合同或缴费凭证为准。",
+}
+
 _YES_NO = {"1": True, "2": False}
 
 # Keypad digits for yes/no and choice slots (the IVR prompts above say the same).
@@ -97,6 +119,11 @@ KEYPAD: dict[str, dict[str, object]] = {
     S.COVID_INFECTED: _YES_NO,
     S.MIGRANT_WORKER: _YES_NO,
 }
+
+
+def help_for(slot: str) -> str:
+    """Where to find the fact `slot` asks for ("" when there is no advice)."""
+    return HELP.get(slot, "")
 
 
 def prompt_for(slot: str, channel: str = "chat") -> str:

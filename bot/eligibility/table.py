@@ -117,6 +117,15 @@ class Rule:
     derive: dict[str, dict]
     cases: tuple[Case, ...]
     texts: dict[str, str]
+    # Words that name this measure in a question (稳岗返还, 失业补助金 …), longest match wins.
+    words: tuple[str, ...] = ()
+    # The rule in one sentence, said when a check starts ({param} placeholders).
+    summary: str = ""
+
+    @property
+    def checkable(self) -> bool:
+        """Whether the rule has facts to ask (a rule without inputs only states the measure)."""
+        return bool(self.inputs)
 
     @property
     def slots(self) -> list[str]:
@@ -133,11 +142,6 @@ class Rule:
     @property
     def citation(self) -> Citation:
         return Citation(document=self.document, article=self.article, title=self.title, quote=self.clause)
-
-    @property
-    def article_label(self) -> str:
-        """`第四条`: the notice numbers its articles （一）…（二十）."""
-        return f"第{cn2an.an2cn(self.article)}条"
 
 
 @dataclass(frozen=True)
@@ -199,9 +203,8 @@ def _build_table(data: dict) -> RuleTable:
         if rule.id in rules:
             raise RuleTableError(f"duplicate rule id {rule.id!r}")
         rules[rule.id] = rule
-    missing_notes = {*VALIDITY_KINDS, "expired", "not_yet"} - set(data["validity_notes"])
-    if missing_notes:
-        raise RuleTableError(f"validity_notes lacks {sorted(missing_notes)}")
+    if "not_yet" not in data["validity_notes"]:
+        raise RuleTableError("validity_notes lacks 'not_yet'")
     return RuleTable(
         document=data["document"],
         source_text=source_text,
@@ -335,6 +338,8 @@ def _rule(raw: dict, data: dict, source_text: str, specs: dict[str, SlotSpec]) -
         derive=derive,
         cases=cases,
         texts=texts,
+        words=tuple(raw.get("words") or ()),
+        summary=" ".join(str(raw.get("summary") or "").split()),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+import re
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,7 @@ USERDICT = LEXICON_DIR / "userdict.txt"
 SYNONYMS = LEXICON_DIR / "synonyms.tsv"
 STOPWORDS = LEXICON_DIR / "stopwords.txt"
 OUT_OF_SCOPE = LEXICON_DIR / "out_of_scope.tsv"
+NEAR_MISS = LEXICON_DIR / "near_miss.tsv"
 ARTICLE_QUESTIONS = LEXICON_DIR / "article_questions.yaml"
 
 
@@ -40,6 +42,7 @@ class Lexicon:
     stopwords: frozenset[str]
     out_of_scope: dict[str, tuple[str, ...]]  # topic → signal words
     article_questions: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
+    near_misses: tuple[tuple[str, re.Pattern], ...] = ()  # (what the notice lacks, question pattern)
 
     @classmethod
     def load(cls, directory: Path = LEXICON_DIR) -> "Lexicon":
@@ -53,7 +56,12 @@ class Lexicon:
             stopwords=frozenset(_lines(directory / STOPWORDS.name)),
             out_of_scope=_out_of_scope(directory / OUT_OF_SCOPE.name),
             article_questions=_article_questions(directory / ARTICLE_QUESTIONS.name),
+            near_misses=tuple(_near_misses(directory / NEAR_MISS.name)),
         )
+
+    def near_miss(self, question: str) -> str | None:
+        """What the notice lacks that a (simplified) question asks for, or None."""
+        return next((topic for topic, pattern in self.near_misses if pattern.search(question)), None)
 
     def domain_terms(self) -> set[str]:
         """User-dictionary words and every synonym term: the targets of pinyin correction."""
@@ -104,6 +112,21 @@ def _out_of_scope(path: Path) -> dict[str, tuple[str, ...]]:
             raise LexiconError(f"{path.name}: entry {number} must be 'topic<TAB>words', got {line!r}")
         topics[cells[0].strip()] = _split(cells[1])
     return topics
+
+
+def _near_misses(path: Path) -> list[tuple[str, re.Pattern]]:
+    if not path.exists():
+        return []
+    entries = []
+    for number, line in enumerate(_lines(path), 1):
+        cells = line.split("\t")
+        if len(cells) != 2:
+            raise LexiconError(f"{path.name}: entry {number} must be 'topic<TAB>pattern', got {line!r}")
+        try:
+            entries.append((cells[0].strip(), re.compile(cells[1].strip())))
+        except re.error as err:
+            raise LexiconError(f"{path.name}: entry {number}: bad pattern ({err})") from None
+    return entries
 
 
 def _article_questions(path: Path) -> dict[str, dict[int, tuple[str, ...]]]:

@@ -1,11 +1,11 @@
 """Rasa killed under load, and everything restarted mid-conversation, on one real `hotline serve`
-(two gunicorn workers, Redis, Rasa and the action server, SQL tracker store on SQLite).
+(two gunicorn workers, Redis for the dialogue state, the Rasa NLU server).
 
-- SIGKILL the Rasa server while users talk: every request is still answered (no 5xx), policy
-  questions from the retriever in degraded mode; `hotline serve` restarts Rasa, and the answers
-  come from Rasa again by themselves (the circuit breaker probes it). Every answered turn is logged.
+- SIGKILL the Rasa server while users talk: every request is still answered (no 5xx), without
+  Rasa's intent in degraded mode; `hotline serve` restarts Rasa, and its NLU is used again by
+  itself (the circuit breaker probes it). Every answered turn is logged.
 - Stop everything (SIGTERM `hotline serve`) in the middle of an eligibility dialogue and start it
-  again: the dialogue continues where it was (Rasa's tracker store is in SQL), nothing asked twice.
+  again: the dialogue continues where it was (the dialogue state is in Redis), nothing asked twice.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, select
 from benchmarks.load_soak import LoadPlan, check_rows
 from benchmarks.system import HotlineSystem, SystemConfig
 from bot import slots as S
-from bot.actions import texts
+from bot.dialogue import texts
 from bot.hotspots import db
 from tests.faults.conftest import BackgroundLoad, wait_until
 

@@ -19,6 +19,5 @@ def test_the_probe_records_each_full_collection(tmp_path):
 
 def test_server_roles_are_told_from_the_command_line():
     assert role("rasa run --model m.tar.gz --enable-api") == "rasa"
-    assert role("/x/.venv/lib/python3.11/site-packages/rasa_sdk/__main__.py --actions bot.actions") == "actions"
     assert role("/x/gunicorn/__main__.py --config gunicorn.conf.py bot.app:create_app()") == "gunicorn"
     assert role("benchmarks/load_soak.py") is None

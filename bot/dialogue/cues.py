@@ -1,0 +1,73 @@
+"""The words that tell what a message does in the dialogue: ask about one's own case, follow up,
+correct, give up on a fact, stop, or ask for a person. One place for each list.
+
+Messages are simplified (traditional → simplified) before they are matched.
+"""
+from __future__ import annotations
+
+import re
+
+# 转人工 also works without Rasa (the channels and the IVR use the same words).
+HANDOFF = re.compile(
+    r"转人工|人工服务|人工客服|找人工|接人工|转接人工|要人工|人工坐席|人工台|真人|话务员|接线员|坐席|找客服|转客服|"
+    r"工作人员|回(?:个|一个)?电话|打(?:个)?电话给我|投诉|领导|找(?:个|一个)?人(?:跟|和|给|来)|人工(?:吧|啊|呢)?$|"
+    r"real person|human|agent|operator|speak to (?:someone|somebody)|talk to (?:someone|somebody)",
+    re.IGNORECASE,
+)
+
+# "我想问…" only introduces a question: it says nothing about the asker's own case.
+_INTRO = re.compile(r"(?:我|俺)(?:想|要|就想|只想|能|可以)?(?:问|了解|知道|咨询|打听|请教)(?:一下|下|问)?|请问")
+_ASKER = r"(?:我|俺|咱|本人|我们|我家|我司|本公司|本单位|我公司|我单位|我厂|我店|我儿子|我女儿|我孩子|我老公|我爱人|我媳妇)"
+_ELIGIBLE = (
+    r"(?:能不能|能否|可不可以|可以|能|够不够|够|符合|符不符合|算不算|算|有没有(?:资格|份)|有资格|有份|行不行|"
+    r"领得到|拿得到|可否|是否|给多少|领多少|拿多少|发多少|按多少|按什么|按啥|什么标准|啥标准|能拿|能领|领什么|拿什么|"
+    r"享受|适用|有(?:那|这)|延长了?吗)"
+)
+# "我们公司能申请吗", "我交了5年能领多少": the user asks about their own case.
+OWN_CASE = re.compile(rf"{_ASKER}[^。？?！!]{{0,80}}?{_ELIGIBLE}|帮(?:我|我们)(?:核对|查|算|看|核|测)|我的情况|我们的情况")
+# With facts stated, any ask for eligibility is about that case ("公司30个人裁了6个，还能领吗").
+ELIGIBILITY_ASK = re.compile(
+    r"能不能|能否|可不可以|可以|能(?:领|拿|申请|享受|返)|够不够|符合|算不算|有资格|有份|有(?:那|这)|行吗|行不|够吗|适用|"
+    r"qualify|eligible|(?<![a-z])ok(?![a-z])",
+    re.IGNORECASE,
+)
+# A question word: a message with facts and none of these is a statement of one's case.
+QUESTION = re.compile(
+    r"多少|几|怎么|如何|什么|哪些|哪个|哪里|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?"
+)
+# A message that ends as a question ("…标准是多少？", "…吗").
+ASKS_BACK = re.compile(r"[？?]|[吗嘛呢]$|多少|怎么|什么")
+# "那要是裁了7个呢", "如果交满10年呢": change a fact of the last check and judge again.
+WHAT_IF = re.compile(r"^(?:那|那么|那如果|如果|要是|假如|假设|换成|改成|万一)|(?:的话|呢)[？?。]?$")
+# "那要多久", "这个呢", "它的标准": a follow-up that names no topic.
+FOLLOW_UP = re.compile(r"^(?:那|那么|这个|那个|它|这|那这个|还有|另外|然后|所以|就是说)")
+FOLLOW_UP_MAX_CHARS = 16
+# A completed event ("被辞退了", "阳了"): facts told with it are the teller's own.
+EVENT = re.compile(r"了")
+CORRECTION = re.compile(r"不对|错了|说错|更正|纠正|应该是|改成|改为|改一下|不是[^，,。]{0,10}[，,]?\s*是|其实是")
+DONT_KNOW = re.compile(r"不知道|不清楚|说不清|说不好|不确定|不记得|记不清|忘了|不太清楚|搞不清|没数|不晓得|不了解")
+CANCEL = re.compile(r"^(?:算了|不用了|不查了|不问了|不核对了|取消|先这样|停止|别查了|不需要了|不用核对)")
+RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")
+# A message that is only an ask for a check of the measure in focus ("我能领吗", "帮我核对能否享受").
+CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享受|核对资格|资格核对|能否享受")
+
+
+# Blanks of voice transcripts between Chinese words ("能 返还 不") go; blanks between Latin words stay.
+_CJK_BLANK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def join_blanks(text: str) -> str:
+    return _CJK_BLANK.sub("", text)
+
+
+ASKER = re.compile(_ASKER)
+# "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
+GENERIC = re.compile(r"的(?:企业|公司|单位|职工|员工|毕业生)|如果|假如|假设|比如|一般|通常")
+
+
+def strip_intro(text: str) -> str:
+    return _INTRO.sub("", text)
+
+
+def asks_own_case(text: str) -> bool:
+    return bool(OWN_CASE.search(strip_intro(text)) or CHECK_REQUEST.search(text))

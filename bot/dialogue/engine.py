@@ -1,0 +1,321 @@
+"""The dialogue engine: one turn in, one `Reply` out, the same for every channel.
+
+    signals (Rasa's NLU, the fact parser, retrieval, the dialogue state)
+      → `understanding.understand` → commands
+      → carried out here: policy answers (`knowledge_base.answers`), checks (`flows.CheckFlow`)
+      → the reply, and the dialogue state saved for the next turn.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from bot.dialogue import cues, texts
+from bot.dialogue.flows import CheckFlow, Step
+from bot.dialogue.state import DialogueState, DialogueStates
+from bot.dialogue.understanding import (
+    Answer,
+    Cancel,
+    Clarify,
+    ExplainSlot,
+    Handoff,
+    Nlu,
+    OutOfScope,
+    ReJudge,
+    Resume,
+    SetSlots,
+    Signals,
+    SmallTalk,
+    StartCheck,
+    article_rule,
+    named_rule,
+    understand,
+)
+from bot.eligibility import RuleTable, extract_slots, load_rules
+from bot.eligibility.parsing import chinese_terms
+from bot.eligibility.prompts import help_for
+from bot.reply import Reply, Turn
+from knowledge_base.answers import policy_reply
+from knowledge_base.text import to_simplified
+
+log = logging.getLogger(__name__)
+
+CHECK_INTENT = "check_{rule}"
+MISSES_BEFORE_HUMAN = 2
+VOICE = "ivr"  # the channel whose replies are read out: prompts and verdicts for the ear
+# Small talk that offers the starter topics as quick replies.
+OFFER_TOPICS = frozenset({"greet", "chitchat"})
+
+
+def read_facts(text: str, asking: str | None) -> dict[str, Any]:
+    """The slot values a message states. A bare answer ("3个") fills the slot asked for; other
+    facts in the same message count too; a correction ("不对，是35个人") names its own fact."""
+    unbiased = extract_slots(text)
+    if not asking or (cues.CORRECTION.search(text) and unbiased):
+        return unbiased
+    biased = extract_slots(text, expected=asking)
+    if not biased:
+        return unbiased
+    used = {str(v) for v in biased.values()}
+    extra = {k: v for k, v in unbiased.items() if k not in biased and str(v) not in used}
+    return {**extra, **biased}
+
+
+@dataclass
+class Outcome:
+    """The reply being built for one turn."""
+
+    lines: list[str] = field(default_factory=list)
+    reply: Reply | None = None
+
+
+class DialogueEngine:
+    """Understands a turn in its dialogue and answers it.
+
+    :param retriever: a warmed-up `PolicyRetriever`.
+    :param parse: `text -> Nlu` (Rasa's NLU through the circuit breaker).
+    :param states: where dialogue states live (`DialogueStates`).
+    :param settings: `today` and `epidemic_end` are read per turn.
+    :param table: the rule table (default: `rules.yaml`).
+    """
+
+    def __init__(self, retriever, parse: Callable[[str], Nlu], states: DialogueStates, settings, table: RuleTable | None = None):
+        self.retriever = retriever
+        self.parse = parse
+        self.states = states
+        self.settings = settings
+        self.table = table or load_rules()
+
+    # -- one turn ----------------------------------------------------------------------------
+
+    def reply(self, turn: Turn, key: str) -> Reply:
+        """Answer `turn` in the conversation `key` and save its dialogue state."""
+        state = self.states.load(key)
+        signals = self.signals(turn.text, state)
+        commands = understand(signals, state, self.table)
+        flow = CheckFlow(self.table, self.settings.today, self.settings.epidemic_end)
+        reply = self._execute(commands, state, signals, flow, turn.channel)
+        reply.degraded = not signals.nlu.available
+        self.states.save(key, state)
+        return reply
+
+    def signals(self, raw_text: str, state: DialogueState) -> Signals:
+        text = to_simplified(raw_text).strip()
+        nlu = self.parse(cues.join_blanks(text))
+        # "layoff rate" → 裁员率, then the blanks of voice transcripts go: for retrieval and facts alike.
+        text = cues.join_blanks(chinese_terms(text))
+        asking = state.asking if state.check else None
+        retrieval = self.retriever.run(text)
+        focused = None
+        if state.focus and (retrieval.abstained or cues.FOLLOW_UP.search(text) or len(text) <= cues.FOLLOW_UP_MAX_CHARS):
+            focused = self._focused(text, state.focus)
+        return Signals(
+            text=text,
+            nlu=nlu,
+            facts=read_facts(text, asking),
+            retrieval=retrieval,
+            focused=focused,
+            rule=named_rule(text, nlu, self.table, retrieval),
+            near_miss=self.retriever.lexicon.near_miss(text) if getattr(self.retriever, "lexicon", None) else None,
+        )
+
+    def _focused(self, text: str, focus: tuple[str, int]):
+        """Retrieval of a follow-up with the article in focus as its topic; None when that does
+        not lead back to the article."""
+        document, article = focus
+        title = next((a.title for d, a in self.retriever.kb.articles() if d.doc_number == document and a.number == article), "")
+        if not title:
+            return None
+        result = self.retriever.run(f"{title}：{text}")
+        top = result.hits[0] if result.hits else None
+        if top is None or top.article != article or top.document != document or result.curated is not None:
+            return None
+        # The article is known from the dialogue: retrieval's doubt about the topic does not apply.
+        return replace(result, abstained=False, abstain_reason=None) if result.abstain_reason == "low_confidence" else result
+
+    # -- carrying out commands ---------------------------------------------------------------
+
+    def _execute(self, commands: list, state: DialogueState, sig: Signals, flow: CheckFlow, channel: str) -> Reply:
+        first = commands[0]
+        confidence = sig.nlu.confidence
+        if isinstance(first, Handoff):
+            state.close_check()
+            state.misses = 0
+            return Reply(reply=texts.HANDOFF, intent="ask_human", confidence=1.0, handoff=True, answered=False)
+        if isinstance(first, Cancel):
+            state.close_check()
+            return Reply(reply=texts.GOODBYE if sig.nlu.intent == "goodbye" else texts.STOPPED, intent="stop",
+                         confidence=confidence, answered=False)
+        if isinstance(first, StartCheck):
+            if state.check != first.rule:  # facts of an earlier check that this rule reads carry over
+                state.facts = {k: v for k, v in state.facts.items() if k in self.table[first.rule].reads}
+            rule = self.table[first.rule]
+            state.check, state.asking, state.misses = first.rule, None, 0
+            state.focus = (rule.document, rule.article)
+            lines = [flow.opening(first.rule)]
+            values = commands[1].values if len(commands) > 1 else {}
+            return self._check_step(state, flow, channel, lines, flow.take(state, values) if values else None, confidence)
+        if isinstance(first, ReJudge):
+            state.check, state.misses = first.rule, 0
+            step = flow.take(state, commands[1].values)
+            lead = texts.FOLLOW_UP_CHANGED.format(facts="，".join(step.noted)) if step.noted else ""
+            return self._check_step(state, flow, channel, [lead] if lead else [], step, confidence)
+        if isinstance(first, SetSlots):
+            state.misses = 0
+            step = flow.take(state, first.values)
+            lines = []
+            if first.correction or len(step.noted) > 1 or (step.noted and state.asking not in first.values):
+                lines.append(texts.NOTED.format(facts="，".join(step.noted)))
+            return self._check_step(state, flow, channel, lines, step, confidence)
+        if isinstance(first, ExplainSlot):
+            return self._explain(state, flow, channel, first.slot)
+        if isinstance(first, Resume):
+            rule = self.table[state.check]
+            return self._check_step(state, flow, channel, [texts.CHECK_CONTINUE.format(topic=rule.topic)], None, confidence)
+        if isinstance(first, SmallTalk):
+            reply = Reply(
+                reply=texts.SMALL_TALK.get(first.intent, texts.ACKNOWLEDGE),
+                intent=first.intent,
+                confidence=confidence,
+                answered=False,
+                suggestions=list(texts.TOPIC_SUGGESTIONS) if first.intent in OFFER_TOPICS else [],
+            )
+            if state.check and any(isinstance(c, Resume) for c in commands):
+                if first.intent == "goodbye":
+                    state.close_check()
+                    return reply
+                rule = self.table[state.check]
+                follow = self._check_step(state, flow, channel, [texts.CHECK_CONTINUE.format(topic=rule.topic)], None, confidence)
+                follow.reply = f"{reply.reply}\n{follow.reply}"
+                follow.intent = reply.intent
+                return follow
+            return reply
+        if isinstance(first, Answer):
+            return self._answer(first, state, flow, channel, confidence)
+        if isinstance(first, OutOfScope):
+            return self._out_of_scope(first, state, sig, confidence)
+        if isinstance(first, Clarify):
+            return self._clarify(first, state, flow, channel, confidence)
+        raise ValueError(f"unknown command {first!r}")
+
+    def _check_step(self, state: DialogueState, flow: CheckFlow, channel: str, lines: list[str], step: Step | None,
+                    confidence: float) -> Reply:
+        step = flow.next_step(state, step)
+        rule = self.table[state.check]
+        lines = [*lines, *step.problems]
+        intent = CHECK_INTENT.format(rule=rule.id)
+        if step.verdict is None:
+            state.asking = step.ask
+            lines.append(flow.prompt(step.ask, channel))
+            return Reply(
+                reply="\n".join(lines),
+                citations=[rule.citation],
+                answered=False,
+                intent=intent,
+                confidence=confidence,
+                asking_for=step.ask,
+                suggestions=flow.suggestions(step.ask),
+            )
+        verdict = step.verdict
+        if channel == VOICE:  # the clause is too long to read out: verdict, computation, validity
+            lines.append(verdict.body + (f"计算：{verdict.computation}。" if verdict.computation else "") + verdict.validity)
+        else:
+            lines.append(verdict.text)
+        state.last_rule, state.focus = rule.id, (rule.document, rule.article)
+        state.close_check()
+        return Reply(
+            reply="\n".join(lines),
+            citations=[verdict.citation],
+            answered=True,
+            intent=intent,
+            confidence=1.0,  # the rule table's verdict is exact once the facts are known
+            suggestions=[texts.HUMAN] if verdict.outcome == "not_covered" else [],
+        )
+
+    def _explain(self, state: DialogueState, flow: CheckFlow, channel: str, slot: str) -> Reply:
+        by_value = flow.outcomes_by_value(state, slot)
+        if by_value:
+            cases = [texts.DONT_KNOW_CASE.format(value=value, outcome=outcome) for value, outcome in by_value]
+            lines = [texts.DONT_KNOW_BY_CASE, *cases, texts.DONT_KNOW_ASK_AGAIN]
+        else:
+            lines = [help_for(slot), texts.DONT_KNOW_ASK_AGAIN]
+        rule = self.table[state.check]
+        state.asking = slot
+        return Reply(
+            reply="\n".join(line for line in lines if line),
+            citations=[rule.citation],
+            answered=False,
+            intent=CHECK_INTENT.format(rule=rule.id),
+            confidence=1.0,
+            asking_for=slot,
+            suggestions=flow.suggestions(slot) + [texts.HUMAN],
+        )
+
+    def _answer(self, command: Answer, state: DialogueState, flow: CheckFlow, channel: str, confidence: float) -> Reply:
+        reply = policy_reply(command.result, self.settings.today, self.settings.epidemic_end)
+        if not reply.answered:
+            return self._missed(reply, state, flow, channel)
+        state.misses = 0
+        if reply.citations:
+            cited = reply.citations[0]
+            state.focus = (cited.document, cited.article)
+        if state.check:
+            rule = self.table[state.check]
+            if command.resume:  # a question about the measure being checked: the check waits
+                label = self.table.slots[state.asking].label if state.asking else rule.topic
+                reply.reply = f"{reply.reply}\n{texts.CHECK_PAUSED.format(topic=rule.topic, label=label)}"
+                reply.suggestions = [texts.RESUME, *reply.suggestions]
+                return reply
+            reply.reply = f"{reply.reply}\n{texts.CHECK_CLOSED.format(topic=rule.topic)}"
+            state.close_check()
+        elif reply.citations and article_rule(reply.citations[0].article, self.table):
+            reply.suggestions = [texts.CHECK_OFFER, *[s for s in reply.suggestions if s != texts.CHECK_OFFER]]
+        return reply
+
+    def _missed(self, reply: Reply, state: DialogueState, flow: CheckFlow, channel: str) -> Reply:
+        """An answer the notice does not give: offer a person, and after two misses in a row say so."""
+        state.misses += 1
+        if state.misses >= MISSES_BEFORE_HUMAN:
+            reply.reply = f"{reply.reply}\n{texts.TWO_MISSES}" if texts.OFFER_HUMAN not in reply.reply else reply.reply
+        return offer_human(reply)
+
+    def _out_of_scope(self, command: OutOfScope, state: DialogueState, sig: Signals, confidence: float) -> Reply:
+        if sig.retrieval is not None and sig.retrieval.curated is not None:
+            return policy_reply(sig.retrieval, self.settings.today, self.settings.epidemic_end)
+        text = texts.NEAR_MISS.format(topic=command.topic) if command.topic else texts.OUT_OF_SCOPE
+        if state.check:
+            rule = self.table[state.check]
+            text += texts.CHECK_PAUSED.format(topic=rule.topic, label=self.table.slots[state.asking].label if state.asking else "")
+        state.misses += 1
+        return offer_human(Reply(
+            reply=text,
+            intent="out_of_scope",
+            confidence=confidence,
+            answered=False,
+            abstain_reason="near_miss" if command.topic else "out_of_scope",
+        ))
+
+    def _clarify(self, command: Clarify, state: DialogueState, flow: CheckFlow, channel: str, confidence: float) -> Reply:
+        state.misses += 1
+        if command.kind == "topic" or not state.check:
+            topics = list(dict.fromkeys(r.topic for r in self.table if r.checkable))
+            reply = Reply(reply=texts.WHICH_TOPIC, intent="clarify", confidence=confidence, answered=False,
+                          suggestions=topics[:5], abstain_reason="clarify")
+            return offer_human(reply) if state.misses >= MISSES_BEFORE_HUMAN else reply
+        lead = texts.TWO_MISSES if state.misses >= MISSES_BEFORE_HUMAN else texts.NOT_UNDERSTOOD
+        reply = self._check_step(state, flow, channel, [lead], None, confidence)
+        reply.abstain_reason = "not_understood"
+        if state.misses >= MISSES_BEFORE_HUMAN and texts.HUMAN not in reply.suggestions:
+            reply.suggestions.append(texts.HUMAN)
+        return reply
+
+
+def offer_human(reply: Reply) -> Reply:
+    """Make sure an unanswered reply offers a human agent (text and the 转人工 quick reply)."""
+    if not reply.answered:
+        if "人工" not in reply.reply:
+            reply.reply = f"{reply.reply}{texts.OFFER_HUMAN}" if reply.reply else texts.OFFER_HUMAN
+        if texts.HUMAN not in reply.suggestions:
+            reply.suggestions.append(texts.HUMAN)
+    return reply

@@ -1,0 +1,246 @@
+"""Checks as deterministic flows over the rule table: take facts, find the next missing one,
+judge. The flow holds no numbers or sentences of its own: the rule table (`bot.eligibility`)
+has the rules, prompts and verdicts; `bot.dialogue.texts` the dialogue's sentences."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from bot.dialogue import texts
+from bot.reply import article_label
+from bot.dialogue.state import DialogueState
+from bot.eligibility import (
+    MissingSlots,
+    RuleTable,
+    SlotValueError,
+    Verdict,
+    evaluate,
+    missing_slots,
+    prompt_for,
+    validate_slot,
+)
+from bot.eligibility.engine import rule_summary
+from bot.eligibility.parsing import infer_facts
+from knowledge_base.validity import chinese_date, validity_as_of
+
+BOOL_SUGGESTIONS = ("是", "否")
+BOOL_WORDS = {True: "是", False: "否"}
+
+
+@dataclass
+class Step:
+    """Where a check stands after a turn: a fact to ask, or the verdict.
+
+    :param ask: the slot to ask for next, or None.
+    :param verdict: the verdict once every needed fact is known.
+    :param problems: why given values were not taken (Chinese, for the user).
+    :param noted: the facts taken this turn, as `label：value` phrases.
+    """
+
+    ask: str | None = None
+    verdict: Verdict | None = None
+    problems: list[str] = field(default_factory=list)
+    noted: list[str] = field(default_factory=list)
+
+
+class CheckFlow:
+    """Runs the checks of one rule table.
+
+    :param table: the rule table.
+    :param as_of: the date validity is judged against.
+    :param epidemic_end: the end of 疫情防控期间 (HOTLINE_EPIDEMIC_END).
+    """
+
+    def __init__(self, table: RuleTable, as_of: dt.date, epidemic_end: dt.date | None):
+        self.table = table
+        self.as_of = as_of
+        self.epidemic_end = epidemic_end
+
+    # -- starting ----------------------------------------------------------------------------
+
+    def opening(self, rule_id: str) -> str:
+        """The first sentence of a check: the measure, its article and the rule in one sentence."""
+        rule = self.table[rule_id]
+        summary = rule_summary(rule_id, table=self.table) or rule.topic
+        text = texts.CHECK_START.format(topic=rule.topic, label=article_label(rule.article), summary=summary)
+        judged = validity_as_of(rule.validity, self.as_of, self.epidemic_end, until=rule.valid_until, text=rule.clause)
+        if judged.ended:
+            text += texts.CHECK_START_ENDED.format(end=chinese_date(judged.end))
+        return text
+
+    # -- facts -------------------------------------------------------------------------------
+
+    def take(self, state: DialogueState, values: dict[str, Any]) -> Step:
+        """Validate and store facts of the open check; bad ones are reported, not stored."""
+        step = Step()
+        known = dict(state.facts)
+        # Head counts before the counts they bound (layoffs ≤ employees), whatever the order given.
+        for slot in sorted(values, key=lambda s: self.table.slots[s].max_slot is not None):
+            try:
+                value = validate_slot(slot, values[slot], {**known, **values}, table=self.table)
+            except SlotValueError as err:
+                step.problems.append(_without_prompt(err.message, err.slot))
+                continue
+            if value is None:
+                continue
+            known[slot] = value
+            step.noted.append(f"{self.table.slots[slot].label}{self.describe(slot, value)}")
+        for slot, value in infer_facts(known).items():
+            known.setdefault(slot, value)
+        # A directly given rate stands in for layoffs; a later head count or layoffs replace it.
+        if "layoffs" in values and "layoff_rate" in known and "layoff_rate" not in values:
+            known.pop("layoff_rate")
+        state.facts = {k: _plain(v) for k, v in known.items()}
+        return step
+
+    def describe(self, slot: str, value: Any) -> str:
+        """A value as the user reads it: 28人, 中小微企业, 是."""
+        spec = self.table.slots[slot]
+        if spec.type == "choice":
+            return "：" + spec.choices.get(value, str(value))
+        if spec.type == "bool":
+            return "：" + BOOL_WORDS[bool(value)]
+        number = _plain(value)
+        return f" {number}{spec.unit or ''}"
+
+    # -- the next step -----------------------------------------------------------------------
+
+    def next_step(self, state: DialogueState, step: Step | None = None) -> Step:
+        """Ask the next missing fact of the open check, or judge it."""
+        step = step or Step()
+        rule_id = state.check
+        try:
+            missing = missing_slots(rule_id, state.facts, table=self.table)
+        except SlotValueError as err:  # a stored value the rule cannot use: ask for it again
+            state.facts.pop(err.slot, None)
+            missing = [err.slot]
+        if missing:
+            settled = self._settled_anyway(state.check, state.facts, missing)
+            if settled is None:
+                step.ask = missing[0]
+                return step
+            verdict, unknown = settled
+            labels = "、".join(self._what(slot) for slot in unknown)
+            step.problems.append(texts.SETTLED_ANYWAY.format(labels=labels))
+            step.verdict = verdict
+            return step
+        try:
+            step.verdict = evaluate(rule_id, state.facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table)
+        except MissingSlots as err:
+            step.ask = err.slots[0]
+        return step
+
+    def _settled_anyway(self, rule_id: str, facts: dict, missing: list[str], depth: int = 3):
+        """When only choices or yes/no facts are missing and every answer gives the same outcome
+        (6 laid off of 31 fails even the most lenient bound), that verdict and the facts it did
+        not need; else None. "The same" is the same outcome from the same text of the table.
+        The verdict shown is the most lenient case's when not eligible and the strictest one's when
+        eligible (choices are listed lenient first in the table)."""
+        paths: list[tuple[Verdict, list[str]]] = []
+
+        def walk(known: dict, needed: list[str], unknown: list[str], left: int) -> bool:
+            if not needed:
+                paths.append((evaluate(rule_id, known, self.as_of, epidemic_end=self.epidemic_end, table=self.table), unknown))
+                return True
+            slot = needed[0]
+            values = self._possible_values(rule_id, slot, known)
+            if not values or left == 0:
+                return False
+            for value in values:
+                facts = {**known, slot: value}
+                if not walk(facts, missing_slots(rule_id, facts, table=self.table), [*unknown, slot], left - 1):
+                    return False
+            return True
+
+        # The same outcome said the same way: 90% and 95% are both "eligible", but not the same.
+        if not walk(dict(facts), missing, [], depth) or len({(v.outcome, v.template) for v, _ in paths}) != 1:
+            return None
+        verdict, _ = paths[-1] if paths[0][0].outcome == "eligible" else paths[0]
+        unknown = list(dict.fromkeys(slot for _, slots in paths for slot in slots))
+        return verdict, unknown
+
+    def _what(self, slot: str) -> str:
+        """A fact as a question word: 企业类型, 参保职工人数."""
+        spec = self.table.slots[slot]
+        return spec.label + ("人数" if spec.unit == "人" else "")
+
+    def _possible_values(self, rule_id: str, slot: str, known: dict) -> list:
+        """Values that stand for every answer to `slot`: each choice, yes and no, or for a number
+        that the rule only compares with bounds (a head count against 30), each side of every bound.
+        [] for a number that enters a computation still open (employees of 3 laid off)."""
+        spec = self.table.slots[slot]
+        if spec.type == "choice":
+            return list(spec.choices)
+        if spec.type == "bool":
+            return [True, False]
+        rule = self.table[rule_id]
+        for name, derived in rule.derive.items():
+            operands = derived.get("ratio") or derived.get("product") or [derived.get("of")]
+            if slot in operands and name not in known:
+                return []
+        bounds: set = set()
+
+        def visit(f: dict) -> None:
+            if "not" in f:
+                visit(f["not"])
+            for inner in f.get("any") or ():
+                visit(inner)
+            if f.get("of") == slot:
+                bounds.update(rule.params[f[op]].value for op in ("max", "min") if op in f and f[op] in rule.params)
+
+        for case in rule.cases:
+            for f in (*case.when, *case.check):
+                visit(f)
+        for inp in rule.inputs:
+            for f in inp.when:
+                visit(f)
+        step = 1 if spec.type in ("int", "year") else Fraction(1, 100)
+        return sorted({v for b in bounds for v in (b - step, b, b + step) if spec.min is None or v >= spec.min})
+
+    def outcomes_by_value(self, state: DialogueState, slot: str) -> list[tuple[str, str]]:
+        """For a choice or yes/no fact the user does not know: per value, the verdict it gives, or
+        which fact would still be needed; [] for other facts."""
+        spec = self.table.slots[slot]
+        values = list(spec.choices) if spec.type == "choice" else [True, False] if spec.type == "bool" else []
+        found = []
+        for value in values:
+            facts = {**state.facts, slot: value}
+            missing = missing_slots(state.check, facts, table=self.table)
+            settled = self._settled_anyway(state.check, facts, missing) if missing else None
+            if missing and settled is None:
+                outcome = texts.DONT_KNOW_STILL_NEEDED.format(label=self.table.slots[missing[0]].label)
+            else:
+                verdict = settled[0] if settled else evaluate(
+                    state.check, facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table
+                )
+                outcome = verdict.body + (f"（{verdict.computation}）" if verdict.computation else "")
+            found.append((self.describe(slot, value).lstrip("：").strip(), outcome))
+        return found
+
+    def suggestions(self, slot: str) -> list[str]:
+        """Quick replies for a question: the choices of a choice slot, 是/否 for a yes/no slot."""
+        spec = self.table.slots.get(slot)
+        if spec is None:
+            return []
+        if spec.type == "bool":
+            return list(BOOL_SUGGESTIONS)
+        if spec.type == "choice":
+            return list(spec.choices.values())
+        return []
+
+    def prompt(self, slot: str, channel: str) -> str:
+        return prompt_for(slot, channel)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return value
+
+
+def _without_prompt(message: str, slot: str) -> str:
+    """The problem part of a `SlotValueError` message (the flow asks the question itself)."""
+    prompt = prompt_for(slot)
+    return message[: -len(prompt)] if message.endswith(prompt) and message != prompt else message

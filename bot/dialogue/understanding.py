@@ -1,0 +1,330 @@
+"""Dialogue understanding: one message and the dialogue state in, commands out.
+
+Every signal counts together, as in Rasa's CALM (without an LLM): Rasa's intent, the fact
+parser's slot values, retrieval's evidence (its article, confidence and abstention), the cue
+words of `bot.dialogue.cues`, and what the dialogue is doing (an open check, the slot asked
+for, the last verdict, the article in focus). The commands are carried out by
+`bot.dialogue.engine`; nothing here has side effects.
+
+The rules, in order:
+1. 转人工 hands off, whatever else the message says.
+2. In a check: 算了 cancels; facts of the check are set (several at once, any order, corrections);
+   "不知道" explains the slot asked for; another measure asked about for oneself switches the
+   check; a question is answered (and the check closed or resumed); small talk resumes;
+   anything else is not understood.
+3. Outside a check: "那要是…呢" with a fact re-judges the last verdict; a question about
+   one's own case (or facts stated about it) starts the check of that measure; a question
+   about what a measure says is answered; a follow-up that names no topic is answered from
+   the article in focus; a near miss or a question outside the notice says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dialogue import cues
+from bot.dialogue.state import DialogueState
+from bot.eligibility import RuleTable
+from bot.eligibility.parsing import infer_facts
+
+# Rasa intents: confident small talk is small talk; a confident check_<rule> names the measure.
+SMALL_TALK_INTENTS = frozenset({"greet", "thank", "goodbye", "affirm", "deny", "chitchat"})
+NLU_CONFIDENT = 0.6
+CHECK_PREFIX = "check_"
+# A message this short that retrieval cannot place is a follow-up on the article in focus.
+SHORT_MESSAGE = 6
+SMALL_TALK_SURE = 0.8  # small talk this sure wins over a follow-up reading
+# Facts that belong to one person's or one firm's case (a head count, years paid): stating them
+# is telling one's own case. Choices and rates alone ("中小微企业裁员率5.5%…") describe a class.
+CASE_FACTS = frozenset({
+    "employees", "layoffs", "contribution_years", "class_hours", "unemployed_registered_months",
+    "contract_years", "accident_insurance_premium",
+})
+# Facts that are events in one person's life: own case when told as a completed event.
+EVENT_FACTS = frozenset({"separation_reason", "covid_infected"})
+
+
+@dataclass(frozen=True)
+class Nlu:
+    """Rasa's reading of a message; `available=False` when Rasa could not be asked."""
+
+    intent: str = ""
+    confidence: float = 0.0
+    available: bool = True
+
+    def says(self, *intents: str, at_least: float = NLU_CONFIDENT) -> bool:
+        return self.intent in intents and self.confidence >= at_least
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything known about one message before deciding what it does.
+
+    :param text: the message, simplified and stripped.
+    :param nlu: Rasa's intent.
+    :param facts: slot values the message states (fact parser; not yet validated).
+    :param retrieval: `PolicyRetriever.run(text)`.
+    :param focused: retrieval of the text with the article in focus as context, when the message
+        may be a follow-up; None otherwise.
+    :param rule: the measure the message names (words of the rule table, else Rasa's check intent).
+    :param near_miss: what the notice lacks that the message asks for (`near_miss.tsv`).
+    """
+
+    text: str
+    nlu: Nlu
+    facts: dict[str, Any]
+    retrieval: Any
+    focused: Any = None
+    rule: str | None = None
+    near_miss: str | None = None
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Answer a policy question from `result` (a retrieval result)."""
+
+    result: Any
+    resume: bool = False  # a check is open on this article: ask its next fact again after
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    rule: str
+
+
+@dataclass(frozen=True)
+class SetSlots:
+    values: dict[str, Any] = field(default_factory=dict)
+    correction: bool = False
+
+
+@dataclass(frozen=True)
+class ReJudge:
+    """Judge the last verdict's rule again with changed facts ("那要是…呢")."""
+
+    rule: str
+
+
+@dataclass(frozen=True)
+class ExplainSlot:
+    """The user does not know the fact asked for: where to find it, or the outcome per case."""
+
+    slot: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Ask the open check's next fact again (after small talk, or "继续")."""
+
+
+@dataclass(frozen=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True)
+class Handoff:
+    pass
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    intent: str
+
+
+@dataclass(frozen=True)
+class OutOfScope:
+    topic: str | None = None  # a near miss names what the notice lacks
+
+
+@dataclass(frozen=True)
+class Clarify:
+    """Ask which measure is meant (`topic`), or say the message was not understood."""
+
+    kind: str  # "topic" | "not_understood"
+
+
+Command = Answer | StartCheck | SetSlots | ReJudge | ExplainSlot | Resume | Cancel | Handoff | SmallTalk | OutOfScope | Clarify
+
+
+# -- signals -----------------------------------------------------------------------------------
+
+
+def named_rule(text: str, nlu: Nlu, table: RuleTable, retrieval=None) -> str | None:
+    """The measure a message names: the longest word of a rule that it contains, else Rasa's
+    confident check intent when retrieval does not point to another article."""
+    best, length = None, 0
+    for rule in table:
+        for word in rule.words:
+            if len(word) > length and word in text:
+                best, length = rule.id, len(word)
+    if best is None and nlu.intent.startswith(CHECK_PREFIX) and nlu.confidence >= NLU_CONFIDENT:
+        candidate = nlu.intent[len(CHECK_PREFIX):]
+        top = _top_article(retrieval) if _answerable(retrieval) else None
+        if candidate in table and top in (None, table[candidate].article):
+            best = candidate
+    return best
+
+
+def rule_of_facts(facts: dict, table: RuleTable) -> str | None:
+    """The checkable rule that reads the most of the stated facts (table order breaks ties)."""
+    best, count = None, 0
+    for rule in table:
+        if not rule.checkable:
+            continue
+        n = len(set(facts) & set(rule.reads))
+        if n > count:
+            best, count = rule.id, n
+    return best
+
+
+def checkable_rule(rule_id: str | None, table: RuleTable) -> str | None:
+    """The rule itself when it has facts to ask, else the first checkable rule of its article."""
+    if rule_id is None or rule_id not in table:
+        return None
+    rule = table[rule_id]
+    if rule.checkable:
+        return rule.id
+    return article_rule(rule.article, table)
+
+
+def article_rule(article: int | None, table: RuleTable) -> str | None:
+    """The first checkable rule of an article of the notice, or None."""
+    return next((r.id for r in table if r.article == article and r.checkable), None)
+
+
+def relevant(facts: dict, rule_id: str | None, table: RuleTable) -> dict:
+    """The facts a rule reads, with what follows from the others (years paid: insured)."""
+    if rule_id is None or rule_id not in table:
+        return {}
+    reads = set(table[rule_id].reads)
+    return {slot: value for slot, value in {**infer_facts(facts), **facts}.items() if slot in reads}
+
+
+def _answerable(result) -> bool:
+    return result is not None and not result.abstained and bool(result.hits or result.curated)
+
+
+def _top_article(result) -> int | None:
+    return result.hits[0].article if result is not None and result.hits else None
+
+
+# -- the decision ------------------------------------------------------------------------------
+
+
+def understand(sig: Signals, state: DialogueState, table: RuleTable) -> list[Command]:
+    """The commands one message gives in the current dialogue state (see the module docstring)."""
+    text = sig.text
+    if cues.HANDOFF.search(text) or sig.nlu.says("ask_human", at_least=0.8):
+        return [Handoff()]
+    if state.check is not None and state.check in table:
+        return _in_check(sig, state, table)
+    return _outside_check(sig, state, table)
+
+
+def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Command]:
+    text, check = sig.text, state.check
+    own = relevant(sig.facts, check, table)
+    other = checkable_rule(sig.rule, table)
+    switching = other is not None and other != check and table[other].article != table[check].article
+    if cues.CANCEL.search(text) or (sig.nlu.says("stop", "goodbye") and not own):
+        return [Cancel()]
+    if switching and (cues.asks_own_case(text) or relevant(sig.facts, other, table)):
+        return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
+    question = bool(cues.QUESTION.search(text))
+    # "不知道算不算中小微企业": the fact named is the doubt, not an answer; "记不清，两三年吧" is no question.
+    asks_back = bool(cues.ASKS_BACK.search(text))
+    if cues.DONT_KNOW.search(text) and state.asking and set(own) <= {state.asking} and not (asks_back and not own and _answerable(sig.retrieval)):
+        return [ExplainSlot(state.asking)]
+    if own:
+        return [SetSlots(own, correction=bool(cues.CORRECTION.search(text)))]
+    if cues.RESUME.search(text):
+        return [Resume()]
+    if sig.near_miss:
+        return [OutOfScope(sig.near_miss)]
+    if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
+        return [SmallTalk(sig.nlu.intent), Resume()]
+    if question:
+        if _answerable(sig.focused):  # a question about the measure being checked
+            return [Answer(sig.focused, resume=True)]
+        if _answerable(sig.retrieval) and len(text) > SHORT_MESSAGE:
+            return [Answer(sig.retrieval, resume=_top_article(sig.retrieval) == table[check].article)]
+    if sig.nlu.says(*SMALL_TALK_INTENTS):
+        return [SmallTalk(sig.nlu.intent), Resume()]
+    if question and (sig.nlu.says("out_of_scope") or (sig.retrieval is not None and sig.retrieval.abstain_reason == "out_of_scope")):
+        return [OutOfScope()]
+    return [Clarify("not_understood")]
+
+
+def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Command]:
+    text = sig.text
+    if state.last_rule in table and (cues.WHAT_IF.search(text) or cues.CORRECTION.search(text) or len(text) <= 12):
+        changed = relevant(sig.facts, state.last_rule, table)
+        other = checkable_rule(sig.rule, table) or (state.last_rule if changed else rule_of_facts(sig.facts, table))
+        if changed and other in (None, state.last_rule):
+            return [ReJudge(state.last_rule), SetSlots(changed, correction=True)]
+        if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"
+            return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
+    own_case = cues.asks_own_case(text)
+    stated = _states_own_case(sig, table)
+    if sig.near_miss and not own_case:
+        return [OutOfScope(sig.near_miss)]
+    topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
+    if topics and sig.rule is None and not own_case:  # 养老金, 公积金 …: topics the notice never covers
+        return [OutOfScope("、".join(topics) + "方面的规定")]
+    if own_case or stated:
+        focus_article = state.focus[1] if state.focus else None
+        rule = (
+            checkable_rule(sig.rule, table)
+            or rule_of_facts(sig.facts, table)
+            or (checkable_rule(_rule_of_article(_top_article(sig.retrieval), table), table) if _answerable(sig.retrieval) else None)
+            or article_rule(focus_article, table)
+        )
+        if rule is not None:
+            return [StartCheck(rule), SetSlots(relevant(sig.facts, rule, table))]
+        if own_case and not _answerable(sig.retrieval):
+            return [Clarify("topic")]
+    question = bool(cues.QUESTION.search(text))
+    if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
+        return [SmallTalk(sig.nlu.intent)]
+    follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)))
+    if sig.focused is not None and follow_up and _answerable(sig.focused):
+        return [Answer(sig.focused)]
+    if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):
+        return [SmallTalk(sig.nlu.intent)]
+    if _answerable(sig.retrieval):
+        return [Answer(sig.retrieval)]
+    if sig.nlu.says("out_of_scope") or (sig.retrieval is not None and sig.retrieval.abstain_reason == "out_of_scope"):
+        return [OutOfScope()]
+    if sig.nlu.says("stop", "inform"):
+        return [Clarify("topic")]
+    return [Answer(sig.retrieval)]  # the retriever's own abstention: no match, low confidence
+
+
+def _states_own_case(sig: Signals, table: RuleTable) -> bool:
+    """Whether the facts of a message are the asker's own case: "28个人，裁了3个" (a firm's counts),
+    "我交了6年，失业金按多少发" (the asker's years), "被公司辞退了，失业金按啥标准" (an event), "我们是
+    小微企业，能申请吗" (the asker's firm, asking to qualify); not "正好30人的企业算不算…" (a class of
+    firms), "中小微企业裁员率5.5%能不能…" or a bare "大企业" after an answer (a follow-up)."""
+    rule = checkable_rule(sig.rule, table) or rule_of_facts(sig.facts, table)
+    if rule is None or not sig.facts:
+        return False
+    text = sig.text
+    asker = bool(cues.ASKER.search(cues.strip_intro(text)))
+    if cues.GENERIC.search(text) and not asker:
+        return False
+    facts = set(sig.facts)
+    if CASE_FACTS & set(relevant(sig.facts, rule, table)):
+        return True
+    if EVENT_FACTS & facts and cues.EVENT.search(text):
+        return True
+    return asker and bool(relevant(sig.facts, rule, table)) and (
+        not cues.QUESTION.search(text) or bool(cues.ELIGIBILITY_ASK.search(text))
+    )
+
+
+def _rule_of_article(article: int | None, table: RuleTable) -> str | None:
+    return next((r.id for r in table if r.article == article), None)

@@ -1,0 +1,195 @@
+"""What a citizen gets, dialogue by dialogue, through `POST /api/chat` of the real app with the real
+Rasa NLU server (issue 13's patterns; the wording here is the team's own, not the blind sets')."""
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue import texts
+
+pytestmark = pytest.mark.integration
+
+
+def articles(reply: dict) -> list[int]:
+    return [c["article"] for c in reply["citations"]]
+
+
+# -- 1. answer first -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, article, figures", [
+    ("失业金标准提高了多少", 8, ["85%", "90%", "95%"]),
+    ("毕业生报到期限延长到什么时候", 15, ["9月30日"]),
+    ("创业担保贷款能展期多久", 6, ["1年"]),
+    ("培训补贴每课时多少钱", 5, ["10元", "1000元"]),
+    ("稳岗返还的裁员率标准是多少", 4, ["5.5%", "20%", "3.62%"]),
+    ("农民工有哪些帮扶政策？", 9, ["500元"]),
+])
+def test_a_question_about_a_measure_is_answered_first_with_the_clause_citation_and_validity(talk, question, article, figures):
+    reply = talk()(question)
+    assert reply["answered"] and articles(reply)[0] == article and reply["asking_for"] is None
+    assert all(f in reply["reply"] for f in figures), reply["reply"]
+    assert "有效期" in reply["reply"] or "期限" in reply["reply"]
+
+
+def test_an_answer_offers_the_check_as_a_quick_reply_and_the_quick_reply_starts_it(talk):
+    user = talk()
+    answer = user("失业金标准提高了多少")
+    assert texts.CHECK_OFFER in answer["suggestions"]
+    check = user(texts.CHECK_OFFER)
+    assert check["asking_for"] == "contribution_years" and articles(check) == [8]
+    assert "第（八）条" in check["reply"] and not check["answered"]
+
+
+def test_an_ended_measure_says_so_first_with_its_date(talk):
+    reply = talk()("稳岗返还现在还能申请吗")
+    assert reply["reply"].startswith("这项措施已于2023年1月8日结束")
+    assert reply["asking_for"] is None and reply["answered"]
+
+
+# -- 2. a check on one's own case ------------------------------------------------------------------
+
+def test_a_check_starts_on_ones_own_case_names_the_rule_and_asks_the_first_missing_fact(talk):
+    reply = talk()("我们公司能申请稳岗返还吗")
+    assert reply["asking_for"] == "employees" and articles(reply) == [4] and not reply["answered"]
+    assert "第（四）条" in reply["reply"] and "5.5%" in reply["reply"]
+
+
+def test_every_turn_of_a_check_carries_its_citation_and_the_verdict_shows_the_working(talk):
+    user = talk()
+    first = user("我们公司能申请稳岗返还吗")
+    second = user("二十八个人")
+    verdict = user("裁了三个")
+    assert [articles(r) for r in (first, second, verdict)] == [[4], [4], [4]]
+    assert second["asking_for"] == "layoffs" and verdict["asking_for"] is None and verdict["answered"]
+    assert "【符合条件" in verdict["reply"] and "3/28 ≈ 10.7% ≤ 20%" in verdict["reply"]
+
+
+# -- 3. facts in any order ----------------------------------------------------------------------
+
+def test_facts_given_before_they_are_asked_and_several_at_once(talk):
+    user = talk()
+    assert user("稳岗返还我们够不够条件")["asking_for"] == "employees"
+    reply = user("我们是小微企业，50个人，裁了2个")  # size not asked yet, all three at once
+    assert reply["asking_for"] is None and "2/50 = 4% ≤ 5.5%" in reply["reply"]
+
+
+def test_a_fact_the_question_did_not_ask_for_is_taken(talk):
+    user = talk()
+    user("我们公司能申请稳岗返还吗")
+    user("一百个人")
+    asked = user("中小微企业")  # answers a question not asked yet: taken, layoffs still missing
+    assert asked["asking_for"] == "layoffs"
+    assert "1/100" in user("裁了1个")["reply"]
+
+
+def test_a_correction_is_taken_and_judged_again(talk):
+    user = talk()
+    first = user("我们公司30个人，裁了5个，能拿稳岗返还吗")
+    assert "【符合条件" in first["reply"]
+    corrected = user("不对，是35个人")  # over 30 staff: 5/35 fails even the most lenient bound
+    assert corrected["asking_for"] is None
+    assert "参保职工 35人" in corrected["reply"] and "【不符合条件" in corrected["reply"] and "5/35" in corrected["reply"]
+
+
+def test_a_rate_given_directly_counts(talk):
+    user = talk()
+    user("稳岗返还我们能申请吗")
+    reply = user("裁员率3.5%")
+    assert reply["asking_for"] == "employees"  # the 30-staff bound still needs the head count
+    assert "3.5%" in user("80个人")["reply"]
+
+
+def test_a_verdict_that_every_answer_to_a_missing_choice_would_give_is_given_at_once(talk):
+    reply = talk()("我们公司31个人裁了6个，能申请稳岗返还吗")
+    assert reply["asking_for"] is None and "【不符合条件" in reply["reply"]
+
+
+def test_a_message_without_the_fact_asked_never_fills_it(talk):
+    user = talk()
+    assert user("我失业了，失业金能领多少")["asking_for"] == "contribution_years"
+    reply = user("我是一家小饭店的老板")
+    assert reply["asking_for"] == "contribution_years" and "【" not in reply["reply"]
+
+
+def test_dont_know_gets_where_to_find_it_or_the_outcome_per_case(talk):
+    user = talk()
+    assert user("我们单位100人裁了5个，稳岗返还能申请吗")["asking_for"] == "enterprise_size"
+    reply = user("不知道算不算中小微企业")
+    assert reply["asking_for"] == "enterprise_size" and not reply["answered"]
+    assert "如果是中小微企业：符合" in reply["reply"] and "如果是其他企业：还要看受疫情影响" in reply["reply"]
+
+
+# -- 4. follow-ups in context ---------------------------------------------------------------------
+
+def test_what_if_re_judges_the_last_verdict_with_the_changed_fact(talk):
+    user = talk()
+    assert "【符合条件" in user("我们公司28个人裁了3个能拿稳岗返还吗")["reply"]
+    changed = user("那要是裁了7个呢")
+    assert "【不符合条件" in changed["reply"] and "7/28" in changed["reply"]
+
+
+def test_what_if_about_another_measure_carries_the_known_facts(talk):
+    user = talk()
+    assert "【符合条件" in user("我交了5年失业保险，失业金能领多少")["reply"]
+    reply = user("那如果是我自己辞职的呢")
+    assert "【符合条件" in reply["reply"] and "失业补助金" in reply["reply"] and "95%" in reply["reply"]
+
+
+def test_a_follow_up_without_a_topic_is_answered_from_the_article_in_focus(talk):
+    user = talk()
+    assert articles(user("得了新冠的创业担保贷款能延期还款吗"))[0] == 6
+    reply = user("那要多久")
+    assert reply["answered"] and articles(reply)[0] == 6 and "1年" in reply["reply"]
+
+
+def test_a_question_mid_check_is_answered_and_the_check_waits(talk):
+    user = talk()
+    user("我们公司能申请稳岗返还吗")
+    answer = user("返还标准是多少")
+    assert answer["answered"] and "80%" in answer["reply"] and answer["asking_for"] is None
+    assert "核对还没有完成" in answer["reply"]
+    assert user("28个人")["asking_for"] == "layoffs"  # the check goes on
+
+
+def test_another_topic_mid_check_closes_it_and_says_so(talk):
+    user = talk()
+    user("我们公司能申请稳岗返还吗")
+    answer = user("毕业生报到期限延长到什么时候")
+    assert articles(answer)[0] == 15 and "核对已结束" in answer["reply"] and answer["asking_for"] is None
+
+
+def test_two_misunderstandings_in_a_row_offer_a_person(talk):
+    user = talk()
+    user("我们公司能申请稳岗返还吗")
+    assert "没有听明白" in user("呃呃呃")["reply"]
+    reply = user("乱七八糟")
+    assert texts.HUMAN in reply["suggestions"] and "转人工" in reply["reply"]
+
+
+# -- 5. out of scope ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["失业金最长领几个月", "养老金怎么领", "稳岗返还什么时候到账"])
+def test_out_of_scope_and_near_misses_say_so_and_start_no_check(talk, question):
+    reply = talk()(question)
+    assert not reply["answered"] and reply["asking_for"] is None and reply["citations"] == []
+    assert "没有规定" in reply["reply"] or "不在" in reply["reply"] or "未涉及" in reply["reply"]
+
+
+@pytest.mark.parametrize("text", ["你好", "谢谢", "你是机器人吗"])
+def test_small_talk_is_not_answered(talk, text):
+    reply = talk()(text)
+    assert not reply["answered"] and reply["citations"] == [] and reply["asking_for"] is None
+
+
+def test_handoff_ends_a_check(talk):
+    user = talk()
+    user("我们公司能申请稳岗返还吗")
+    reply = user("我要找人工客服")
+    assert reply["handoff"] and reply["asking_for"] is None
+
+
+# -- 6. time ---------------------------------------------------------------------------------------
+
+def test_a_verdict_on_an_ended_measure_says_so(talk):
+    reply = talk()("我交了12年失业保险，被辞退了，失业金按多少发")
+    assert "【符合条件，但这项措施已结束】" in reply["reply"] and "95%" in reply["reply"]
+    assert "2023年4月8日" in reply["reply"]
