@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask
+from flask import Flask, Response
+
+from bot.config import REPO_ROOT
 
 from bot.config import Settings
 from bot.errors import register_error_handlers
@@ -57,6 +59,18 @@ def register_blueprints(app: Flask, channels: list | None = None) -> None:
     app.register_blueprint(ivr_blueprint_for(services, handle_turn))
     app.register_blueprint(citizen_blueprint())
     app.register_blueprint(staff_blueprint())
+    app.add_url_rule(FAVICON_URL, "favicon", favicon)
+
+
+FAVICON_URL = "/favicon.ico"  # what browsers ask for by default; the pages link it too
+FAVICON_FILE = REPO_ROOT / "bot" / "static" / "avatar-bot.svg"
+
+
+def favicon():
+    """The site icon for every page (web chat, dashboard): the bot's avatar, an SVG."""
+    response = Response(FAVICON_FILE.read_bytes(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def make_turn_handler(services: Services):

@@ -249,8 +249,7 @@ class CallFlow:
         if call.mode == Mode.SLOT:  # the turn logic left the eligibility questions
             call.mode = Mode.MENU.value
         notice = [spoken or menu.NOT_UNDERSTOOD, menu.TRY_AGAIN]
-        if reply.suggestions:
-            notice.append(read_aloud(menu.SUGGESTION.format(suggestion=reply.suggestions[0])))
+        notice.append(read_aloud(menu.spoken_suggestion(reply.suggestions)))
         return self._miss(sid, call, urls, notice)
 
     def _spoken_slot_prompt(self, slot: str, fallback: str) -> str:
@@ -270,7 +269,7 @@ class CallFlow:
         if mode == Mode.SLOT:
             number = self._rules.is_number_slot(call.slot)
             prompt = call.slot_prompt + (menu.NUMBER_ENTRY_HINT if number else "")
-            return self._gather(prompt, urls, before, number=number)
+            return self._gather(prompt, urls, before, number=number, choice=not number)
         if mode == Mode.FOLLOW_UP:
             return self._gather(menu.FOLLOW_UP, urls, before)
         if mode == Mode.KEYPAD:

@@ -132,6 +132,7 @@ INVALID_KEY = "抱歉，您的按键无效。"
 INVALID_NUMBER = "抱歉，请只输入数字，并以井号键结束。"
 TRY_AGAIN = "请您换个说法再说一遍，或按键选择。"
 SUGGESTION = "您可以这样问：{suggestion}"
+AGENT_HINT = f"需要人工服务请按{KEY_AGENT}。"
 TRANSFERRING = "正在为您转接人工服务，请稍候。"
 AGENTS_BUSY = "抱歉，人工坐席暂时无法接听。"
 NO_AGENTS = "抱歉，目前没有可以接听的人工坐席。"
@@ -158,6 +159,15 @@ SPOKEN_REPEAT = frozenset({"重听", "再说一遍", "再说一次", "重复", "
 SPOKEN_MENU = frozenset({"主菜单", "返回", "返回主菜单", "回到主菜单", "菜单", "上一级", "返回上一级"})
 SPOKEN_DONE = frozenset({"没有", "没有了", "没了", "不用", "不用了", "没有问题了", "没问题了", "好了", "结束", "挂了"})
 _THANKS = re.compile(r"(?:谢谢|谢了|多谢|再见|拜拜|好的|你)+$")
+
+
+def spoken_suggestion(suggestions) -> str:
+    """What a caller hears after a question the assistant could not answer: the first question
+    offered (您可以这样问：…); 转人工, a chat quick reply, is said as the key that does it."""
+    for suggestion in suggestions or ():
+        if normalise_speech(suggestion) not in SPOKEN_AGENT:
+            return SUGGESTION.format(suggestion=suggestion)
+    return AGENT_HINT if suggestions else ""
 
 
 def normalise_speech(text: str) -> str:

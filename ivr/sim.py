@@ -4,14 +4,15 @@ Each request is a real Twilio-style webhook (CallSid, From, Digits / SpeechResul
 twilio's `RequestValidator` and the same auth token the server checks. The console shows what
 the caller would hear (`<Say>`) and takes what the caller does:
 
-    1 / 28#          keys (a trailing # ends a number, as on the phone)
+    1 / 28#          keys (a # ends the entry, as on the phone; the rest goes to the flow as typed,
+                     so an entry that does not fit the prompt is refused there, never cut)
     说:失业金标准是多少  words (plain text works too where the menu listens to speech)
     (empty) / 静音     silence until the menu times out
     接听 / 无人接听 / 忙线  how the agents' phones behave when the call is transferred
     留言:请回电        a voicemail after the beep
     挂断              hang up
 
-Scripted: `hotline ivr-sim --script "1,2,28#,3#,#"` or one action per line on stdin.
+Scripted: `hotline ivr-sim --script "1,2,1,28#,3#,#"` or one action per line on stdin.
 """
 from __future__ import annotations
 
@@ -35,6 +36,21 @@ SILENCE = ("", "静音", "-")
 HANG_UP = "挂断"
 DIAL_OUTCOMES = {"接听": "completed", "无人接听": "no-answer", "忙线": "busy", "失败": "failed"}
 MAX_REQUESTS = 200  # a runaway loop in the flow ends the simulation instead of spinning
+
+
+def voicemail_words(action: str, *, prefixed: bool = True) -> str:
+    """The message of a `留言:…` action, without its prefix (typed once or twice).
+
+    :param action: what the caller typed.
+    :param prefixed: the prefix is required (scripts); False: it is optional (the console prompt).
+    :returns: the words, or "" when the action is not a voicemail or says nothing.
+    """
+    text = action.strip()
+    if prefixed and not text.startswith(VOICEMAIL_PREFIXES):
+        return ""
+    while text.startswith(VOICEMAIL_PREFIXES):
+        text = text[len(VOICEMAIL_PREFIXES[0]) :].strip()
+    return text
 
 
 @dataclass
@@ -95,10 +111,11 @@ class ConsoleCaller:
         return answer if answer in DIAL_OUTCOMES else "无人接听"
 
     def record(self) -> str:
-        try:
-            return "留言:" + input("【提示音后留言】输入留言内容，直接回车表示不说话 > ").strip()
+        try:  # typed with or without the 留言: prefix that scripts use
+            words = voicemail_words(input("【提示音后留言】输入留言内容，直接回车表示不说话 > "), prefixed=False)
         except EOFError:
             return ""
+        return VOICEMAIL_PREFIXES[0] + words if words else ""
 
 
 class SimulatedCall:
@@ -266,12 +283,16 @@ class SimulatedCall:
         return self._speak(action, target, speech_allowed)
 
     def _press(self, verb: ET.Element, keys: str, target: str):
+        """Send an entry as Twilio posts it: up to the finish key, never cut to `numDigits`.
+
+        On a phone a single-key menu takes the first key at once; here the whole entry is sent so
+        the flow, not the simulator, judges it (`28#` at a press-1-or-2 prompt is refused).
+        """
         finish = verb.get("finishOnKey", "#")
-        num_digits = verb.get("numDigits")
-        if num_digits:
-            keys = keys[: int(num_digits)]
-        elif finish and finish in keys:
-            keys = keys[: keys.index(finish)]
+        if finish and finish in keys:
+            keys, _, rest = keys.partition(finish)
+            if rest:
+                self._emit("silence", f"{finish} 之后的按键 {rest} 未发送")
         self._emit("press", keys)
         if not keys:  # only the finish key: Twilio keeps waiting, then times out
             self._emit("silence")
@@ -287,8 +308,7 @@ class SimulatedCall:
 
     def _record(self, verb: ET.Element, url: str, caller, callbacks):
         self._emit("record", f"最长 {verb.get('maxLength', '3600')} 秒")
-        message = caller.record()
-        words = message[len(VOICEMAIL_PREFIXES[0]) :].strip() if message.startswith(VOICEMAIL_PREFIXES) else ""
+        words = voicemail_words(caller.record())
         if not words:
             self._emit("silence", "没有留言")
             return _CONTINUE

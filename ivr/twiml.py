@@ -51,6 +51,7 @@ def gather(
     before: Sequence[str] = (),
     dtmf_only: bool = False,
     number: bool = False,
+    choice: bool = False,
 ) -> str:
     """Say `before`, then listen for a key (or a number) or speech while saying `prompt`.
 
@@ -61,6 +62,9 @@ def gather(
     :param before: lines said first, which the caller cannot interrupt (an answer).
     :param dtmf_only: listen to the keypad only (the fallback menu).
     :param number: take several digits ended by `#` (eligibility questions) instead of one key.
+    :param choice: take the whole entry, ended by `#` or a pause, for a question answered with one
+        of a few keys (中小微企业请按1，其他企业请按2): `28#` reaches the flow as `28` and is refused,
+        instead of Twilio cutting it to `2` after one key.
     :returns: the TwiML document.
     """
     response = VoiceResponse()
@@ -69,6 +73,8 @@ def gather(
     attrs: dict = {"action": action, "method": "POST"}
     if number:
         attrs.update(finish_on_key="#", timeout=NUMBER_TIMEOUT)
+    elif choice:
+        attrs.update(finish_on_key="#", timeout=MENU_TIMEOUT)
     else:
         # One key per choice, and "#"/"*" are choices too, so no key finishes the entry.
         attrs.update(num_digits=1, finish_on_key="", timeout=MENU_TIMEOUT)

@@ -27,6 +27,8 @@ MAX_QUOTE_CHARS = 160
 # Answer templates (Simplified Chinese); every channel renders these.
 ANSWER_HEAD = "根据《{title}》（{document}）第{label}条“{article_title}”："
 CURATED_SOURCE = "（参考：{document}第{label}条“{article_title}”）"
+# A staff answer that cites nothing from the notice: who wrote it and when, on a line of its own.
+CURATED_STAFF = "——工作人员答复（{signature}）"  # signature: "大连市12333热线，2026年12月3日"
 ABSTAIN_EMPTY = "请输入您要咨询的问题，例如：“失业保险金标准提高了吗？”"
 ABSTAIN_NOT_CHINESE = "目前只支持用中文提问，请用中文描述您的问题，例如：“失业保险金标准提高了吗？”"
 ABSTAIN_TOPIC = "本通知（{document}）未涉及{topic}方面的规定，我无法据此回答。{next_step}"
@@ -143,6 +145,10 @@ def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date 
         if cited:
             hit = cited[0]
             text += CURATED_SOURCE.format(document=hit.document, label=_label(hit), article_title=hit.title)
+        elif answer.article is None:  # cites nothing: say who answered, and when; no unrelated articles
+            signature = [answer.team, chinese_date(answer.updated) if answer.updated else ""]
+            text += "\n" + CURATED_STAFF.format(signature="，".join(p for p in signature if p)).replace("（）", "")
+            suggestions = [s for s in suggestions if s == HANDOFF_SUGGESTION]
         return Reply(
             reply=text,
             citations=[citation(h) for h in cited],

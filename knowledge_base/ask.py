@@ -31,13 +31,21 @@ def render_text(reply) -> str:
     return "\n".join(lines)
 
 
+NO_QUESTION = '请在命令后写上要问的问题，例如：hotline ask "失业保险金标准提高了吗"'
+
+
 @click.command("ask")
 @click.argument("question", required=False, default="")
 @click.option("--json", "as_json", is_flag=True, help="Print the chat-API JSON body.")
 @click.option("--as-of", "as_of", callback=_parse_date, default=None, metavar="YYYY-MM-DD",
               help="Judge validity against this date (default: HOTLINE_AS_OF or today).")
-def ask(question: str, as_json: bool, as_of: dt.date | None) -> None:
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool, as_of: dt.date | None) -> None:
     """向政策知识库提问，例如：hotline ask "失业保险金标准提高了吗"。"""
+    if not question.strip():  # no question is a usage mistake, not a chat turn
+        click.echo(ctx.get_help(), err=True)
+        click.echo(f"\n错误：{NO_QUESTION}", err=True)
+        ctx.exit(2)
     from bot.config import ConfigError, Settings
     from knowledge_base.answers import policy_reply
     from knowledge_base.encoders import EncoderUnavailable

@@ -7,10 +7,12 @@ answers and returns one when the user's question matches its question closely
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -22,6 +24,12 @@ from knowledge_base.query import QueryAnalyzer
 CURATED_MIN_COSINE = 0.93
 CURATED_MIN_OVERLAP = 0.5
 CURATED_SURE_OVERLAP = 0.85
+# Expiry dates are the hotline's calendar days.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_today() -> dt.date:
+    return dt.datetime.now(LOCAL_TZ).date()
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,10 @@ class CuratedAnswer:
     :param question: the question it answers, as staff wrote it.
     :param answer: the full answer text shown to the user (Simplified Chinese).
     :param document: the cited document number (大人社发[2020]38号), if any.
-    :param article: the cited article number, if any.
+    :param article: the cited article number, if any; None: a staff reply citing nothing (工作人员答复).
+    :param team: the team that wrote it, shown with a reply that cites nothing.
+    :param updated: the date it was last written or reviewed, shown with it.
+    :param expires_on: the last day it is served; None: until retired.
     """
 
     id: int
@@ -40,6 +51,13 @@ class CuratedAnswer:
     answer: str
     document: str | None = None
     article: int | None = None
+    team: str = ""
+    updated: dt.date | None = None
+    expires_on: dt.date | None = None
+
+    def live_on(self, day: dt.date) -> bool:
+        """Whether it is still served on `day` (an expiry date is the last day it is)."""
+        return self.expires_on is None or day <= self.expires_on
 
 
 @runtime_checkable
@@ -51,7 +69,7 @@ class CuratedSource(Protocol):
         ...
 
     def active(self) -> list[CuratedAnswer]:
-        """The answers currently published."""
+        """The answers currently published (not retired); the matcher skips expired ones."""
         ...
 
 
@@ -75,7 +93,7 @@ class InMemoryCuratedSource:
 
     def version(self) -> str:
         with self._lock:
-            payload = "\n".join(f"{a.id}\t{a.question}\t{a.answer}\t{a.document}\t{a.article}" for a in self._answers)
+            payload = "\n".join(repr(a) for a in self._answers)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def active(self) -> list[CuratedAnswer]:
@@ -109,10 +127,18 @@ class CuratedMatcher:
     :param source: the curated answers.
     :param encoder: the retriever's encoder (already warmed up).
     :param analyzer: the retriever's query analyser (already warmed up).
+    :param today: the current day, against which expiry dates are judged (default: Dalian's today).
     """
 
-    def __init__(self, source: CuratedSource, encoder: Encoder, analyzer: QueryAnalyzer):
+    def __init__(
+        self,
+        source: CuratedSource,
+        encoder: Encoder,
+        analyzer: QueryAnalyzer,
+        today: Callable[[], dt.date] = local_today,
+    ):
         self.source = source
+        self.today = today
         self.encoder = encoder
         self.analyzer = analyzer
         self._version: str | None = None
@@ -134,7 +160,7 @@ class CuratedMatcher:
             self._answers, self._texts, self._vectors, self._version = answers, texts, vectors, version
 
     def match(self, text: str, vector: np.ndarray) -> CuratedMatch | None:
-        """The best curated answer for a query, or `None` below the thresholds.
+        """The best live (published, not expired) curated answer for a query, or `None` below the thresholds.
 
         :param text: the analysed query text.
         :param vector: the query's embedding (unit norm, shape (dim,)).
@@ -145,7 +171,10 @@ class CuratedMatcher:
             return None
         cosines = vectors @ vector
         best: CuratedMatch | None = None
+        today = self.today()
         for answer, question, cosine in zip(answers, texts, cosines):
+            if not answer.live_on(today):
+                continue
             overlap = char_bigram_overlap(text, question)
             ok = overlap >= CURATED_SURE_OVERLAP or (cosine >= CURATED_MIN_COSINE and overlap >= CURATED_MIN_OVERLAP)
             if ok and (best is None or (cosine + overlap) > (best.cosine + best.overlap)):

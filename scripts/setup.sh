@@ -65,4 +65,13 @@ if [ "${1:-}" = "test" ]; then
       die "the browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver"
     fi
   fi
+  # A Chinese and an emoji font, so that screenshots (make screenshots) show characters, not boxes.
+  if command -v fc-list >/dev/null 2>&1 && { [ -z "$(fc-list :lang=zh)" ] || [ -z "$(fc-list | grep -i emoji)" ]; }; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing a Chinese and an emoji font (fonts-wqy-microhei, fonts-noto-color-emoji) for the screenshots"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fonts-noto-color-emoji >/dev/null
+    else
+      say "no Chinese or emoji font: screenshots will show boxes (sudo apt-get install fonts-wqy-microhei fonts-noto-color-emoji)"
+    fi
+  fi
 fi

@@ -62,7 +62,7 @@ def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
     if not isinstance(value, str):
         raise ApiError(f"invalid_{field}", f"{label}必须是字符串。")
     if len(value) > maximum:  # as sent: the limit a client can check before sending
-        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符。")
+        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符（收到 {len(value)} 个），请删减后再发送。")
     if not is_valid_unicode(value):
         raise ApiError(f"invalid_{field}", f"{label}包含无法识别的字符（不成对的 Unicode 代理项）。")
     value = value.strip()

@@ -5,11 +5,17 @@ works on an intranet with no internet; the Content-Security-Policy forbids any o
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, render_template
 
 from bot.channels.api import CHANNEL_HEADER, TURN_ID_HEADER
-from bot.channels.base import CITATION_LABEL, STARTER_TOPICS, InputChannel, TurnHandler
+from bot.channels.base import CITATION_LABEL, STARTER_TOPICS, InputChannel, TurnHandler, current_services
 from bot.reply import TEXT_MAX
+from knowledge_base.answers import CURATED_STAFF
+from knowledge_base.retrieval import HANDOFF_SUGGESTION
+
+log = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -33,6 +39,17 @@ class WebChannel(InputChannel):
             template_folder="../templates",
         )
 
+        titles: list[str] = []
+
+        def article_titles() -> list[str]:
+            """The notice's article titles: suggestions that name one are shown as related articles."""
+            if not titles:
+                try:
+                    titles.extend(article.title for _, article in current_services().knowledge_base.articles())
+                except Exception:  # noqa: BLE001 - the page still works; titles then show as questions
+                    log.warning("web chat: knowledge base unavailable; related articles shown as questions")
+            return titles
+
         @bp.get("/")
         def index():
             """The chat page."""
@@ -47,6 +64,9 @@ class WebChannel(InputChannel):
                     "starterTopics": list(STARTER_TOPICS),
                     "citationLabel": CITATION_LABEL,
                     "textMax": TEXT_MAX,
+                    "handoffText": HANDOFF_SUGGESTION,
+                    "articleTitles": article_titles(),
+                    "staffReplyMark": CURATED_STAFF.split("（")[0],
                 },
             )
             response = Response(page, mimetype="text/html")

@@ -4,7 +4,8 @@
     /staff/                                     overview: charts, totals, top hotspots
     /staff/hotspots, /staff/hotspots/<key>      hotspot list, drill-down to example questions
     /staff/unanswered                           the queue, with "add answer"
-    /staff/answers, /staff/answers/new          curated answers (served ahead of retrieval)
+    /staff/answers, /staff/answers/new          curated answers (served ahead of retrieval);
+    /staff/answers/<id>/edit, …/review, …/active  edit, review, retire or publish again
     /staff/articles                             per-article heat and uncovered articles
     /staff/export.csv, /staff/export.xlsx       exports; /staff/report.json the CLI's figures
     /staff/report/weekly                        printable weekly report
@@ -58,7 +59,7 @@ from bot.hotspots.analysis import (
     reason_label,
     today,
 )
-from bot.hotspots.curated import CuratedAnswerError
+from bot.hotspots.curated import DEFAULT_TEAM, CuratedAnswerError
 from bot.hotspots.reasons import REASON_LABELS
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ bp = Blueprint(
 )
 
 CLUSTER_INTERVAL_DEFAULT_S = 600
+REFRESHER_MIN_GAP_S = 5.0
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -198,24 +200,40 @@ def _start_refresher() -> None:
         if "hotspot_refresher" in app.extensions:
             return
         settings = app.extensions["hotline"].settings
-        stop = threading.Event()
+        wake = threading.Event()
 
         def loop() -> None:
             clusterer = None
-            while not stop.is_set():
+            while True:
+                wake.clear()
                 try:
                     if clusterer is None:
                         from bot.hotspots.clustering import HotspotClusterer
 
                         clusterer = HotspotClusterer.from_settings(settings)
                     clusterer.run(full=False)
+                    if "hotspot_analysis" in app.extensions:
+                        app.extensions["hotspot_analysis"].forget_cache()
                 except Exception:  # noqa: BLE001 - try again next round
                     logger.exception("hotspot clustering failed; retrying in %.0f s", interval)
-                stop.wait(interval)
+                wake.wait(interval)
+                time.sleep(REFRESHER_MIN_GAP_S)  # a burst of page views wakes it once
 
         thread = threading.Thread(target=loop, name="hotspot-refresher", daemon=True)
-        app.extensions["hotspot_refresher"] = stop
+        app.extensions["hotspot_refresher"] = wake
         thread.start()
+
+
+def _wake_refresher() -> bool:
+    """New wordings are waiting: place them now instead of at the next scheduled round.
+
+    :returns: False when this app runs no background grouping.
+    """
+    wake = current_app.extensions.get("hotspot_refresher")
+    if wake is None:
+        return False
+    wake.set()
+    return True
 
 
 def _run_clustering_now(app, full: bool) -> None:
@@ -305,8 +323,11 @@ def hotspots():
     if channel and channel not in CHANNEL_LABELS:
         channel = None
     items = analysis().hotspots(period, limit=100, channel=channel)
+    grouping = analysis().grouping(period)
+    regrouping = bool(grouping.pending) and _wake_refresher()
     return render_template("staff/hotspots.html", items=items, period=period, since=since, channel=channel,
-                           channels=CHANNEL_LABELS, spike_rule=_spike_rule())
+                           channels=CHANNEL_LABELS, spike_rule=_spike_rule(), grouping=grouping,
+                           regrouping=regrouping)
 
 
 @bp.get("/hotspots/<key>")
@@ -337,31 +358,101 @@ def unanswered():
                            resolved=resolved, reasons=[(r.value, label) for r, label in REASON_LABELS.items()])
 
 
+def _answer_form(row=None) -> dict:
+    """The answer form's fields: from a stored answer, or empty for a new one."""
+    if row is None:
+        return {"question": "", "answer": "", "article": "", "team": DEFAULT_TEAM, "expires_on": "", "key": ""}
+    return {
+        "question": row.question, "answer": row.answer,
+        "article": f"{row.document}#{row.article}" if row.document else "",
+        "team": row.team, "expires_on": row.expires_on.isoformat() if row.expires_on else "", "key": "",
+    }
+
+
+def _read_answer_form(form: dict) -> dict:
+    """The posted form as `CuratedAnswerStore.add`/`update` arguments.
+
+    :raises CuratedAnswerError: a date that cannot be read.
+    """
+    for name in ("question", "answer", "article", "team", "expires_on"):
+        form[name] = request.form.get(name, "")
+    document, _, number = form["article"].partition("#")
+    raw = form["expires_on"].strip()
+    try:
+        expires_on = dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise CuratedAnswerError(f"有效期“{raw}”无法识别，请写成 2026-12-31 的形式。") from None
+    return {"question": form["question"], "answer": form["answer"], "document": document or None,
+            "article": number or None, "team": form["team"].strip() or DEFAULT_TEAM, "expires_on": expires_on}
+
+
+def _source_text(row) -> str:
+    return f"{row.document}第{row.article}条" if row.document else "工作人员答复（不引用条款）"
+
+
 @bp.route("/answers/new", methods=["GET", "POST"])
 @login_required("editor")
 def new_answer():
     """Add a curated answer, usually from an unanswered question (`?key=` its hotspot key)."""
     key = (request.values.get("key") or "").strip()[:64] or None
     articles = analysis().all_articles()
-    form = {"question": "", "answer": "", "article": "", "key": key or ""}
+    form = {**_answer_form(), "key": key or ""}
     if request.method == "GET":
         if key:
             form["question"] = analysis().label_of(key)
         return render_template("staff/answer_form.html", form=form, articles=articles)
-    form.update(question=request.form.get("question", ""), answer=request.form.get("answer", ""),
-                article=request.form.get("article", ""))
-    document, _, number = form["article"].partition("#")
     try:
-        if not document:
-            raise CuratedAnswerError("请选择答案依据的条款。")
+        fields = _read_answer_form(form)
         row = current_app.extensions["hotline"].curated.add(
-            form["question"], form["answer"], document, number, created_by=auth.current_user().username,
-            source_question_key=key,
+            **fields, created_by=auth.current_user().username, source_question_key=key,
         )
     except CuratedAnswerError as error:
         return render_template("staff/answer_form.html", form=form, articles=articles, error=str(error)), 400
-    auth.record("add_answer", f"curated:{row.id}", f"{row.question} → {row.document}第{row.article}条")
+    auth.record("add_answer", f"curated:{row.id}", f"{row.question} → {_source_text(row)}")
     flash(f"答案已发布：用户再问“{row.question}”及其同义问法时将直接收到此答案。", "info")
+    return redirect(url_for("staff.answers"))
+
+
+@bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
+@login_required("editor")
+def edit_answer(answer_id: int):
+    """Edit a curated answer; it is served as edited at once and is due for review again.
+
+    :raise 404: no such answer.
+    """
+    store = current_app.extensions["hotline"].curated
+    row = store.get(answer_id)
+    if row is None:
+        abort(404)
+    articles = analysis().all_articles()
+    form = _answer_form(row)
+    if request.method == "GET":
+        return render_template("staff/answer_form.html", form=form, articles=articles, row=row)
+    try:
+        row = store.update(answer_id, **_read_answer_form(form))
+    except CuratedAnswerError as error:
+        return render_template("staff/answer_form.html", form=form, articles=articles, row=row,
+                               error=str(error)), 400
+    if row is None:
+        abort(404)
+    auth.record("edit_answer", f"curated:{row.id}", f"{row.question} → {_source_text(row)}")
+    flash("答案已修改并立即生效，请其他编辑重新审核。", "info")
+    return redirect(url_for("staff.answers"))
+
+
+@bp.post("/answers/<int:answer_id>/review")
+@login_required("editor")
+def review_answer(answer_id: int):
+    """Mark an answer as checked by a second editor. :raise 404: no such answer."""
+    try:
+        row = current_app.extensions["hotline"].curated.review(answer_id, auth.current_user().username)
+    except CuratedAnswerError as error:
+        flash(str(error), "error")
+        return redirect(url_for("staff.answers"))
+    if row is None:
+        abort(404)
+    auth.record("review_answer", f"curated:{answer_id}")
+    flash("已记录审核。", "info")
     return redirect(url_for("staff.answers"))
 
 
@@ -369,18 +460,18 @@ def new_answer():
 @login_required()
 def answers():
     rows = current_app.extensions["hotline"].curated.all()
-    return render_template("staff/answers.html", rows=rows)
+    return render_template("staff/answers.html", rows=rows, today=today(), source_text=_source_text)
 
 
 @bp.post("/answers/<int:answer_id>/active")
 @login_required("editor")
 def toggle_answer(answer_id: int):
-    """:raise 404: no such answer."""
+    """Retire an answer or publish it again. :raise 404: no such answer."""
     active = request.form.get("active") == "1"
     if not current_app.extensions["hotline"].curated.set_active(answer_id, active):
         abort(404)
     auth.record("publish_answer" if active else "withdraw_answer", f"curated:{answer_id}")
-    flash("答案已重新发布。" if active else "答案已撤下，不再提供给用户。", "info")
+    flash("答案已重新发布。" if active else "答案已停用，不再提供给用户。", "info")
     return redirect(url_for("staff.answers"))
 
 
@@ -407,7 +498,7 @@ def export_csv():
     filename = f"hotline-{what}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
     return Response(
         stream_with_context(exports.csv_stream(headers, rows)),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # werkzeug adds "; charset=utf-8" to text types
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -437,13 +528,14 @@ def report_json():
 @bp.get("/report/weekly")
 @login_required()
 def weekly_report():
-    """The week (Monday to Sunday) containing `?week=YYYY-MM-DD`; default: last full week."""
+    """The week (Monday to Sunday) containing `?week=YYYY-MM-DD`; default: this week, or the last
+    week anything was asked in when this week has nothing yet."""
     raw = request.args.get("week")
     try:
-        day = dt.date.fromisoformat(raw) if raw else today() - dt.timedelta(days=7)
+        day = dt.date.fromisoformat(raw) if raw else _latest_week_day()
     except ValueError:
         flash(f"日期“{raw}”无法识别，请写成 2020-06-01 的形式。", "error")
-        day = today() - dt.timedelta(days=7)
+        day = _latest_week_day()
     first, last = REPORT_WEEKS
     if not first <= day <= last:  # 0001-01-01 or 9999-12-31 would overflow the week arithmetic
         abort(400, f"周报日期须在 {first.isoformat()} 至 {last.isoformat()} 之间。")
@@ -457,8 +549,17 @@ def weekly_report():
         bars=charts.stacked_bars(data.per_day, data.channels, channel_label, width=640, height=180),
         previous_week=(period.start - dt.timedelta(days=7)).isoformat(),
         next_week=(period.start + dt.timedelta(days=7)).isoformat() if period.end < today() else None,
-        generated=auth.utc_to_local(db.utcnow()),
+        generated=auth.utc_to_local(db.utcnow()), today=today(),
     )
+
+
+def _latest_week_day() -> dt.date:
+    """A day of the week the report opens on: today, or the last day with questions if this week has none."""
+    now = today()
+    latest = analysis().latest_day(until=now)
+    if latest is None or latest >= Period.week_of(now).start:
+        return now
+    return latest
 
 
 @bp.get("/calls")

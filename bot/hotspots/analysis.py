@@ -261,6 +261,29 @@ def _count_true(column):
     return func.sum(case((column, 1), else_=0))
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """How fresh the grouping of paraphrases into hotspots is, for a period.
+
+    :param updated_at: naive UTC time of the last clustering run; None if none ever ran.
+    :param pending: wordings asked in the period that no run has placed yet (listed on their own).
+    """
+
+    updated_at: dt.datetime | None
+    pending: int
+
+    def text(self) -> str:
+        """One sentence for staff, the same on the dashboard and in `hotline hotspots`."""
+        if self.updated_at is None:
+            return (f"问法尚未归类：{self.pending} 种问法暂时各自单独列出。" if self.pending
+                    else "问法尚未归类。")
+        local = self.updated_at.replace(tzinfo=dt.timezone.utc).astimezone(db.LOCAL_TZ)
+        head = f"同义问法归类更新于 {local:%Y-%m-%d %H:%M}"
+        if self.pending:
+            return f"{head}；其后新出现的 {self.pending} 种问法尚未归入热点，暂时单独列出。"
+        return f"{head}，本期的问法都已归类。"
+
+
 class HotspotAnalysis:
     """Reads the figures from the log database.
 
@@ -346,6 +369,27 @@ class HotspotAnalysis:
         if kb is None:
             return {}
         return {(doc.doc_number, art.number): art.title for doc, art in kb.articles()}
+
+    def grouping(self, period: Period) -> Grouping:
+        """When paraphrases were last grouped, and how many of the period's wordings are not yet."""
+        runs, daily_t, assigned = db.ClusterRun.__table__, db.QuestionDaily.__table__, db.QuestionCluster.__table__
+        with self._connect() as conn:
+            updated_at = conn.execute(select(func.max(runs.c.created_at))).scalar()
+            pending = conn.execute(
+                select(func.count(func.distinct(daily_t.c.question_key)))
+                .select_from(daily_t.outerjoin(assigned, assigned.c.question_key == daily_t.c.question_key))
+                .where(daily_t.c.day >= period.start, daily_t.c.day <= period.end, assigned.c.question_key.is_(None))
+            ).scalar_one()
+        return Grouping(updated_at, int(pending or 0))
+
+    def latest_day(self, until: dt.date | None = None) -> dt.date | None:
+        """The last day (on or before `until`) on which anything was asked; None for an empty log."""
+        daily_t = db.QuestionDaily.__table__
+        statement = select(func.max(daily_t.c.day))
+        if until is not None:
+            statement = statement.where(daily_t.c.day <= until)
+        with self._connect() as conn:
+            return conn.execute(statement).scalar()
 
     # --- hotspots --------------------------------------------------------------------------
 
@@ -768,8 +812,14 @@ def build_report(analysis: HotspotAnalysis, period: Period, limit: int = 20, *,
     if hotspots is None:
         hotspots = analysis.hotspots(period, limit=limit)
     hot, uncovered = analysis.article_heat(period)
+    grouping = analysis.grouping(period)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "days": period.days},
+        "grouping": {
+            "updated_at": grouping.updated_at.isoformat(timespec="seconds") + "Z" if grouping.updated_at else None,
+            "pending_wordings": grouping.pending,
+            "text": grouping.text(),
+        },
         "overview": {
             "turns": overview.total,
             "previous_turns": overview.previous_total,

@@ -17,7 +17,15 @@ import click
 
 from bot.config import Settings
 from bot.hotspots import db
-from bot.hotspots.analysis import HotspotAnalysis, Period, build_report, growth_text, parse_since, reason_label
+from bot.hotspots.analysis import (
+    HotspotAnalysis,
+    Period,
+    build_report,
+    channel_label,
+    growth_text,
+    parse_since,
+    reason_label,
+)
 
 FORMATS = ("table", "csv", "json")
 CSV_COLUMNS = ["section", "rank", "key", "name", "count", "previous", "growth", "spike", "answered_rate", "detail"]
@@ -128,12 +136,14 @@ def format_table(report: dict) -> str:
         f"提问 {o['turns']} 次（上期 {o['previous_turns']}，{growth_text(o['growth'])}），"
         f"已回答 {o['answered_rate']:.1%}，转人工 {o['handoff']}，👍 {o['thumbs_up']} 👎 {o['thumbs_down']}，"
         f"用户 {o['users']} 人，平均响应 {o['mean_latency_ms']:.0f} ms\n",
-        "渠道：" + printable("，".join(f"{c} {n}" for c, n in o["by_channel"].items()) or "无") + "\n",
+        "渠道：" + printable("，".join(f"{channel_label(c)} {n}" for c, n in o["by_channel"].items()) or "无") + "\n",
         "\n热点问题\n",
+        report["grouping"]["text"] + "（hotline hotspots cluster 可立即归类）\n"
+        if report["grouping"]["pending_wordings"] else report["grouping"]["text"] + "\n",
         _table(
-            ["#", "问题", "次数", "上期", "增长", "突增", "回答率"],
+            ["#", "问题", "次数", "上期", "增长", "突增", "回答率", "问法"],
             [[h["rank"], h["question"], h["count"], h["previous"], growth_text(h["growth"]),
-              "是" if h["spike"] else "", f"{h['answered_rate']:.0%}"] for h in report["hotspots"]],
+              "是" if h["spike"] else "", f"{h['answered_rate']:.0%}", h["wordings"]] for h in report["hotspots"]],
         ),
         "\n未答问题\n",
         _table(

@@ -269,10 +269,14 @@ class CuratedAnswerRow(Base):
     id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
     question: Mapped[str] = mapped_column(Text())
     answer: Mapped[str] = mapped_column(Text())
-    document: Mapped[str] = mapped_column(String(64))
-    article: Mapped[int] = mapped_column(Integer())
-    active: Mapped[bool] = mapped_column(Boolean(), default=True)
+    document: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: cites no article
+    article: Mapped[int | None] = mapped_column(Integer(), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean(), default=True)  # False: retired (撤下)
     created_by: Mapped[str] = mapped_column(String(64), default="")
+    team: Mapped[str] = mapped_column(String(64), server_default="大连市12333热线")  # who signs it
+    expires_on: Mapped[dt.date | None] = mapped_column(Date(), nullable=True)  # last day it is served
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(), nullable=True)
     source_question_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(), index=True)

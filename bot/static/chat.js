@@ -9,14 +9,19 @@
   var form = document.getElementById("composer");
   var input = document.getElementById("input");
   var sendButton = document.getElementById("send");
+  var counter = document.getElementById("counter");
   var busy = false;
   var quoteCounter = 0;
 
   var TEXT = {
     network: "网络连接失败，请检查网络后重试。",
     unknown: "系统繁忙，请稍后再试。",
-    didYouMean: "您是不是想问：",
     quickReplies: "您可以问：",
+    choices: "请选择：",
+    related: "相关条款：",
+    tooLong: "问题不能超过 {max} 个字（现在 {count} 个字），请删减后再发送。",
+    counter: "{count}/{max} 字",
+    over: "，超出 {over} 字",
     typing: "正在输入…",
     up: "有帮助",
     down: "没帮助",
@@ -83,12 +88,22 @@
     return notice;
   }
 
-  function renderCitations(body, citations) {
+  // The quote without the ellipsis of a clipped clause and without spacing, for comparison.
+  function squash(text) { return (text || "").replace(/…$/, "").replace(/\s+/g, ""); }
+
+  function renderCitations(body, citations, replyText) {
     if (!citations || !citations.length) return;
     var list = el("div", "citations");
+    var said = squash(replyText);
     citations.forEach(function (c) {
-      var id = "quote-" + (++quoteCounter);
       var label = TEXT.source + citationLabel(c);
+      var quoted = squash(c.quote);
+      if (!quoted || said.indexOf(quoted) !== -1) {
+        // The answer already quotes this clause: name the source, do not repeat the quote.
+        list.appendChild(el("span", "citation__chip citation__chip--plain", label));
+        return;
+      }
+      var id = "quote-" + (++quoteCounter);
       var chip = el("button", "citation__chip", label);
       chip.type = "button";
       chip.setAttribute("aria-expanded", "false");
@@ -109,6 +124,22 @@
     body.appendChild(list);
   }
 
+  // Related articles named by the reply's suggestions: a list of their own inside the message.
+  function renderRelated(body, titles) {
+    if (!titles.length) return;
+    var box = el("div", "related");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", TEXT.related);
+    box.appendChild(el("span", "related__label", TEXT.related));
+    titles.forEach(function (title) {
+      var link = el("button", "related__item", title);
+      link.type = "button";
+      link.addEventListener("click", function () { send(title); });
+      box.appendChild(link);
+    });
+    body.appendChild(box);
+  }
+
   function renderFeedback(body, turnId) {
     if (!turnId) return;
     var meta = el("div", "meta feedback");
@@ -117,7 +148,9 @@
     var status = el("span", "feedback__status");
     status.setAttribute("aria-live", "polite");
     var buttons = [["up", "👍", TEXT.up], ["down", "👎", TEXT.down]].map(function (spec) {
-      var button = el("button", "feedback__btn feedback__btn--" + spec[0], spec[1]);
+      var button = el("button", "feedback__btn feedback__btn--" + spec[0]);
+      button.appendChild(el("span", "feedback__icon", spec[1]));
+      button.appendChild(document.createTextNode(spec[2]));  // words too: not everyone reads the icons
       button.type = "button";
       button.setAttribute("aria-label", spec[2]);
       button.setAttribute("aria-pressed", "false");
@@ -130,29 +163,54 @@
   }
 
   function sendFeedback(turnId, value, button, buttons, status) {
-    buttons.forEach(function (b) { b.disabled = true; });
+    if (button.getAttribute("aria-disabled") === "true") return;
+    // Locked while sending and after: aria-disabled, not disabled, so the choice is not greyed out.
+    buttons.forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
     postJson(config.feedbackUrl, { turn_id: turnId, value: value }).then(function (result) {
       if (result.ok) {
         button.setAttribute("aria-pressed", "true");
+        button.parentNode.classList.add("feedback--chosen");
         status.textContent = TEXT.thanks;
       } else {
-        buttons.forEach(function (b) { b.disabled = false; });
+        buttons.forEach(function (b) { b.removeAttribute("aria-disabled"); });
         addNotice("error", result.message || TEXT.feedbackFailed);
       }
     });
   }
 
+  // items: [{text, kind}] with kind "question" | "choice" | "action"; label names the questions
+  // or choices ("您可以问：" only in front of questions).
   function setQuickReplies(items, label) {
     quickReplies.textContent = "";
+    quickReplies.removeAttribute("data-kind");
     if (!items || !items.length) return;
-    if (label) quickReplies.appendChild(el("span", "quick-replies__label", label));
-    items.forEach(function (text) {
-      var button = el("button", "quick-reply", text);
+    var kinds = items.map(function (item) { return item.kind; });
+    var main = kinds.indexOf("choice") !== -1 ? "choice" : (kinds.indexOf("question") !== -1 ? "question" : "action");
+    quickReplies.setAttribute("data-kind", main);
+    quickReplies.setAttribute("aria-label", label || "快捷操作");
+    if (label && main !== "action") quickReplies.appendChild(el("span", "quick-replies__label", label));
+    items.forEach(function (item) {
+      var button = el("button", "quick-reply quick-reply--" + item.kind, item.text);
       button.type = "button";
-      button.addEventListener("click", function () { send(text); });
+      button.addEventListener("click", function () { send(item.text); });
       quickReplies.appendChild(button);
     });
   }
+
+  // A reply's suggestions sorted by what they are: answer choices, article titles (related
+  // articles), the hand-off action, or questions the user might ask next.
+  function sortSuggestions(data) {
+    var sorted = { bar: [], related: [] };
+    (data.suggestions || []).forEach(function (text) {
+      if (text === config.handoffText) sorted.bar.push({ text: text, kind: "action" });
+      else if (data.asking_for) sorted.bar.push({ text: text, kind: "choice" });
+      else if (config.articleTitles.indexOf(text) !== -1) sorted.related.push(text);
+      else sorted.bar.push({ text: text, kind: "question" });
+    });
+    return sorted;
+  }
+
+  function questions(list) { return list.map(function (text) { return { text: text, kind: "question" }; }); }
 
   function showTyping() {
     var message = addMessage("bot");
@@ -166,6 +224,26 @@
     return message.row;
   }
 
+  // A reply that gives an answer to rate: a cited answer, a verdict or a staff answer; not a
+  // question back to the user, small talk, an abstention or a hand-off.
+  function isAnswer(data) {
+    if (!data.answered || data.asking_for || data.handoff) return false;
+    return Boolean((data.citations && data.citations.length) || /^check_/.test(data.intent || "")
+      || (config.staffReplyMark && data.reply.indexOf("\n" + config.staffReplyMark) !== -1));
+  }
+
+  function renderBubble(body, text) {
+    var bubble = el("div", "bubble");
+    var mark = text.lastIndexOf("\n" + config.staffReplyMark);
+    if (config.staffReplyMark && mark !== -1) {  // a staff answer's signature on a line of its own
+      bubble.appendChild(document.createTextNode(text.slice(0, mark)));
+      bubble.appendChild(el("span", "bubble__signature", text.slice(mark + 1)));
+    } else {
+      bubble.textContent = text;
+    }
+    body.appendChild(bubble);
+  }
+
   function renderReply(data, turnId) {
     // Human service (handoff.js): a message that went to a person is shown as a notice.
     if (window.HotlineHandoff && window.HotlineHandoff.onReply(data, USER_ID, turnId)) return;
@@ -173,11 +251,13 @@
     message.row.classList.add(data.answered ? "msg--answered" : "msg--unanswered");
     if (turnId) message.row.setAttribute("data-turn-id", turnId);
     if (data.asking_for) message.row.setAttribute("data-asking-for", data.asking_for);
-    message.body.appendChild(el("div", "bubble", data.reply));
-    renderCitations(message.body, data.citations);
-    renderFeedback(message.body, turnId);
-    var label = data.answered || data.asking_for ? TEXT.quickReplies : TEXT.didYouMean;
-    setQuickReplies(data.suggestions, data.suggestions && data.suggestions.length ? label : null);
+    renderBubble(message.body, data.reply);
+    renderCitations(message.body, data.citations, data.reply);
+    var sorted = sortSuggestions(data);
+    renderRelated(message.body, sorted.related);
+    if (isAnswer(data)) renderFeedback(message.body, turnId);
+    var label = data.asking_for ? TEXT.choices : TEXT.quickReplies;
+    setQuickReplies(sorted.bar, label);
     scrollToEnd();
   }
 
@@ -207,14 +287,23 @@
     form.setAttribute("aria-busy", String(value));
   }
 
+  function length(text) { return Array.from(text).length; }  // characters, as the server counts
+
   function send(text) {
     text = (text || "").trim();
     if (!text || busy) return;
+    if (length(text) > config.textMax) {  // refused here with the limit; the text stays to be cut
+      addNotice("error", TEXT.tooLong.replace("{max}", config.textMax).replace("{count}", length(text)));
+      updateCounter();
+      input.focus();
+      return;
+    }
     var message = addMessage("user");
     message.body.appendChild(el("div", "bubble", text));
     setQuickReplies([]);
     input.value = "";
     autosize();
+    updateCounter();
     setBusy(true);
     var typing = showTyping();
     postJson(config.chatUrl, { user_id: USER_ID, text: text }).then(function (result) {
@@ -234,6 +323,18 @@
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   }
 
+  // The count shows once a question nears the limit, and says by how much it is over.
+  function updateCounter() {
+    var count = length(input.value.trim());
+    var near = count > config.textMax * 0.8;
+    counter.hidden = !near;
+    if (!near) return;
+    var over = count - config.textMax;
+    counter.textContent = TEXT.counter.replace("{count}", count).replace("{max}", config.textMax)
+      + (over > 0 ? TEXT.over.replace("{over}", over) : "");
+    counter.classList.toggle("composer__counter--over", over > 0);
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     send(input.value);
@@ -245,7 +346,7 @@
       send(input.value);
     }
   });
-  input.addEventListener("input", autosize);
+  input.addEventListener("input", function () { autosize(); updateCounter(); });
 
-  setQuickReplies(config.starterTopics, TEXT.quickReplies);
+  setQuickReplies(questions(config.starterTopics), TEXT.quickReplies);
 })();

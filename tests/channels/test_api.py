@@ -78,7 +78,7 @@ def test_a_failing_conversation_still_answers_and_logs(client, conversation, tur
         ({"user_id": "   ", "text": "你好"}, "empty_user_id", "不能为空"),
         ({"user_id": "u", "text": ""}, "empty_text", "不能为空"),
         ({"user_id": "u" * 129, "text": "你好"}, "user_id_too_long", "不能超过 128 个字符"),
-        ({"user_id": "u", "text": "问" * 1001}, "text_too_long", "不能超过 1000 个字符"),
+        ({"user_id": "u", "text": "问" * 1001}, "text_too_long", "不能超过 1000 个字符（收到 1001 个）"),
         (["u", "你好"], "invalid_body", "必须是 JSON 对象"),
         ("你好", "invalid_body", "必须是 JSON 对象"),
     ],

@@ -36,3 +36,18 @@ def test_upgrade_from_0001_backfills(db_url):
         daily = conn.execute(select(db.QuestionDaily.turns, db.QuestionDaily.answered)).one()
         assert tuple(daily) == (1, 1)
         assert conn.execute(select(func.count()).select_from(db.TurnRow)).scalar_one() == 1
+
+
+def test_upgrade_to_0005_keeps_curated_answers_and_signs_them(db_url):
+    engine = db.get_engine(db_url)
+    db.upgrade(engine, "0004")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO curated_answers (question, answer, document, article, active, created_by, created_at, updated_at) "
+            "VALUES ('问', '答', '大人社发[2020]38号', 4, :yes, 'editor', :t, :t)"
+        ), {"yes": True, "t": dt.datetime(2026, 11, 30, 8)})
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(select(db.CuratedAnswerRow.__table__)).one()
+    assert (row.document, row.article, row.team, row.expires_on, row.reviewed_by) == (
+        "大人社发[2020]38号", 4, "大连市12333热线", None, None)

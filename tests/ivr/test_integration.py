@@ -6,10 +6,13 @@ Run: .venv/bin/python -m pytest -q tests/ivr/test_integration.py (starts Rasa on
 import re
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot import slots
 from bot.app import create_app
+from bot.cli import main
+from bot.config import REPO_ROOT
 from bot.eligibility import prompt_for
 from bot.hotspots import db
 from ivr import menu
@@ -114,3 +117,30 @@ def test_a_spoken_question_is_answered_from_the_notice_and_logged(real_app):
     assert answer.says[-1] == menu.FOLLOW_UP
     rows = ivr_rows(services, phone.call_sid)
     assert rows[0].question == "失业金标准是多少" and rows[-1].answered and len(rows) == len(asked) + 1
+
+
+def readme_ivr_sim_example() -> str:
+    """The `--script` of the README's `hotline ivr-sim` example, exactly as printed there."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    [script] = re.findall(r'`hotline ivr-sim --script "([^"]+)"`', readme)
+    return script
+
+
+def test_the_readme_ivr_sim_example_does_what_the_readme_says(real_app):
+    """README: picks 测算企业能否申请稳岗返还, answers 中小微企业, 28 staff and 3 laid off, hears the
+    verdict (3/28 ≈ 10.7% ≤ 20%), asks about 失业金 by voice and ends the call."""
+    live, services = real_app
+    result = CliRunner().invoke(
+        main, ["ivr-sim", "--url", live.url, "--token", auth_token(services.settings), "--script", readme_ivr_sim_example()],
+        env={"HOTLINE_VAR_DIR": str(services.settings.var_dir)}, catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert menu.INVALID_KEY not in out and menu.INVALID_NUMBER not in out, out
+    assert "【播报】符合稳岗返还的裁员率条件，三十人含以下的参保企业。" in out
+    assert "三除以二十八约等于百分之十点七，不超过百分之二十" in out
+    assert "百分之九十五" in out  # 失业金, asked by voice
+    assert f"【播报】{menu.GOODBYE}" in out and out.rstrip().endswith("【回调】status → 200")
+    rows = ivr_rows(services, out.split("CallSid ")[1].split("）")[0])
+    assert [r.question for r in rows] == ["我们企业能申请稳岗返还吗？", "中小微企业", "28", "3", "失业金标准是多少"]
+    assert rows[3].intent == "check_stabilization_refund" and rows[3].answered and rows[3].asking_for is None

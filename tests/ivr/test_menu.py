@@ -56,3 +56,13 @@ def test_hints_start_with_the_menu_and_are_deduplicated_and_capped():
 )
 def test_the_caller_saying_they_are_done(speech, done):
     assert menu.is_done(speech) is done
+
+
+@pytest.mark.parametrize(
+    "suggestions, heard",
+    [(["失业保险金标准提高了多少？", "转人工"], "您可以这样问：失业保险金标准提高了多少？"),
+     (["转人工", "扩大稳岗返还政策范围"], "您可以这样问：扩大稳岗返还政策范围"),
+     (["转人工"], "需要人工服务请按0。"), ([], "")],
+)
+def test_after_a_miss_the_caller_hears_a_question_to_try_or_the_agent_key(suggestions, heard):
+    assert menu.spoken_suggestion(suggestions) == heard

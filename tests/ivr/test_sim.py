@@ -2,11 +2,12 @@
 
 Run: .venv/bin/python -m pytest -q tests/ivr/test_sim.py
 """
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 from ivr import menu
-from ivr.sim import ScriptedCaller, SimulatedCall
+from ivr.sim import ConsoleCaller, ScriptedCaller, SimulatedCall, voicemail_words
 from tests.ivr.conftest import AGENTS, TOKEN
 
 
@@ -99,3 +100,19 @@ def test_the_simulator_plays_twilio_behind_a_proxy(servers):
     transcript = SimulatedCall(live.url, TOKEN, public_url=public).run(ScriptedCaller(["1", "1"]))
     assert menu.topic_menu(menu.topic("1")) in transcript.heard()
     assert services.conversation.turns[-1].text == "稳岗返还的裁员率标准是多少？"
+
+
+@pytest.mark.parametrize(
+    "action, words",
+    [("留言:请回电", "请回电"), ("留言：请回电", "请回电"), ("留言:留言:请回电", "请回电"), ("留言: ", ""), ("请回电", "")],
+)
+def test_a_scripted_voicemail_is_recorded_without_its_prefix(action, words):
+    assert voicemail_words(action) == words
+
+
+@pytest.mark.parametrize("typed", ["请尽快回电", "留言:请尽快回电", "留言：请尽快回电"])
+def test_the_console_voicemail_is_recorded_without_the_prefix_however_it_is_typed(agent_server, monkeypatch, typed):
+    answers = iter(["0", "无人接听", typed])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    transcript = SimulatedCall(agent_server[0].url, TOKEN).run(ConsoleCaller())
+    assert [e.text for e in transcript.events if e.kind == "voicemail"] == ["请尽快回电"]

@@ -46,6 +46,19 @@ def test_a_number_is_typed_on_the_keypad_and_ended_with_the_hash_key():
     )
 
 
+def test_a_choice_takes_the_whole_entry_so_a_wrong_one_can_be_refused():
+    assert twiml.gather(
+        "中小微企业请按1，其他企业请按2。", speaker=SPEAKER, action="/ivr/input", no_input="/ivr/no-input", choice=True
+    ) == (
+        HEAD + "<Response>"
+        '<Gather action="/ivr/input" finishOnKey="#" hints="稳岗返还,失业保险金" input="dtmf speech" '
+        'language="cmn-Hans-CN" method="POST" speechTimeout="auto" timeout="5">'
+        f"{SAY}中小微企业请按1，其他企业请按2。</Say></Gather>"
+        '<Redirect method="POST">/ivr/no-input</Redirect>'
+        "</Response>"
+    )
+
+
 def test_the_keypad_menu_does_not_listen_to_speech():
     assert twiml.gather("请按键选择。", speaker=SPEAKER, action="/a", no_input="/b", dtmf_only=True) == (
         HEAD + "<Response>"

@@ -103,3 +103,14 @@ class TestPolicyReply:
         assert reply.answered and reply.reply.startswith("每月15日前发放。")
         assert "第（八）条" in reply.reply
         assert reply.citations[0].article == 8
+
+    def test_a_curated_answer_citing_nothing_is_signed_as_a_staff_reply(self, retriever):
+        hits = retriever.run("社保卡丢了怎么补办").hits
+        answer = CuratedAnswer(id=2, question="社保卡丢了怎么补办", answer="请携带身份证到社保卡服务网点挂失补办。",
+                               team="大连市12333热线政策组", updated=__import__("datetime").date(2026, 12, 3))
+        result = RetrievalResult("社保卡丢了怎么补办", hits, 0.95, False, None, curated=answer,
+                                 suggestions=[h.title for h in hits[1:]])
+        reply = policy_reply(result, AS_OF)
+        assert reply.answered and reply.citations == [] and reply.suggestions == []  # no unrelated articles
+        assert reply.reply == "请携带身份证到社保卡服务网点挂失补办。\n——工作人员答复（大连市12333热线政策组，2026年12月3日）"
+        assert "依据" not in reply.reply and "第（" not in reply.reply

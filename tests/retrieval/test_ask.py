@@ -49,7 +49,15 @@ def test_out_of_scope_json(run_ask):
     assert "未涉及" in body["reply"] and "转人工" in body["suggestions"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😀😀", "x" * 12_000, "How do I apply?"])
+@pytest.mark.parametrize("args", [[], [""], ["   "], ["--json"]])
+def test_no_question_prints_the_usage(run_ask, args):
+    result = run_ask(*args)
+    assert result.exit_code == 2
+    assert "Usage:" in result.output and "hotline ask" in result.output and "请在命令后写上要问的问题" in result.output
+    assert "转人工" not in result.output
+
+
+@pytest.mark.parametrize("text", ["😀😀", "x" * 12_000, "How do I apply?"])
 def test_bad_input_never_crashes(run_ask, text):
     result = run_ask(text, "--json")
     assert result.exit_code == 0, result.output

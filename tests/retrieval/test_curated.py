@@ -63,3 +63,31 @@ def test_new_answers_are_seen_without_restart(curated_retriever):
     finally:
         source.remove(8)
     assert retriever.run("灵活就业人员社保补贴怎么申请").curated is None
+
+
+
+def test_an_expired_answer_no_longer_answers(curated_retriever):
+    import datetime as dt
+
+    retriever, source = curated_retriever
+    question = "灵活就业人员社保补贴怎么申请"
+    today = retriever._curated.today()
+    lapsed = CuratedAnswer(id=9, question=question, answer="去年的办法。", expires_on=today - dt.timedelta(days=1))
+    last_day = CuratedAnswer(id=10, question=question, answer="今年的办法。", expires_on=today)
+    source.add(lapsed)
+    try:
+        assert retriever.run(question).curated is None
+        source.add(last_day)
+        assert retriever.run(question).curated == last_day  # the expiry date is the last day it is served
+    finally:
+        source.remove(9)
+        source.remove(10)
+
+
+def test_an_answer_is_live_until_its_expiry_date_inclusive():
+    import datetime as dt
+
+    day = dt.date(2026, 12, 31)
+    answer = CuratedAnswer(1, "问", "答", expires_on=day)
+    assert answer.live_on(day) and not answer.live_on(day + dt.timedelta(days=1))
+    assert CuratedAnswer(1, "问", "答").live_on(dt.date(2100, 1, 1))
