@@ -29,7 +29,8 @@ STARTER_TOPICS = (
     "农民工有哪些帮扶政策？",
 )
 # How a citation is named to the user; `{article_cn}` is the article number in Chinese numerals.
-CITATION_LABEL = "{document} 第{article_cn}条 {title}"
+# Written as every reply writes it (`Citation.reference`): 大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”.
+CITATION_LABEL = "{document}第（{article_cn}）条“{title}”"
 # Answer when the turn logic itself failed (the failure is logged with the turn).
 UNAVAILABLE_REPLY = "抱歉，系统暂时无法回答您的问题，请稍后再试，或拨打 12333 咨询人工服务。"
 
@@ -42,7 +43,7 @@ def chinese_number(n: int) -> str:
 
 
 def citation_label(citation: Citation) -> str:
-    """`大人社发[2020]38号 第四条 扩大稳岗返还政策范围`."""
+    """`大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”`, the same as `Citation.reference`."""
     return CITATION_LABEL.format(
         document=citation.document, article_cn=chinese_number(citation.article), title=citation.title
     )

@@ -97,7 +97,7 @@ def test_a_quoted_clause_is_not_repeated_under_the_answer(page):
     answer = page.ask("引用原文")
     assert QUOTE in answer.find_element(By.CSS_SELECTOR, ".bubble").text
     (source,) = visible(answer, ".citation__chip")
-    assert source.text == "依据：大人社发[2020]38号 第八条 提高失业人员基本待遇标准"
+    assert source.text == "依据：大人社发[2020]38号第（八）条“提高失业人员基本待遇标准”"
     source.click()  # naming the source only: nothing opens, the clause is not shown twice
     assert [q for q in visible(answer, ".citation__quote")] == []
     assert answer.text.count(QUOTE) == 1

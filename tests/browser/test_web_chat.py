@@ -23,7 +23,7 @@ from tests.fixtures.app import serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-ART4_LABEL = "依据：大人社发[2020]38号 第四条 扩大稳岗返还政策范围"
+ART4_LABEL = "依据：大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”"
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,7 @@ def test_text_is_answered_with_a_text_reply(sim, conversation):
     assert reply.type == "text"
     assert reply.source == "gh_1234567890ab" and reply.target == OPENID
     assert "不高于5.5%" in reply.content
-    assert "依据：大人社发[2020]38号 第四条 扩大稳岗返还政策范围" in reply.content
+    assert "依据：大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”" in reply.content
     assert "1. 失业保险金标准提高了多少？" in reply.content
     (turn,) = conversation.turns
     assert (turn.channel, turn.user_id, turn.text) == ("wechat", OPENID, "稳岗返还裁员率")

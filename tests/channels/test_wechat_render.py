@@ -64,14 +64,14 @@ ART18 = Citation("大人社发[2020]38号", 18, "做好就业政策咨询服务"
 
 
 def test_citation_labels_use_chinese_article_numbers():
-    assert citation_label(ART4) == "大人社发[2020]38号 第四条 扩大稳岗返还政策范围"
-    assert citation_label(ART18) == "大人社发[2020]38号 第十八条 做好就业政策咨询服务"
+    assert citation_label(ART4) == "大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”"
+    assert citation_label(ART18) == "大人社发[2020]38号第（十八）条“做好就业政策咨询服务”"
 
 
 def test_render_reply_adds_sources_and_numbered_suggestions():
     text, numbered = render_reply(Reply(reply="答案。", citations=[ART4, ART18], suggestions=["问一", "问二"]))
     assert text == (
-        "答案。\n依据：大人社发[2020]38号 第四条 扩大稳岗返还政策范围；大人社发[2020]38号 第十八条 做好就业政策咨询服务\n"
+        "答案。\n依据：大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”；大人社发[2020]38号第（十八）条“做好就业政策咨询服务”\n"
         "您可能还想问（回复序号即可）：\n1. 问一\n2. 问二"
     )
     assert numbered == ["问一", "问二"]
@@ -79,7 +79,7 @@ def test_render_reply_adds_sources_and_numbered_suggestions():
 
 def test_render_reply_does_not_repeat_a_source_the_answer_names():
     text, _ = render_reply(Reply(reply="依据：" + citation_label(ART4), citations=[ART4]))
-    assert text.count("第四条") == 1
+    assert text.count("第（四）条") == 1
 
 
 def test_render_reply_offers_quick_replies_without_numbers_when_asking_for_a_slot():

@@ -74,7 +74,7 @@ def test_a_citizen_and_an_agent_talk_through_the_console(server, two_browsers):
     chat = ChatPage(citizen_driver, server.url)
     wait_citizen = chat.wait
     answer = chat.ask("失业保险金标准提高了多少")
-    assert "第八条" in answer.text
+    assert "第（八）条" in answer.text
     chat.ask("转人工")
     wait_citizen.until(EC.text_to_be_present_in_element((By.ID, "handoff-status"), "已为您排队，前面还有 0 位"))
     assert "已为您排队，前面还有 0 位" in chat.bot_replies()[-1].text
@@ -122,7 +122,7 @@ def test_a_citizen_and_an_agent_talk_through_the_console(server, two_browsers):
     wait_agent.until(EC.text_to_be_present_in_element((By.ID, "queue"), "暂无等待人工服务的会话"))
 
     again = chat.ask("失业保险金标准提高了多少")
-    assert "第八条" in again.text and again.get_attribute("data-turn-id")
+    assert "第（八）条" in again.text and again.get_attribute("data-turn-id")
     shot(citizen_driver, "handoff-citizen-back-to-bot")
 
 

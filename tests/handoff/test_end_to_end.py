@@ -140,7 +140,7 @@ def test_wechat_user_reaches_an_agent_through_the_customer_service_api(server, s
     assert agent.act(item["id"], "handback").status_code == 200
     assert wechat_api.wait_for(openid, 3)[-1] == texts.HANDED_BACK
     answer = wechat.reply_of(wechat.post(wechat.text(POLICY_QUESTION, openid=openid)))
-    assert "第八条" in answer.content and answer.content != texts.DELIVERED.format(agent="agent")
+    assert "第（八）条" in answer.content and answer.content != texts.DELIVERED.format(agent="agent")
 
     turns = logged_turns(services, "wechat", openid)
     assert [(s, a) for s, a, _, _ in turns] == [
