@@ -59,7 +59,7 @@ def post_worker_init(worker) -> None:
     services = services_of(worker.wsgi)
     try:
         services.warm_up()
-        services.conversation  # noqa: B018 - built now rather than inside the first request
+        services.conversation.engine.warm_up()  # built now rather than inside the first request
         services.turn_log  # noqa: B018
     except Exception:  # serve anyway: each turn then answers politely and is logged as an error
         worker.log.exception("warm-up failed; serving without it")

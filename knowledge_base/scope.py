@@ -41,6 +41,10 @@ class Scope:
         self._synonyms = [(rule.variants, rule.targets) for rule in lexicon.synonyms]
         self._tokenizer = Tokenizer(lexicon)
 
+    def warm_up(self) -> None:
+        """Load jieba's dictionary now rather than on the first question that names a programme."""
+        self._tokenizer.warm_up()
+
     def missing(self, question: str) -> str | None:
         """What the notice lacks that a (simplified) question asks for, or None."""
         return self.lexicon.near_miss(question) or self.unknown_programme(question)
@@ -58,7 +62,7 @@ class Scope:
 
     def _foreign_word(self, head: str) -> bool:
         """Whether a word of the name's head appears nowhere in the knowledge base (扩岗, 以工代训)."""
-        self._tokenizer.warm_up()
+        self.warm_up()
         return any(len(word) >= 2 and word not in self._text for word in self._tokenizer.tokenize(head))
 
     def _known(self, name: str) -> bool:

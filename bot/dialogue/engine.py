@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Callable
 
 from bot.dialogue import cues, texts
 from bot.dialogue.flows import CheckFlow, Step
 from bot.dialogue.state import DialogueState, DialogueStates
 from bot.dialogue.understanding import (
+    SHORT_MESSAGE,
     Answer,
     Cancel,
     Clarify,
@@ -49,8 +50,6 @@ MISSES_BEFORE_HUMAN = 2
 VOICE = "ivr"  # the channel whose replies are read out: prompts and verdicts for the ear
 # Small talk that offers the starter topics as quick replies.
 OFFER_TOPICS = frozenset({"greet", "chitchat"})
-
-
 # Retrieval this sure of a plain question leaves Rasa's intent nothing to decide.
 SURE_ANSWER = 0.9
 
@@ -60,14 +59,11 @@ def needs_nlu(text: str, state: DialogueState, retrieval) -> bool:
     that retrieval answers with confidence outside a check: no small talk, stop or handoff reads
     like that, and the measure is named by words. A hotline hears mostly such questions, and each
     skipped parse saves an HTTP round trip and Rasa's CPU."""
-    if state.check or len(text) <= SHORT_QUESTION or not cues.QUESTION.search(text):
+    if state.check or len(text) <= SHORT_MESSAGE or not cues.QUESTION.search(text):
         return True
     if cues.asks_own_case(text) or cues.HANDOFF.search(text) or cues.WHAT_IF.search(text):
         return True
     return retrieval.abstained or retrieval.confidence < SURE_ANSWER or retrieval.curated is not None
-
-
-SHORT_QUESTION = 6
 
 
 def read_facts(text: str, asking: str | None) -> dict[str, Any]:
@@ -87,14 +83,6 @@ def read_facts(text: str, asking: str | None) -> dict[str, Any]:
     used = {str(v) for v in biased.values()}
     extra = {k: v for k, v in unbiased.items() if k not in biased and str(v) not in used}
     return {**extra, **biased}
-
-
-@dataclass
-class Outcome:
-    """The reply being built for one turn."""
-
-    lines: list[str] = field(default_factory=list)
-    reply: Reply | None = None
 
 
 class DialogueEngine:
@@ -147,6 +135,10 @@ class DialogueEngine:
             rule=named_rule(text, nlu, self.table, retrieval),
             near_miss=self._scope().missing(text),
         )
+
+    def warm_up(self) -> None:
+        """Load what the first turn would otherwise wait for (the scope check's dictionary)."""
+        self._scope().warm_up()
 
     def _scope(self) -> Scope:
         if self.scope is None:  # the retriever's lexicon is loaded by its warm-up
