@@ -110,9 +110,11 @@ class Conversation:
         started = time.perf_counter()
         try:
             # While a person holds (or the queue waits for) the conversation, the bot does not answer.
-            reply = self.services.handoff.intercept(turn)
-            if reply is None:
+            held = self.services.handoff.intercept(turn)
+            if held is None:
                 reply = self.services.handoff.after_reply(turn, self._answer(turn))
+            else:
+                reply = self._answer_while_waiting(turn, held)
         except Exception:  # the user always gets an answer, and the turn is still logged
             log.exception("turn failed on channel %s", turn.channel)
             reply = Reply(
@@ -124,6 +126,19 @@ class Conversation:
         except Exception:  # the log promises never to raise; a broken one must not break the chat
             log.exception("could not log the turn")
         return reply
+
+    def _answer_while_waiting(self, turn: Turn, held: Reply) -> Reply:
+        """While the queue waits (no person holds the conversation yet), a policy question the bot
+        can answer is answered, and the queue's note follows; anything else stays with the queue."""
+        if held.agent != "" or not held.handoff or turn.channel == "ivr":
+            return held
+        answer = self._answer(turn)
+        if not answer.answered or answer.handoff:
+            return held
+        answer.reply = f"{answer.reply}\n\n{held.reply}"
+        answer.suggestions = list(dict.fromkeys([*answer.suggestions, *held.suggestions]))
+        answer.handoff = True  # still in the queue
+        return answer
 
     def _answer(self, turn: Turn) -> Reply:
         if not turn.text:

@@ -9,7 +9,7 @@ import re
 
 # 转人工 also works without Rasa (the channels and the IVR use the same words).
 HANDOFF = re.compile(
-    r"转人工|人工服务|人工客服|找人工|接人工|转接人工|要人工|人工坐席|人工台|真人|话务员|接线员|坐席|找客服|转客服|"
+    r"转人工|人工服务|人工客服|找人工|接人工|转接人工|要人工|人工坐席|人工台|真人|换(?:个|一个)人(?:工|来)?(?:吧|吗)?$|话务员|接线员|坐席|找客服|转客服|"
     r"工作人员|回(?:个|一个)?电话|打(?:个)?电话给我|投诉|领导|找(?:个|一个)?人(?:跟|和|给|来)|人工(?:吧|啊|呢)?$|"
     r"real person|human|agent|operator|speak to (?:someone|somebody)|talk to (?:someone|somebody)",
     re.IGNORECASE,
@@ -55,6 +55,10 @@ CANCEL = re.compile(r"^(?:算了|不用了|不查了|不问了|不核对了|取�
 RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")
 # A message that is only an ask for a check of the measure in focus ("我能领吗", "帮我核对能否享受").
 CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享受|核对资格|资格核对|能否享受")
+
+# "现在还能申请吗", "还有效吗": a question of validity is answered first (the measure may have ended),
+# even when it carries a fact of the asker's case.
+VALIDITY_ASK = re.compile(r"现在还|还能用|还(?:有效|管用|算数|执行|实行|在执行|在实行)|过期|到期|截止|失效|废止|停了")
 
 
 ASKER = re.compile(_ASKER)

@@ -293,6 +293,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
     if topics and sig.rule is None and not own_case:  # 养老金, 公积金 …: topics the notice never covers
         return [OutOfScope("、".join(topics) + "方面的规定")]
+    if (own_case or stated) and cues.VALIDITY_ASK.search(text) and not cues.CHECK_REQUEST.search(text) and _answerable(sig.retrieval):
+        return [Answer(sig.retrieval)]  # "裁员率5.5%现在还能用不": whether the measure still runs comes first
     if own_case or stated:
         focus_article = state.focus[1] if state.focus else None
         rule = (

@@ -257,8 +257,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(rf"裁员率(?:是|为|有|达到|大约)?({_NUM})%?", S.LAYOFF_RATE)
     take(rf"(?:裁(?:员|掉|了|减)*|辞(?:退|掉)?(?:了)?|开除(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
     take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?被(?:裁|辞退)", S.LAYOFFS)
-    take(r"(?:没有?|不|零|未|1个(?:人)?(?:都|也)没(?:有)?)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)
-    take(rf"({_NUM})(?:个)?(?:课时|学时|节课|堂课|节(?!课)|堂(?!课))(?!\d*(?:\.\d+)?(?:分|小时))", S.CLASS_HOURS, _int_group)
+    take(r"(?:1个(?:人)?(?:都|也)?没(?:有)?|没有?|不|零|未)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)  # "一个没裁": no head count
+    # "一节课得多长时间": a unit asked about, not a count of classes
+    take(rf"(?<!每)({_NUM})(?:个)?(?:课时|学时|节课|堂课|节(?!课)|堂(?!课))(?!\d*(?:\.\d+)?(?:分|小时))(?![^，,。！？]{{0,4}}(?:多长|多久|多少分钟|几分钟))",
+         S.CLASS_HOURS, _int_group)
     take(rf"(?:{_NUM})?个?{HALF}?个?(?:小时|钟头|分钟)(?:{_NUM}分钟)?", S.CLASS_MINUTES,
          lambda m: _duration_value(m.group(0), "分钟"))
     duration = rf"(?:{_NUM})?个?{HALF}?个?(?:年|月){HALF}?(?:零?{_NUM}个?{HALF}?个?月)?"
@@ -306,10 +308,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
     _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
-    origin = re.search(r"(?:生源地?(?:是|在|属于)?|老家(?:是|在)|户口(?:是|在)|籍贯(?:是)?)([\u4e00-\u9fff]{2,3})"
+    origin = re.search(r"(?:生源地?(?:是|在|属于)?|老家(?:是|在)?|户口(?:是|在)|籍贯(?:是)?)([\u4e00-\u9fff]{2,3})"
                        r"|([\u4e00-\u9fff]{2})生源|我是([\u4e00-\u9fff]{2,3}?)(?:市|县)?人", arabic)
     place = origin and (origin.group(1) or origin.group(2) or origin.group(3))
-    if place and S.ORIGIN not in found and place not in ("哪里", "哪儿", "什么", "外地", "本地", "非大", "农民", "工人", "个人", "本人", "外省"):
+    if place and S.ORIGIN not in found and not place.startswith(("哪里", "哪儿", "什么", "外地", "本地", "那边", "这边", "那里", "这里", "非大", "农民", "工人", "个人", "本人", "外省")):
         found[S.ORIGIN] = "dalian" if place.startswith("大连") else "non_dalian"
 
     if expected and expected not in found:
@@ -352,6 +354,11 @@ def candidate_values(slot: str, text: str) -> list:
         if bound is not None and spec.min is not None and bound > spec.min:
             step = 1 if spec.type == "int" else Fraction(1, 100)
             return [_plain(Fraction(spec.min)), _plain(Fraction(bound) - step)]
+    above = re.search(rf"(?:超过|至少|不止|多于)?({_NUM}个?(?:年|个月|月|人|个|课时|分钟|%)?)(以上)?", _arabic(raw))
+    if above and (above.group(2) or above.group(0) != above.group(1)) and spec.max is not None:
+        low = parse_slot_value(slot, above.group(1))  # "七个月以上": at least seven, as far as the slot goes
+        if low is not None:
+            return [low, _plain(Fraction(spec.max))]
     more = re.search(rf"({_NUM})个?(年|月|人|个|课时|分钟|%)?多", _arabic(raw))
     if more:  # "五年多": at least five, less than six
         low = parse_slot_value(slot, more.group(1) + (more.group(2) or ""))
