@@ -58,7 +58,10 @@ CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享
 
 # "现在还能申请吗", "还有效吗": a question of validity is answered first (the measure may have ended),
 # even when it carries a fact of the asker's case.
-VALIDITY_ASK = re.compile(r"现在还|还能用|还(?:有效|管用|算数|执行|实行|在执行|在实行)|过期|到期|截止|失效|废止|停了")
+VALIDITY_ASK = re.compile(
+    r"现在还(?:能|可以|有|管用|有效|执行|算)|还能用|还(?:有效|管用|算数|执行|实行|在执行|在实行)|过期|(?<![报合同])到期了?[吗没]|"
+    r"什么时候(?:截止|到期|结束)|截止|失效|废止|停了吗"
+)
 
 
 ASKER = re.compile(_ASKER)

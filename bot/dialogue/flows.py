@@ -87,11 +87,11 @@ class CheckFlow:
                 continue
             known[slot] = value
             step.noted.append(f"{self.table.slots[slot].label}{self.describe(slot, value)}")
-        for slot, value in infer_facts(known).items():
-            known.setdefault(slot, value)
         # A directly given rate stands in for layoffs; a later head count or layoffs replace it.
         if "layoffs" in values and "layoff_rate" in known and "layoff_rate" not in values:
             known.pop("layoff_rate")
+        for slot, value in infer_facts(known).items():
+            known.setdefault(slot, value)
         state.facts = {k: _plain(v) for k, v in known.items()}
         return step
 
@@ -140,11 +140,11 @@ class CheckFlow:
         not need; else None. "The same" is the same outcome from the same text of the table.
         The verdict shown is the most lenient case's when not eligible and the strictest one's when
         eligible (choices are listed lenient first in the table)."""
-        paths: list[tuple[Verdict, list[str]]] = []
+        paths: list[tuple[Verdict, list[str], dict]] = []
 
         def walk(known: dict, needed: list[str], unknown: list[str], left: int) -> bool:
             if not needed:
-                paths.append((evaluate(rule_id, known, self.as_of, epidemic_end=self.epidemic_end, table=self.table), unknown))
+                paths.append((evaluate(rule_id, known, self.as_of, epidemic_end=self.epidemic_end, table=self.table), unknown, known))
                 return True
             slot = needed[0]
             values = self._possible_values(rule_id, slot, known)
@@ -157,10 +157,12 @@ class CheckFlow:
             return True
 
         # The same outcome said the same way: 90% and 95% are both "eligible", but not the same.
-        if not walk(dict(facts), missing, [], depth) or len({(v.outcome, v.template) for v, _ in paths}) != 1:
+        if not walk(dict(facts), missing, [], depth) or len({(v.outcome, v.template) for v, _, _ in paths}) != 1:
             return None
-        verdict, _ = paths[-1] if paths[0][0].outcome == "eligible" else paths[0]
-        unknown = list(dict.fromkeys(slot for _, slots in paths for slot in slots))
+        _, shown, known = paths[-1] if paths[0][0].outcome == "eligible" else paths[0]
+        # The verdict again, its computation without the values that only stand in for unknown facts.
+        verdict = evaluate(rule_id, known, self.as_of, epidemic_end=self.epidemic_end, table=self.table, assumed=shown)
+        unknown = list(dict.fromkeys(slot for _, slots, _ in paths for slot in slots))
         return verdict, unknown
 
     def _verdict_for(self, rule_id: str, facts: dict) -> tuple[Verdict | None, list[str]]:

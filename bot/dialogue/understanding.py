@@ -299,8 +299,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         focus_article = state.focus[1] if state.focus else None
         rule = (
             checkable_rule(sig.rule, table)
-            or rule_of_facts(sig.facts, table)
-            or (checkable_rule(_rule_of_article(_top_article(sig.retrieval), table), table) if _answerable(sig.retrieval) else None)
+            or _rule_of_facts_agreeing(sig, table)
+            or (_rule_of_top_clause(sig.retrieval, table) if _answerable(sig.retrieval) else None)
             or article_rule(focus_article, table)
         )
         if rule is not None:
@@ -346,5 +346,29 @@ def _states_own_case(sig: Signals, table: RuleTable) -> bool:
     )
 
 
-def _rule_of_article(article: int | None, table: RuleTable) -> str | None:
-    return next((r.id for r in table if r.article == article), None)
+def _rule_of_facts_agreeing(sig: Signals, table: RuleTable) -> str | None:
+    """The rule the stated facts point to, unless retrieval is sure of another article and the facts
+    are only a description ("早点铺" is a small firm, yet a loan question is not a layoff check)."""
+    rule = rule_of_facts(sig.facts, table)
+    if rule is None or not _answerable(sig.retrieval):
+        return rule
+    if table[rule].article == _top_article(sig.retrieval) or CASE_FACTS & set(relevant(sig.facts, rule, table)):
+        return rule
+    return None
+
+
+def _rule_of_top_clause(result, table: RuleTable) -> str | None:
+    """The checkable rule whose clause is the one retrieval found first: an article may hold several
+    measures (article 6: loan extension, loan priority, incubator rent), and only one has a check."""
+    if not result.hits or not result.hits[0].clauses:
+        return None
+    top = _letters(result.hits[0].clauses[0].text)
+    for rule in table:
+        clause = _letters(rule.clause)
+        if rule.checkable and rule.article == result.hits[0].article and top and (top[:20] in clause or clause[:20] in top):
+            return rule.id
+    return None
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())

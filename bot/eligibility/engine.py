@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import string
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -22,6 +23,10 @@ from knowledge_base.validity import validity_as_of
 from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, SlotSpec, load_rules
 
 PERCENT = 100  # a ratio's scale when the rule table asks for a percentage
+# A text named `<outcome>_without_amount` is the verdict before an optional amount fact is told.
+WITHOUT_AMOUNT = "_without_amount"
+# Fields every verdict text may use besides the rule's own names.
+VERDICT_FIELDS = frozenset({"case", "reasons"})
 
 # The comparison sign actually shown for (bound op, inclusive bound, does it hold).
 _SIGNS = {
@@ -145,12 +150,15 @@ def evaluate(
     *,
     epidemic_end: dt.date | None = EPIDEMIC_END,
     table: RuleTable | None = None,
+    assumed: Iterable[str] = (),
 ) -> Verdict:
     """Apply one rule of the notice to the known facts.
 
     :param slots: slot values by canonical name (natural-language strings are parsed).
     :param as_of: the date validity is judged against (default: today).
     :param epidemic_end: the end of 疫情防控期间 (HOTLINE_EPIDEMIC_END); None keeps it open.
+    :param assumed: slots whose values stand in for an unknown fact (any value gives this verdict):
+        the computation leaves them out, so it never shows a number the user did not give.
     :returns: the `Verdict` with its computation, citation and validity note.
     :raises UnknownRule: no rule has this id.
     :raises MissingSlots: facts are still missing (see `missing_slots`).
@@ -162,7 +170,7 @@ def evaluate(
     if as_of < rule.valid_from:
         return _not_yet(rule, table, as_of)
     values = _coerce_all(rule, table, slots)
-    ctx = _Context(rule, table, values)
+    ctx = _Context(rule, table, values, frozenset(assumed))
     needed = [i.slot for i in rule.inputs if _must_ask(i, ctx)]
     if needed and not _decided(rule, ctx):
         raise MissingSlots(rule_id, needed)
@@ -175,6 +183,8 @@ def evaluate(
     reasons = [ctx.format(check["requires"]) for check in failed if check.get("requires")]
     computation = "；".join(_computation(case, ctx, passed=not failed))
     template = case.texts.get(outcome) or rule.texts[outcome]
+    if not ctx.knows_all(template):  # an optional amount fact not told yet: the verdict without the sum
+        template = case.texts.get(f"{outcome}{WITHOUT_AMOUNT}") or rule.texts.get(f"{outcome}{WITHOUT_AMOUNT}") or template
     body = ctx.format(template, case=ctx.format(case.label), reasons="；".join(reasons))
     validity, expired = _validity_note(rule, as_of, epidemic_end)
     text = _compose(rule, table, outcome, body, computation, validity, expired)
@@ -266,10 +276,11 @@ def _ask_again(spec: SlotSpec, problem: str) -> SlotValueError:
 class _Context:
     """The known values of one evaluation, derived values included, with their renderings."""
 
-    def __init__(self, rule: Rule, table: RuleTable, values: dict[str, Any]):
+    def __init__(self, rule: Rule, table: RuleTable, values: dict[str, Any], assumed: frozenset = frozenset()):
         self.rule = rule
         self.table = table
         self.values = values
+        self.assumed = assumed
         self.derived: dict[str, Any] = {}
         self.renders: dict[str, Any] = {}
         for name, spec in rule.derive.items():
@@ -362,7 +373,7 @@ class _Context:
         if "not" in f:
             return self.render_filter(f["not"])
         op = "max" if "max" in f else "min" if "min" in f else None
-        if op is None or self.value(f["of"]) is None:
+        if op is None or self.value(f["of"]) is None or f["of"] in self.assumed:
             return None
         param = self.rule.params[f[op]]
         value = self.value(f["of"])
@@ -378,6 +389,8 @@ class _Context:
         if render[0] == "ratio":
             _, num, den, spec = render
             text, exact = _decimal(self.derived[name], self.table, against=against)
+            if self.assumed & set(spec["ratio"]):  # 0 laid off: 0% whatever the head count
+                return f"{text}{_unit_suffix(unit)}"
             return f"{num}/{den} {'=' if exact else '≈'} {text}{_unit_suffix(unit)}"
         return self.render_amount(name)
 
@@ -417,6 +430,12 @@ class _Context:
         if name in self.table.slots and name not in self.derived:
             return _prose(self.table.slots[name], value, self.table)
         return _prose_value(value, self.unit_of(name), self.table)
+
+    def knows_all(self, template: str) -> bool:
+        """Whether every `{name}` of a text has a value (parameters, facts, derived values, the
+        verdict's own fields)."""
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        return all(n in self.rule.params or self.value(n) is not None or n in VERDICT_FIELDS for n in names)
 
     def format(self, template: str, **extra: str) -> str:
         return template.format_map(_Lookup(self, extra))

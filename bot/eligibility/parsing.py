@@ -393,10 +393,13 @@ def unit_facts(text: str, slots: list[str]) -> dict:
 
 
 def infer_facts(facts: dict) -> dict:
-    """Facts that follow from others: years of contributions paid make an insured person."""
+    """Facts that follow from others: years of contributions paid make an insured person; no
+    layoffs make a layoff rate of 0, whatever the head count."""
     inferred = {}
     if facts.get(S.CONTRIBUTION_YEARS):
         inferred[S.SOCIAL_INSURANCE_PAID] = True
+    if facts.get(S.LAYOFFS) == 0:
+        inferred[S.LAYOFF_RATE] = 0
     return inferred
 
 
