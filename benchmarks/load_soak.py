@@ -51,8 +51,8 @@ if str(REPO_ROOT) not in sys.path:
 from twilio.request_validator import RequestValidator  # noqa: E402
 from wechatpy.utils import WeChatSigner  # noqa: E402
 
-from bot import slots as S  # noqa: E402
 from bot.channels.wechat import RATE_LIMITED as WECHAT_RATE_LIMITED  # noqa: E402
+from bot.core import slots as S  # noqa: E402
 from ivr import menu  # noqa: E402
 
 CHANNELS = ("api", "wechat", "ivr")

@@ -36,7 +36,7 @@ from bot.dialogue.understanding import (
 )
 from bot.eligibility import RuleTable, extract_slots, load_rules
 from bot.eligibility.parsing import candidate_values, chinese_terms
-from bot.eligibility.prompts import help_for
+from bot.core.slots import help_for
 from bot.reply import Reply, Turn
 from knowledge_base.answers import policy_reply
 from knowledge_base.lexicon import Lexicon

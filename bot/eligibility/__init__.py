@@ -6,12 +6,12 @@ Public API (Rasa actions, the IVR and the docs call these):
 - `missing_slots(rule_id, slots) -> list[str]` — what to ask next, in order
 - `evaluate(rule_id, slots, as_of) -> Verdict` — the verdict with computation, clause and validity
 - `validate_slot(slot, value, known) -> value` — coerce/check one answer (`SlotValueError` in Chinese)
-- `prompt_for(slot, channel="chat") -> str` — the one question per slot (chat or IVR keypad/voice)
+- `prompt_for(slot, channel="chat") -> str` — the one question per slot (`bot.core.slots`, chat or IVR)
 - `parse_slot_value(slot, text) -> value | None`, `extract_slots(text) -> dict` — natural answers
 """
+from bot.core.slots import prompt_for
 from bot.eligibility.engine import MissingSlots, SlotValueError, Verdict, evaluate, missing_slots, validate_slot
 from bot.eligibility.parsing import extract_slots, parse_slot_value
-from bot.eligibility.prompts import prompt_for
 from bot.eligibility.table import Rule, RuleTable, RuleTableError, UnknownRule, load_rules
 
 __all__ = [

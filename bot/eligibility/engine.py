@@ -20,7 +20,8 @@ from typing import Any, Iterable
 from bot.config import EPIDEMIC_END
 from bot.reply import Citation
 from knowledge_base.validity import validity_as_of
-from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, SlotSpec, load_rules
+from bot.core.slots import Slot
+from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, load_rules
 
 PERCENT = 100  # a ratio's scale when the rule table asks for a percentage
 # A text named `<outcome>_without_amount` is the verdict before an optional amount fact is told.
@@ -233,7 +234,7 @@ def _coerce_all(rule: Rule, table: RuleTable, slots: dict) -> dict[str, Any]:
     return {name: validate_slot(name, known[name], known, table=table) for name in rule.reads if name in known}
 
 
-def _coerce(spec: SlotSpec, value: Any, table: RuleTable):
+def _coerce(spec: Slot, value: Any, table: RuleTable):
     if isinstance(value, str) and spec.type == "choice" and value in spec.choices:
         return value
     if isinstance(value, str):
@@ -264,10 +265,8 @@ def _coerce(spec: SlotSpec, value: Any, table: RuleTable):
     return number
 
 
-def _ask_again(spec: SlotSpec, problem: str) -> SlotValueError:
-    from bot.eligibility.prompts import prompt_for
-
-    return SlotValueError(spec.name, f"{problem}{prompt_for(spec.name)}")
+def _ask_again(spec: Slot, problem: str) -> SlotValueError:
+    return SlotValueError(spec.name, f"{problem}{spec.chat}")
 
 
 # -- evaluation in three-valued logic ------------------------------------------------------------
@@ -589,7 +588,7 @@ def _prose_value(value, unit: str, table: RuleTable) -> str:
     return f"{text}{unit}"
 
 
-def _prose(spec: SlotSpec, value, table: RuleTable) -> str:
+def _prose(spec: Slot, value, table: RuleTable) -> str:
     if spec.type == "bool":
         return _BOOL_TEXT[value]
     if spec.type == "choice":

@@ -17,8 +17,7 @@ from fractions import Fraction
 
 import cn2an
 
-from bot import slots as S
-from bot.eligibility.prompts import KEYPAD
+from bot.core import slots as S
 from bot.eligibility.table import load_rules
 from knowledge_base.text import join_blanks
 
@@ -178,8 +177,8 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
     raw = _clean(text)
     if channel == "ivr":
         keyed = raw.replace("#", "").replace("*", ".").strip()
-        if slot in KEYPAD and keyed in KEYPAD[slot]:
-            return KEYPAD[slot][keyed]
+        if (option := spec.by_key(keyed)) is not None:
+            return option.value
         if re.fullmatch(_NUM, keyed):
             raw = keyed
     if not raw:

@@ -2,15 +2,16 @@
 
 Loading checks the table against the notice and the slot names, so a typo in the data fails at
 start-up, not in the middle of a conversation: every clause must occur verbatim in the notice,
-every input must be a canonical slot (`bot.slots`), every filter must name a known value and
-parameter, and every bound must say whether it is inclusive.
+every input must be a slot of the slot table (`bot.core.slots`), every slot must belong to a
+check, every filter must name a known value and parameter, and every bound must say whether it
+is inclusive. The loaded table's slot rows carry the ids of the checks that read them.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterator
@@ -18,14 +19,14 @@ from typing import Any, Iterator
 import cn2an
 import yaml
 
-from bot import slots as slot_names
 from bot.config import REPO_ROOT
+from bot.core import slots as slot_table
+from bot.core.slots import Slot
 from bot.reply import Citation
 
 RULES_PATH = Path(__file__).with_name("rules.yaml")
 
 OUTCOMES = ("eligible", "not_eligible", "not_covered", "info")
-SLOT_TYPES = ("int", "number", "percent", "bool", "choice", "year")
 VALIDITY_KINDS = (
     "epidemic_period",
     "epidemic_period_by_closing",
@@ -64,20 +65,6 @@ class Param:
     unit: str = ""
     inclusive: bool | None = None
     text: str = ""
-
-
-@dataclass(frozen=True)
-class SlotSpec:
-    """The type, Chinese label, unit and admissible range of one canonical slot."""
-
-    name: str
-    type: str
-    label: str
-    unit: str = ""
-    min: Fraction | None = None
-    max: Fraction | None = None
-    max_slot: str | None = None
-    choices: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,7 +124,7 @@ class Rule:
         """Every slot whose value can change the verdict: the inputs, the slots that make an
         input unnecessary (`unless`), and slots that a derived value stands in for."""
         names = [*self.slots, *(i.unless for i in self.inputs if i.unless), *self.derive]
-        return [n for n in dict.fromkeys(names) if n in slot_names.ALL]
+        return [n for n in dict.fromkeys(names) if n in slot_table.BY_NAME]
 
     @property
     def citation(self) -> Citation:
@@ -146,7 +133,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleTable:
-    """All rules plus the shared slot specs, texts and display settings.
+    """All rules plus the slot rows (with their checks), texts and display settings.
 
     `table[rule_id]` returns a `Rule` or raises `UnknownRule`.
     """
@@ -157,7 +144,7 @@ class RuleTable:
     display: dict[str, int]
     outcome_labels: dict[str, str]
     validity_notes: dict[str, str]
-    slots: dict[str, SlotSpec]
+    slots: dict[str, Slot]
     rules: dict[str, Rule]
 
     def ids(self) -> list[str]:
@@ -193,16 +180,16 @@ def load_rules(path: Path | str = RULES_PATH) -> RuleTable:
 
 def _build_table(data: dict) -> RuleTable:
     source_text = (REPO_ROOT / data["source"]).read_text(encoding="utf-8")
-    specs = {name: _slot_spec(name, raw) for name, raw in data["slots"].items()}
-    unknown = set(specs) - set(slot_names.ALL)
-    if unknown:
-        raise RuleTableError(f"slots section names non-canonical slots {sorted(unknown)}; add them to bot/slots.py")
     rules: dict[str, Rule] = {}
     for raw in data["rules"]:
-        rule = _rule(raw, data, source_text, specs)
+        rule = _rule(raw, data, source_text)
         if rule.id in rules:
             raise RuleTableError(f"duplicate rule id {rule.id!r}")
         rules[rule.id] = rule
+    slots = {s.name: replace(s, checks=tuple(r.id for r in rules.values() if s.name in r.reads)) for s in slot_table.SLOTS}
+    unread = [name for name, s in slots.items() if not s.checks]
+    if unread:
+        raise RuleTableError(f"slots {unread} belong to no check; remove them from bot/core/slots.py or add a rule input")
     if "not_yet" not in data["validity_notes"]:
         raise RuleTableError("validity_notes lacks 'not_yet'")
     return RuleTable(
@@ -212,7 +199,7 @@ def _build_table(data: dict) -> RuleTable:
         display=dict(data["display"]),
         outcome_labels=dict(data["outcome_labels"]),
         validity_notes=dict(data["validity_notes"]),
-        slots=specs,
+        slots=slots,
         rules=rules,
     )
 
@@ -220,23 +207,6 @@ def _build_table(data: dict) -> RuleTable:
 def _number(value: Any) -> Fraction:
     # str() first so that 5.5 becomes exactly 11/2, not the binary float's expansion.
     return Fraction(str(value))
-
-
-def _slot_spec(name: str, raw: dict) -> SlotSpec:
-    if raw.get("type") not in SLOT_TYPES:
-        raise RuleTableError(f"slot {name!r}: type must be one of {SLOT_TYPES}, got {raw.get('type')!r}")
-    if raw["type"] == "choice" and not raw.get("choices"):
-        raise RuleTableError(f"slot {name!r}: a choice slot needs `choices`")
-    return SlotSpec(
-        name=name,
-        type=raw["type"],
-        label=raw["label"],
-        unit=raw.get("unit", ""),
-        min=_number(raw["min"]) if "min" in raw else None,
-        max=_number(raw["max"]) if "max" in raw else None,
-        max_slot=raw.get("max_slot"),
-        choices=dict(raw.get("choices") or {}),
-    )
 
 
 def _param(name: str, raw: dict) -> Param:
@@ -261,7 +231,7 @@ def article_title(source_text: str, article: int) -> str:
     return normalise_space(match.group("title"))
 
 
-def _rule(raw: dict, data: dict, source_text: str, specs: dict[str, SlotSpec]) -> Rule:
+def _rule(raw: dict, data: dict, source_text: str) -> Rule:
     rid = raw["id"]
 
     def fail(message: str) -> RuleTableError:
@@ -280,9 +250,9 @@ def _rule(raw: dict, data: dict, source_text: str, specs: dict[str, SlotSpec]) -
         for i in raw.get("inputs") or ()
     )
     for i in inputs:
-        if i.slot not in specs:
-            raise fail(f"input {i.slot!r} is not a canonical slot with a spec")
-    known_values = set(specs) | set(derive)
+        if i.slot not in slot_table.BY_NAME:
+            raise fail(f"input {i.slot!r} is not a canonical slot (bot/core/slots.py)")
+    known_values = set(slot_table.BY_NAME) | set(derive)
     cases = tuple(
         Case(
             label=c["label"],

@@ -14,8 +14,8 @@ import threading
 import pytest
 from selenium.webdriver.common.by import By
 
-from bot import slots as S
 from bot.app import create_app
+from bot.core import slots as S
 from bot.reply import TEXT_MAX, Citation, Reply
 from bot.services import Services
 from tests.browser.conftest import ChatPage

@@ -14,9 +14,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from sqlalchemy import select
 
-from bot import slots as S
 from bot.app import create_app
 from bot.channels import ApiChannel, WebChannel
+from bot.core import slots as S
 from bot.hotspots.db import FeedbackRow, TurnRow
 from tests.browser.conftest import ChatPage
 from tests.fixtures.app import serve_app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import slots as S
+from bot.core import slots as S
 from bot.eligibility import evaluate, missing_slots
 from bot.eligibility.engine import branches
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import slots as S
+from bot.core import slots as S
 from bot.eligibility import extract_slots, parse_slot_value
 
 from .conftest import PARSING

@@ -1,4 +1,4 @@
-"""The rule table as data: consistent with the notice, the slot names and itself; and the
+"""The rule table as data: consistent with the notice, the slot table and itself; and the
 evaluator holds no numbers of its own.
 
 Run: .venv/bin/python -m pytest -q tests/eligibility/test_table.py
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import slots as S
+from bot.core import slots as S
 from bot.config import REPO_ROOT
 from bot.eligibility import engine, table
 from bot.eligibility.table import RULES_PATH, RuleTableError, load_rules, normalise_space
@@ -49,11 +49,53 @@ def test_every_clause_occurs_verbatim_in_the_notice(rules):
         assert normalise_space(rule.clause) in normalise_space(NOTICE), rule.id
 
 
-def test_every_input_is_a_canonical_slot(rules):
+def test_the_slot_table_is_complete_and_consistent_with_the_rules(rules):
+    """One row per slot (bot/core/slots.py): every rule input is a row, every row belongs to a
+    check, every choice has its own key, prompts are questions, and the voice prompt offers the keys."""
+    constants = {v for k, v in vars(S).items() if k.isupper() and isinstance(v, str)}
+    assert constants == set(S.ALL), "every name constant has a row and vice versa"
+    assert set(rules.slots) == set(S.ALL)
     for rule in rules:
+        assert set(rule.slots) <= set(S.ALL), rule.id
         for name in rule.reads:
-            assert name in S.ALL, (rule.id, name)
-    assert set(rules.slots) == set(S.ALL), "every canonical slot has a type in rules.yaml and vice versa"
+            assert rule.id in rules.slots[name].checks, (rule.id, name)
+    for slot in rules.slots.values():
+        assert slot.checks and set(slot.checks) <= set(rules.ids()), slot.name
+        assert slot.max_slot in (None, *S.ALL), slot.name
+        assert "？" in slot.chat and slot.voice.endswith("。") and slot.help, slot.name
+        assert slot.prompt("wechat") == slot.chat and slot.prompt("ivr") == slot.voice
+        keys = [o.key for o in slot.options]
+        assert len(set(keys)) == len(keys) and all(k.isdigit() and len(k) == 1 for k in keys), slot.name
+        if slot.type == "bool":
+            assert {o.value for o in slot.options} == {True, False}, slot.name
+        for option in slot.options:
+            assert f"请按{option.key}" in slot.voice, slot.name
+        if slot.type in S.NUMBER_TYPES:
+            assert "按井号键结束" in slot.voice and not slot.options, slot.name
+    assert rules.slots[S.LAYOFF_RATE].checks == ("stabilization_refund",), "a derived input belongs to its check"
+    assert rules.slots[S.ENTERPRISE_SIZE].voice == "中小微企业请按1，其他企业请按2。"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (dict(type="text"), "type must be one of"),
+        (dict(type="bool"), "needs options"),
+        (dict(type="int", options=(S.Option(1, "一", "1"),)), "needs options"),
+        (dict(type="bool", voice="请按1。", options=(S.Option(True, "是", "1"), S.Option(False, "不是", "2"))), "built"),
+        (dict(type="choice", options=(S.Option("a", "甲", "1"), S.Option("b", "乙", "1"))), "repeat"),
+    ],
+    ids=["unknown type", "yes/no without keys", "number with keys", "keys written twice", "a key twice"],
+)
+def test_a_broken_slot_row_is_refused(row, message):
+    with pytest.raises(ValueError, match=message):
+        S.Slot("x", label="某", chat="？", help="", **row)
+
+
+def test_a_slot_no_rule_reads_is_refused_at_load(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "SLOTS", (*S.SLOTS, S.Slot("shoe_size", "int", "鞋码", chat="？", help="", voice="。")))
+    with pytest.raises(RuleTableError, match="belong to no check"):
+        load_rules(_broken(tmp_path, lambda d: None))
 
 
 def test_every_parameter_quotes_the_notice_and_its_bound_matches_the_wording(rules):

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, func, select
 
 from benchmarks.load_soak import LoadPlan, check_rows
 from benchmarks.system import HotlineSystem, SystemConfig
-from bot import slots as S
+from bot.core import slots as S
 from bot.dialogue import texts
 from bot.hotspots import db
 from tests.faults.conftest import BackgroundLoad, wait_until

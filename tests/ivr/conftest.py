@@ -13,9 +13,9 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from bot import slots
 from bot.app import create_app
 from bot.config import Settings
+from bot.core import slots
 from bot.reply import Citation, Reply
 from bot.services import Services
 from tests.fixtures.app import serve_app

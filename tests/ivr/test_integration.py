@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot import slots
 from bot.app import create_app
 from bot.cli import main
 from bot.config import REPO_ROOT
+from bot.core import slots
 from bot.eligibility import prompt_for
 from bot.hotspots import db
 from ivr import menu

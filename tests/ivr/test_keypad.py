@@ -5,7 +5,7 @@ Run: .venv/bin/python -m pytest -q tests/ivr/test_keypad.py
 """
 import pytest
 
-from bot import slots
+from bot.core import slots
 from bot.reply import Reply
 from ivr import menu
 from ivr.sim import ScriptedCaller, SimulatedCall

@@ -1,7 +1,7 @@
 """Keypad answers read through the real rule table. Run: .venv/bin/python -m pytest -q tests/ivr/test_rules.py"""
 import pytest
 
-from bot import slots
+from bot.core import slots
 from bot.eligibility import parse_slot_value
 from ivr import rules
 

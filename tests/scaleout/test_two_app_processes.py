@@ -26,7 +26,7 @@ from wechatpy.utils import WeChatSigner
 
 from benchmarks.system import HotlineSystem, SystemConfig
 from tests.faults.conftest import wait_until
-from bot import slots as S
+from bot.core import slots as S
 from bot.dialogue import texts
 from bot.config import REPO_ROOT, Settings
 from bot.conversation import conversation_key
