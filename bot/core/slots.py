@@ -32,6 +32,7 @@ ORIGIN = "origin"
 COVID_INFECTED = "covid_infected"
 MIGRANT_WORKER = "migrant_worker"
 ACCIDENT_INSURANCE_PREMIUM = "accident_insurance_premium"
+STARTUP_GUARANTEE_LOAN = "startup_guarantee_loan"
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,10 @@ SLOTS = (
          chat="请问您是大连生源，还是非大连生源（外地生源）？",
          help="生源地以入学前的户籍所在地为准，可以向学校就业指导部门确认。",
          options=(Option("dalian", "大连生源", "1"), Option("non_dalian", "非大连生源", "2"))),
+    Slot(STARTUP_GUARANTEE_LOAN, "bool", "已发放的个人创业担保贷款",
+         chat="请问这笔贷款是已经发放的个人创业担保贷款吗？（房贷、车贷等其他贷款不在本条范围内）",
+         help="可以看贷款合同，或问放款银行：创业担保贷款由政府担保、财政贴息。",
+         options=_yes_no("是个人创业担保贷款", "是其他贷款")),
     Slot(COVID_INFECTED, "bool", "借款人患新型冠状病毒感染肺炎",
          chat="请问借款人是否患了新型冠状病毒感染肺炎？",
          help="以医疗机构的诊断证明为准。",

@@ -9,7 +9,7 @@ import re
 
 # 转人工 also works without Rasa (the channels and the IVR use the same words).
 HANDOFF = re.compile(
-    r"转人工|人工服务|人工客服|找人工|接人工|转接人工|要人工|人工坐席|人工台|真人|换(?:个|一个)人(?:工|来)?(?:吧|吗)?$|话务员|接线员|坐席|找客服|转客服|"
+    r"转人工|人工服务|人工客服|找人工|接人工|转接人工|要人工|人工坐席|人工台|真人|换(?:个|一个)人(?:工|来|跟|和|给|说|吧|吗|$)|话务员|接线员|坐席|找客服|转客服|"
     r"工作人员|回(?:个|一个)?电话|打(?:个)?电话给我|投诉|领导|找(?:个|一个)?人(?:跟|和|给|来)|人工(?:吧|啊|呢)?$|"
     r"real person|human|agent|operator|speak to (?:someone|somebody)|talk to (?:someone|somebody)",
     re.IGNORECASE,
@@ -51,6 +51,7 @@ EVENT = re.compile(r"了")
 SAID_INSTEAD = re.compile(r"不是[^，,。]{0,12}?[，,、\s]*(?:而)?是([^，,。]+)")
 CORRECTION = re.compile(r"不对|错了|说错|更正|纠正|应该是|改成|改为|改一下|不是[^，,。]{0,10}[，,]?\s*是|其实是")
 DONT_KNOW = re.compile(r"不知道|不清楚|说不清|说不好|不确定|不记得|记不清|忘了|不太清楚|搞不清|没数|不晓得|不了解")
+CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 CANCEL = re.compile(r"^(?:算了|不用了|不查了|不问了|不核对了|取消|先这样|停止|别查了|不需要了|不用核对)")
 RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")
 # A message that is only an ask for a check of the measure in focus ("我能领吗", "帮我核对能否享受").

@@ -21,7 +21,7 @@ from bot.eligibility import (
     prompt_for,
     validate_slot,
 )
-from bot.eligibility.engine import rule_summary
+from bot.eligibility.engine import assumptions, rule_summary
 from bot.eligibility.parsing import infer_facts
 from knowledge_base.validity import chinese_date, validity_as_of
 
@@ -57,6 +57,7 @@ class CheckFlow:
         self.table = table
         self.as_of = as_of
         self.epidemic_end = epidemic_end
+        self.assumed: list[str] = []  # the assumptions the last settled verdict relied on
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -124,8 +125,11 @@ class CheckFlow:
                 step.ask = missing[0]
                 return step
             verdict, unknown = settled
-            labels = "、".join(self._what(slot) for slot in unknown)
-            step.problems.append(texts.SETTLED_ANYWAY.format(labels=labels))
+            if self.assumed:  # "其他企业按参保职工30人以上计": say what was taken as known
+                step.problems.append(texts.ASSUMED.format(assumptions="；".join(self.assumed)))
+            else:
+                labels = "、".join(self._what(slot) for slot in unknown)
+                step.problems.append(texts.SETTLED_ANYWAY.format(labels=labels))
             step.verdict = verdict
             return step
         try:
@@ -141,13 +145,21 @@ class CheckFlow:
         The verdict shown is the most lenient case's when not eligible and the strictest one's when
         eligible (choices are listed lenient first in the table)."""
         paths: list[tuple[Verdict, list[str], dict]] = []
+        relied: dict[str, None] = {}  # the assumptions that ruled out a value, in order
 
         def walk(known: dict, needed: list[str], unknown: list[str], left: int) -> bool:
             if not needed:
                 paths.append((evaluate(rule_id, known, self.as_of, epidemic_end=self.epidemic_end, table=self.table), unknown, known))
                 return True
             slot = needed[0]
-            values = self._possible_values(rule_id, slot, known)
+            # Values the rule's assumptions exclude stand for no real case (a 其他企业 of 20 staff).
+            values = []
+            for value in self._possible_values(rule_id, slot, known):
+                agrees, says = assumptions(rule_id, {**known, slot: value}, table=self.table)
+                if agrees:
+                    values.append(value)
+                else:
+                    relied.update(dict.fromkeys(says))
             if not values or left == 0:
                 return False
             for value in values:
@@ -163,6 +175,7 @@ class CheckFlow:
         # The verdict again, its computation without the values that only stand in for unknown facts.
         verdict = evaluate(rule_id, known, self.as_of, epidemic_end=self.epidemic_end, table=self.table, assumed=shown)
         unknown = list(dict.fromkeys(slot for _, slots, _ in paths for slot in slots))
+        self.assumed = list(relied)
         return verdict, unknown
 
     def _verdict_for(self, rule_id: str, facts: dict) -> tuple[Verdict | None, list[str]]:

@@ -25,7 +25,7 @@ from typing import Any
 from bot.dialogue import cues
 from bot.dialogue.state import DialogueState
 from bot.eligibility import RuleTable
-from bot.eligibility.parsing import candidate_values, infer_facts, unit_facts
+from bot.eligibility.parsing import candidate_values, extract_slots, infer_facts, unit_facts
 
 # Rasa intents: confident small talk is small talk; a confident check_<rule> names the measure.
 SMALL_TALK_INTENTS = frozenset({"greet", "thank", "goodbye", "affirm", "deny", "chitchat"})
@@ -254,6 +254,8 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
 
     # "不知道算不算中小微企业": the fact named is the doubt, not an answer; "记不清，两三年吧" is no question.
     asks_back = bool(cues.ASKS_BACK.search(text))
+    if cues.DONT_KNOW.search(text) and state.asking in own and _told_beside_doubt(text, state.asking):
+        return [SetSlots(own)]  # "不知道算不算，我2022年12月阳过一次": the doubt is whether it counts
     if cues.DONT_KNOW.search(text) and state.asking and set(own) <= {state.asking} and not (asks_back and not own and _answerable(sig.retrieval)):
         return [ExplainSlot(state.asking)]
     if own:
@@ -287,7 +289,10 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"
             return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
     own_case = cues.asks_own_case(text)
-    stated = _states_own_case(sig, table)
+    # "我闺女失业了，想问问失业金的事": an event of the asker's and a measure named, no question
+    told = sig.rule is not None and bool(cues.ASKER.search(cues.strip_intro(text))) and bool(cues.EVENT.search(text)) \
+        and not cues.QUESTION.search(text)
+    stated = told or _states_own_case(sig, table)
     if sig.near_miss and not (own_case and sig.rule and relevant(sig.facts, checkable_rule(sig.rule, table), table)):
         return [OutOfScope(sig.near_miss)]  # what the notice lacks wins, unless a case of its measures is told
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
@@ -344,6 +349,12 @@ def _states_own_case(sig: Signals, table: RuleTable) -> bool:
     return asker and bool(relevant(sig.facts, rule, table)) and (
         not cues.QUESTION.search(text) or bool(cues.ELIGIBILITY_ASK.search(text))
     )
+
+
+def _told_beside_doubt(text: str, slot: str) -> bool:
+    """Whether a part of the message without the doubt ("不知道算不算") states the fact asked for."""
+    parts = [p for p in cues.CLAUSES.split(text) if p and not cues.DONT_KNOW.search(p)]
+    return bool(parts) and slot in extract_slots("，".join(parts), expected=None)
 
 
 def _rule_of_facts_agreeing(sig: Signals, table: RuleTable) -> str | None:

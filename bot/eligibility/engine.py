@@ -205,6 +205,25 @@ def evaluate(
     )
 
 
+def assumptions(rule_id: str, facts: dict, *, table: RuleTable | None = None) -> tuple[bool, list[str]]:
+    """Whether facts agree with what the rule assumes (`assume` in the table), and the assumptions
+    that apply, as sentences; on a contradiction, the one contradicted:
+    ({enterprise_size: other, employees: 20}) → (False, ["大型企业按参保职工30人以上计"]).
+
+    :raises UnknownRule: no rule has this id.
+    """
+    table = table or load_rules()
+    rule = table[rule_id]
+    ctx = _Context(rule, table, _coerce_all(rule, table, facts))
+    used = []
+    for a in rule.assume:
+        if ctx.all_hold(a["when"]) is True:
+            if ctx.holds(a["then"]) is False:
+                return False, [ctx.format(a["says"])]
+            used.append(ctx.format(a["says"]))
+    return True, used
+
+
 def rule_summary(rule_id: str, *, table: RuleTable | None = None) -> str:
     """The rule in one sentence (`summary` of the table, its parameters filled in); "" when none.
 

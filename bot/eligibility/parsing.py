@@ -303,6 +303,9 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
           no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)",
           yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)|(?:防疫物资|防控物资|急需物资)的?(?:企业|厂|公司)|口罩厂|防护服厂")
+    _flag(found, arabic, S.STARTUP_GUARANTEE_LOAN,
+          no=r"房贷|车贷|信用卡|消费贷|网贷|房屋贷款|住房贷款|购房贷款|公积金贷款|助学贷款|(?:不是|并非|没有?)[^，,。]{0,4}创业担保",
+          yes=r"创业担保贷款|担保贷款|创业贷")
     _flag(found, arabic, S.COVID_INFECTED,
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")

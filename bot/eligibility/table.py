@@ -108,6 +108,9 @@ class Rule:
     words: tuple[str, ...] = ()
     # The rule in one sentence, said when a check starts ({param} placeholders).
     summary: str = ""
+    # What may be taken as known from other facts ({when, then, says}): a firm that is not 中小微
+    # has more than 30 staff. A check uses it instead of asking, and says so.
+    assume: tuple[dict, ...] = ()
 
     @property
     def checkable(self) -> bool:
@@ -287,6 +290,10 @@ def _rule(raw: dict, data: dict, source_text: str) -> Rule:
             raise fail(f"derived {name!r}: a product needs an amount per unit among its params")
         if spec.get("cap") and spec["cap"] not in params:
             raise fail(f"derived {name!r}: unknown cap {spec['cap']!r}")
+    assume = tuple({"when": tuple(a.get("when") or ()), "then": a["then"], "says": a["says"]} for a in raw.get("assume") or ())
+    for a in assume:
+        for f in (*a["when"], a["then"]):
+            _validate_filter(f, known_values, params, fail)
     validity = raw["validity"]
     if validity not in VALIDITY_KINDS:
         raise fail(f"validity must be one of {VALIDITY_KINDS}, got {validity!r}")
@@ -310,6 +317,7 @@ def _rule(raw: dict, data: dict, source_text: str) -> Rule:
         texts=texts,
         words=tuple(raw.get("words") or ()),
         summary=" ".join(str(raw.get("summary") or "").split()),
+        assume=assume,
     )
 
 

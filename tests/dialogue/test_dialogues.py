@@ -101,6 +101,24 @@ def test_a_rate_given_directly_counts(talk):
     assert "8%" in other("80个人")["reply"]
 
 
+def test_a_large_firm_is_judged_on_its_rate_without_its_head_count_saying_the_assumption(talk):
+    reply = talk()("我们是国企大厂，没怎么受疫情影响，裁员率3.5%，能申请稳岗返还吗")
+    assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and "3.62%" in reply["reply"]
+    assert "按参保职工30人以上计" in reply["reply"]
+
+
+def test_facts_told_in_an_earlier_question_count_when_a_check_starts_and_are_named(talk):
+    user = talk()
+    assert user("我们是做软件的小微企业，想搞线上培训，要准备什么材料")["answered"]
+    reply = user("一个员工今年上了120个课时，每课时45分钟，补多少")
+    assert reply["asking_for"] is None and "1000元" in reply["reply"] and "按您前面说的" in reply["reply"]
+
+
+def test_the_training_verdict_does_not_wait_for_the_class_hours(talk):
+    reply = talk()("我们是小微企业，员工上了线上课，每节50分钟，能领培训补贴吗")
+    assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and "课时数" in reply["reply"]
+
+
 def test_a_verdict_that_every_answer_to_a_missing_choice_would_give_is_given_at_once(talk):
     reply = talk()("我们公司31个人裁了6个，能申请稳岗返还吗")
     assert reply["asking_for"] is None and "【不符合条件" in reply["reply"]
@@ -192,10 +210,34 @@ def test_out_of_scope_and_near_misses_say_so_and_start_no_check(talk, question):
     assert "没有规定" in reply["reply"] or "不在" in reply["reply"] or "未涉及" in reply["reply"]
 
 
+def test_another_loan_than_the_guarantee_loan_is_not_covered_and_stays_unanswered(talk):
+    reply = talk()("我得过新冠，房贷能延期还吗")
+    assert not reply["answered"] and reply["asking_for"] is None
+    assert "【本通知未作规定】" in reply["reply"] and "放款银行" in reply["reply"]
+
+
+def test_a_loan_extension_check_asks_which_loan_first(talk):
+    reply = talk()("我贷了款，然后得了新冠，能不能缓一缓再还")
+    assert reply["asking_for"] == "startup_guarantee_loan" and articles(reply) == [6]
+
+
 @pytest.mark.parametrize("text", ["你好", "谢谢", "你是机器人吗"])
 def test_small_talk_is_not_answered(talk, text):
     reply = talk()(text)
     assert not reply["answered"] and reply["citations"] == [] and reply["asking_for"] is None
+
+
+def test_a_policy_question_while_waiting_for_a_person_is_answered_and_the_wait_goes_on(talk):
+    user = talk()
+    assert user("我要找人工客服")["handoff"]
+    reply = user("失业金标准提高了多少")
+    assert reply["answered"] and articles(reply)[0] == 8 and reply["handoff"]
+    assert "95%" in reply["reply"] and ("排队" in reply["reply"] or "留言" in reply["reply"])
+
+
+@pytest.mark.parametrize("text", ["能不能换个人跟我说", "换个人吧"])
+def test_asking_for_another_person_hands_off(talk, text):
+    assert talk()(text)["handoff"]
 
 
 def test_handoff_ends_a_check(talk):
@@ -206,6 +248,12 @@ def test_handoff_ends_a_check(talk):
 
 
 # -- 6. time ---------------------------------------------------------------------------------------
+
+def test_a_validity_question_with_a_fact_is_answered_not_checked(talk):
+    reply = talk()("我们裁员率5.5%，稳岗返还现在还能申请吗")
+    assert reply["answered"] and reply["asking_for"] is None
+    assert reply["reply"].startswith("这项措施已于2023年1月8日结束")
+
 
 def test_a_verdict_on_an_ended_measure_says_so(talk):
     reply = talk()("我交了12年失业保险，被辞退了，失业金按多少发")

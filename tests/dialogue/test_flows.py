@@ -78,3 +78,32 @@ def test_quick_replies_for_choices_and_yes_no(flow):
     assert flow.suggestions("enterprise_size") == ["中小微企业", "其他企业"]
     assert flow.suggestions("covid_infected") == ["是", "否"]
     assert flow.suggestions("employees") == []
+
+
+@pytest.mark.parametrize("rate, outcome", [(4, "not_eligible"), (3.5, "eligible")])
+def test_a_large_firm_is_judged_without_its_head_count_and_the_assumption_is_said(flow, rate, outcome):
+    state = check(enterprise_size="other", affected_by_epidemic=False, layoff_rate=rate)
+    step = flow.next_step(state)
+    assert step.ask is None and step.verdict.outcome == outcome
+    assert step.problems == ["（大型企业按参保职工30人以上计。）"]
+
+
+def test_a_verdict_settled_without_the_head_count_shows_no_made_up_head_count(flow):
+    state = check()
+    flow.take(state, {"layoffs": 0})  # no layoffs: 0% whatever the head count
+    step = flow.next_step(state)
+    assert step.verdict.outcome == "eligible"
+    assert "人" not in step.verdict.computation and "0%" in step.verdict.computation
+
+
+def test_the_training_verdict_comes_before_the_class_hours_and_the_sum_after(flow):
+    state = check("training_subsidy", enterprise_size="sme", class_minutes=50)
+    verdict = flow.next_step(state).verdict
+    assert verdict.outcome == "eligible" and "课时数" in verdict.body
+    state = check("training_subsidy", enterprise_size="sme", class_minutes=50, class_hours=20)
+    assert "200元" in flow.next_step(state).verdict.body
+
+
+def test_another_loan_than_a_guarantee_loan_is_not_covered(flow):
+    state = check("loan_extension", startup_guarantee_loan=False, covid_infected=True)
+    assert flow.next_step(state).verdict.outcome == "not_covered"

@@ -54,8 +54,9 @@ def test_missing_slots_follow_answers_one_at_a_time():
 
 
 def test_none_and_empty_values_count_as_unknown():
-    assert missing_slots("loan_extension", {S.COVID_INFECTED: None}) == [S.COVID_INFECTED]
-    assert missing_slots("loan_extension", {S.COVID_INFECTED: ""}) == [S.COVID_INFECTED]
+    loan = {S.STARTUP_GUARANTEE_LOAN: True}
+    assert missing_slots("loan_extension", {**loan, S.COVID_INFECTED: None}) == [S.COVID_INFECTED]
+    assert missing_slots("loan_extension", {**loan, S.COVID_INFECTED: ""}) == [S.COVID_INFECTED]
 
 
 def test_more_layoffs_than_staff_is_refused_in_chinese():
