@@ -33,6 +33,7 @@ COVID_INFECTED = "covid_infected"
 MIGRANT_WORKER = "migrant_worker"
 ACCIDENT_INSURANCE_PREMIUM = "accident_insurance_premium"
 STARTUP_GUARANTEE_LOAN = "startup_guarantee_loan"
+RECEIVING_UNEMPLOYMENT_BENEFIT = "receiving_unemployment_benefit"
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,10 @@ SLOTS = (
          chat="请问您是大连生源，还是非大连生源（外地生源）？",
          help="生源地以入学前的户籍所在地为准，可以向学校就业指导部门确认。",
          options=(Option("dalian", "大连生源", "1"), Option("non_dalian", "非大连生源", "2"))),
+    Slot(RECEIVING_UNEMPLOYMENT_BENEFIT, "bool", "正在领取失业保险金",
+         chat="请问您现在是否正在领取失业保险金？",
+         help="可以在“大连人社”微信公众号、社保经办机构或12333查询失业保险金的领取情况。",
+         options=_yes_no("正在领取失业保险金", "没有")),
     Slot(STARTUP_GUARANTEE_LOAN, "bool", "已发放的个人创业担保贷款",
          chat="请问这笔贷款是已经发放的个人创业担保贷款吗？（房贷、车贷等其他贷款不在本条范围内）",
          help="可以看贷款合同，或问放款银行：创业担保贷款由政府担保、财政贴息。",

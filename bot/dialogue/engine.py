@@ -127,8 +127,6 @@ class DialogueEngine:
         focused = None
         if state.focus and (retrieval.abstained or cues.FOLLOW_UP.search(text) or len(text) <= cues.FOLLOW_UP_MAX_CHARS):
             focused = self._focused(text, state.focus)
-        if focused is None and retrieval.abstained and rule is not None:  # "想问问失业金的事": the measure named is the topic
-            focused = self._focused(text, (self.table[rule].document, self.table[rule].article))
         return Signals(
             text=text,
             nlu=nlu,
@@ -177,9 +175,10 @@ class DialogueEngine:
                          confidence=confidence, answered=False)
         if isinstance(first, StartCheck):
             values = commands[1].values if len(commands) > 1 else {}
-            if state.check != first.rule:  # facts told earlier that this rule reads carry over, said so
-                state.facts = {k: v for k, v in state.facts.items() if k in self.table[first.rule].reads}
-            carried = [f"{self.table.slots[k].label}{flow.describe(k, v)}" for k, v in state.facts.items() if k not in values]
+            # Facts told earlier stay (a check interrupted may be taken up again); those this rule reads count, said so.
+            reads = self.table[first.rule].reads
+            carried = [f"{self.table.slots[k].label}{flow.describe(k, v)}" for k, v in state.facts.items()
+                       if k in reads and k not in values]
             rule = self.table[first.rule]
             state.check, state.asking, state.misses = first.rule, None, 0
             state.focus = (rule.document, rule.article)
@@ -229,9 +228,10 @@ class DialogueEngine:
                 follow.intent = reply.intent
                 return follow
             return reply
+        if isinstance(first, (Answer, OutOfScope)) and not state.check and sig.facts \
+                and cues.ASKER.search(cues.strip_intro(sig.text)):
+            flow.take(state, sig.facts)  # "我们是小微企业，…": the asker's own facts, for a check later
         if isinstance(first, Answer):
-            if not state.check and sig.facts and cues.ASKER.search(cues.strip_intro(sig.text)):
-                flow.take(state, sig.facts)  # "我们是小微企业，…": the asker's own facts, for a check later
             return self._answer(first, state, flow, channel, confidence)
         if isinstance(first, OutOfScope):
             return self._out_of_scope(first, state, sig, confidence)
@@ -269,15 +269,13 @@ class DialogueEngine:
             lines.append(verdict.text)
         state.last_rule, state.focus = rule.id, (rule.document, rule.article)
         state.close_check()
-        uncovered = verdict.outcome == "not_covered"  # the notice has no rule for this case: staff should see it
         return Reply(
             reply="\n".join(lines),
             citations=[verdict.citation],
-            answered=not uncovered,
+            answered=True,
             intent=intent,
             confidence=1.0,  # the rule table's verdict is exact once the facts are known
-            suggestions=[texts.HUMAN] if uncovered else [],
-            abstain_reason="near_miss" if uncovered else None,
+            suggestions=[texts.HUMAN] if verdict.outcome == "not_covered" else [],
         )
 
     def _explain(self, state: DialogueState, flow: CheckFlow, channel: str, slot: str) -> Reply:

@@ -306,6 +306,9 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     _flag(found, arabic, S.STARTUP_GUARANTEE_LOAN,
           no=r"房贷|车贷|信用卡|消费贷|网贷|房屋贷款|住房贷款|购房贷款|公积金贷款|助学贷款|(?:不是|并非|没有?)[^，,。]{0,4}创业担保",
           yes=r"创业担保贷款|担保贷款|创业贷")
+    _flag(found, arabic, S.RECEIVING_UNEMPLOYMENT_BENEFIT,
+          no=r"没(?:有)?(?:在)?领(?:过|到)?(?:失业保险金|失业金)",
+          yes=r"(?:在|正在|已经在|还在|现在)领(?:着|取)?(?:失业保险金|失业金)|领着(?:失业保险金|失业金)")
     _flag(found, arabic, S.COVID_INFECTED,
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
@@ -356,11 +359,11 @@ def candidate_values(slot: str, text: str) -> list:
         if bound is not None and spec.min is not None and bound > spec.min:
             step = 1 if spec.type == "int" else Fraction(1, 100)
             return [_plain(Fraction(spec.min)), _plain(Fraction(bound) - step)]
-    above = re.search(rf"(?:超过|至少|不止|多于)?({_NUM}个?(?:年|个月|月|人|个|课时|分钟|%)?)(以上)?", _arabic(raw))
-    if above and (above.group(2) or above.group(0) != above.group(1)) and spec.max is not None:
-        low = parse_slot_value(slot, above.group(1))  # "七个月以上": at least seven, as far as the slot goes
-        if low is not None:
-            return [low, _plain(Fraction(spec.max))]
+    for above in re.finditer(rf"(?:超过|至少|不止|多于)?({_NUM}个?(?:年|个月|月|人|个|课时|分钟|%)?)(以上)?", _arabic(raw)):
+        if (above.group(2) or above.group(0) != above.group(1)) and spec.max is not None:
+            low = parse_slot_value(slot, above.group(1))  # "七个月以上": at least seven, as far as the slot goes
+            if low is not None:
+                return [low, _plain(Fraction(spec.max))]
     more = re.search(rf"({_NUM})个?(年|月|人|个|课时|分钟|%)?多", _arabic(raw))
     if more:  # "五年多": at least five, less than six
         low = parse_slot_value(slot, more.group(1) + (more.group(2) or ""))

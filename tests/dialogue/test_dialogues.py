@@ -186,6 +186,15 @@ def test_a_question_mid_check_is_answered_and_the_check_waits(talk):
     assert user("28个人")["asking_for"] == "layoffs"  # the check goes on
 
 
+def test_a_check_taken_up_again_keeps_the_facts_told_before_the_interruption(talk):
+    user = talk()
+    user("我们公司想申请稳岗返还")
+    assert user("公司一共45个人")["asking_for"] == "layoffs"
+    user("2018年毕业的外地生源报到期限延到什么时候")
+    reply = user("回到刚才的，我们是中小微企业，裁了2个")
+    assert "【符合条件" in reply["reply"] and "2/45" in reply["reply"]
+
+
 def test_another_topic_mid_check_closes_it_and_says_so(talk):
     user = talk()
     user("我们公司能申请稳岗返还吗")
@@ -210,9 +219,9 @@ def test_out_of_scope_and_near_misses_say_so_and_start_no_check(talk, question):
     assert "没有规定" in reply["reply"] or "不在" in reply["reply"] or "未涉及" in reply["reply"]
 
 
-def test_another_loan_than_the_guarantee_loan_is_not_covered_and_stays_unanswered(talk):
+def test_another_loan_than_the_guarantee_loan_is_not_covered(talk):
     reply = talk()("我得过新冠，房贷能延期还吗")
-    assert not reply["answered"] and reply["asking_for"] is None
+    assert reply["asking_for"] is None and texts.HUMAN in reply["suggestions"]
     assert "【本通知未作规定】" in reply["reply"] and "放款银行" in reply["reply"]
 
 
