@@ -34,6 +34,7 @@ MIGRANT_WORKER = "migrant_worker"
 ACCIDENT_INSURANCE_PREMIUM = "accident_insurance_premium"
 STARTUP_GUARANTEE_LOAN = "startup_guarantee_loan"
 RECEIVING_UNEMPLOYMENT_BENEFIT = "receiving_unemployment_benefit"
+PERSONS = "persons"  # people a per-person amount is paid for (referred to a job)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,10 @@ SLOTS = (
          chat="请问您是大连生源，还是非大连生源（外地生源）？",
          help="生源地以入学前的户籍所在地为准，可以向学校就业指导部门确认。",
          options=(Option("dalian", "大连生源", "1"), Option("non_dalian", "非大连生源", "2"))),
+    Slot(PERSONS, "int", "人数", unit="人", min=1, max=100000,
+         chat="请问一共涉及多少人？",
+         voice="请输入人数，按井号键结束。",
+         help="按实际推荐就业的人数计算。"),
     Slot(RECEIVING_UNEMPLOYMENT_BENEFIT, "bool", "正在领取失业保险金",
          chat="请问您现在是否正在领取失业保险金？",
          help="可以在“大连人社”微信公众号、社保经办机构或12333查询失业保险金的领取情况。",

@@ -24,8 +24,9 @@ from bot.core.slots import Slot
 from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, load_rules
 
 PERCENT = 100  # a ratio's scale when the rule table asks for a percentage
-# A text named `<outcome>_without_amount` is the verdict before an optional amount fact is told.
-WITHOUT_AMOUNT = "_without_amount"
+# Texts of one outcome by what is known, fullest first: `eligible_with_total` once the number of
+# persons is told, `eligible`, and `eligible_without_amount` before an optional amount fact is told.
+TEXT_VARIANTS = ("_with_total", "", "_without_amount")
 # Fields every verdict text may use besides the rule's own names.
 VERDICT_FIELDS = frozenset({"case", "reasons"})
 
@@ -183,9 +184,10 @@ def evaluate(
     outcome = case.otherwise if failed else case.outcome
     reasons = [ctx.format(check["requires"]) for check in failed if check.get("requires")]
     computation = "；".join(_computation(case, ctx, passed=not failed))
-    template = case.texts.get(outcome) or rule.texts[outcome]
-    if not ctx.knows_all(template):  # an optional amount fact not told yet: the verdict without the sum
-        template = case.texts.get(f"{outcome}{WITHOUT_AMOUNT}") or rule.texts.get(f"{outcome}{WITHOUT_AMOUNT}") or template
+    # The fullest text whose values are known: with the total for all persons, with the amount, without it.
+    variants = [case.texts.get(outcome + v) or rule.texts.get(outcome + v) for v in TEXT_VARIANTS]
+    known = [t for t in variants if t and ctx.knows_all(t)]
+    template = known[0] if known else case.texts.get(outcome) or rule.texts[outcome]
     body = ctx.format(template, case=ctx.format(case.label), reasons="；".join(reasons))
     validity, expired = _validity_note(rule, as_of, epidemic_end)
     text = _compose(rule, table, outcome, body, computation, validity, expired)
@@ -375,9 +377,9 @@ class _Context:
                 return "%"
             if spec.get("cap"):
                 return _per_unit(self.rule.params[spec["cap"]].unit)
-            if "product" in spec:  # count × amount per unit (a parameter): the amount's unit
-                rate = next(n for n in spec["product"] if n in self.rule.params)
-                return _per_unit(self.rule.params[rate].unit)
+            if "product" in spec:  # count × amount per unit (a parameter or a derived amount): the amount's unit
+                rate = next(n for n in spec["product"] if n in self.rule.params or n in self.rule.derive)
+                return _per_unit(self.unit_of(rate))
             return self.unit_of(spec["of"])
         return self.table.slots[name].unit
 

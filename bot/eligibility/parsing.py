@@ -275,6 +275,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(rf"合同(?:期限)?(?:只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
     take(r"(\d{4}|\d{2})(?:届|年?(?:大学|本科|大专|专科|研究生|硕士)?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR,
          lambda m: _year(m.group(1)))
+    take(rf"(?:推荐|介绍|输送)(?:了)?(?:就业)?(\d+)(?:个|名|位)?(?:人|员工|职工)?", S.PERSONS)
     take(rf"保费(?:是|为|每人)?({_NUM})(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
     take(
@@ -405,6 +406,7 @@ def infer_facts(facts: dict) -> dict:
         inferred[S.SOCIAL_INSURANCE_PAID] = True
     if facts.get(S.LAYOFFS) == 0:
         inferred[S.LAYOFF_RATE] = 0
+
     return inferred
 
 

@@ -286,7 +286,7 @@ def _rule(raw: dict, data: dict, source_text: str) -> Rule:
         for operand in spec.get("ratio") or spec.get("product") or [spec.get("of")]:
             if operand not in known_values and operand not in params:
                 raise fail(f"derived {name!r} uses unknown operand {operand!r}")
-        if "product" in spec and not any(n in params for n in spec["product"]):
+        if "product" in spec and not any(n in params or n in derive for n in spec["product"]):
             raise fail(f"derived {name!r}: a product needs an amount per unit among its params")
         if spec.get("cap") and spec["cap"] not in params:
             raise fail(f"derived {name!r}: unknown cap {spec['cap']!r}")
