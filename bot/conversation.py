@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Callable
 
-from bot.dialogue import texts
+from bot.core.messages import say, starter_questions
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.state import DialogueStates
 from bot.dialogue.understanding import Nlu
@@ -118,7 +118,7 @@ class Conversation:
         except Exception:  # the user always gets an answer, and the turn is still logged
             log.exception("turn failed on channel %s", turn.channel)
             reply = Reply(
-                reply=texts.SYSTEM_ERROR, answered=False, abstain_reason="error", suggestions=[texts.HUMAN]
+                reply=say("system_error"), answered=False, abstain_reason="error", suggestions=[say("human")]
             )
         latency_ms = (time.perf_counter() - started) * 1000.0
         try:
@@ -142,11 +142,11 @@ class Conversation:
 
     def _answer(self, turn: Turn) -> Reply:
         if not turn.text:
-            return Reply(reply=texts.EMPTY_TURN, answered=False, abstain_reason="empty", suggestions=list(texts.TOPIC_SUGGESTIONS))
+            return Reply(reply=say("empty_turn"), answered=False, abstain_reason="empty", suggestions=[*starter_questions(), say("human")])
         key = conversation_key(self.services.settings.secret_key, turn.channel, turn.user_id)
         reply = self.engine.reply(turn, key)
-        if reply.degraded and reply.abstain_reason and texts.DEGRADED_NOTE not in reply.reply:
-            reply.reply = f"{reply.reply}\n{texts.DEGRADED_NOTE}"
+        if reply.degraded and reply.abstain_reason and say("degraded_note") not in reply.reply:
+            reply.reply = f"{reply.reply}\n{say('degraded_note')}"
         return reply
 
     def parse(self, text: str) -> Nlu:

@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any, Iterable
 
 from bot.config import EPIDEMIC_END
+from bot.core.messages import say
 from bot.reply import Citation
 from knowledge_base.validity import validity_as_of
 from bot.core.slots import Slot
@@ -518,10 +519,10 @@ def _compose(
     rule: Rule, table: RuleTable, outcome: str, body: str, computation: str, validity: str, expired: bool = False
 ) -> str:
     label = table.outcome_labels[f"{outcome}_expired" if expired and f"{outcome}_expired" in table.outcome_labels else outcome]
-    lines = [f"【{label}】{body}"]
+    lines = [say("verdict_head", label=label, body=body)]
     if computation:
-        lines.append(f"计算：{computation}。")
-    lines.append(f"依据：{rule.citation.reference}：“{rule.clause}”")
+        lines.append(say("verdict_computation", computation=computation))
+    lines.append(say("verdict_source", reference=rule.citation.reference, clause=rule.clause))
     lines.append(validity)
     return "\n".join(lines)
 

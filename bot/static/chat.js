@@ -53,12 +53,14 @@
     return (tens > 1 ? DIGITS[tens] : "") + (tens ? "十" : "") + (ones ? DIGITS[ones] : "");
   }
 
-  function citationLabel(c) {
+  function citationLabel(c) {  // Citation.reference: 大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”
     return config.citationLabel
       .replace("{document}", c.document)
       .replace("{article_cn}", chineseNumber(c.article))
-      .replace("{title}", c.title);
+      .replace("{title}", c.title || "")
+      .replace("“”", "");
   }
+  window.HotlineCitationLabel = citationLabel;  // an agent's citations (handoff.js) are named the same way
 
   function el(tag, className, text) {
     var node = document.createElement(tag);

@@ -71,7 +71,7 @@
     body.appendChild(el("div", "msg__name", TEXT.agent.replace("{agent}", item.agent || "")));
     body.appendChild(el("div", "bubble", item.text));
     (item.citations || []).forEach(function (c) {
-      body.appendChild(el("div", "meta", TEXT.source + c[0] + " 第" + c[1] + "条 " + (c[2] || "")));
+      body.appendChild(el("div", "meta", TEXT.source + window.HotlineCitationLabel({document: c[0], article: c[1], title: c[2]})));
     });
     row.appendChild(body);
     messages().appendChild(row);
