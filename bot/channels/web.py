@@ -11,7 +11,7 @@ from flask import Blueprint, Response, render_template
 
 from bot.channels.api import CHANNEL_HEADER, TURN_ID_HEADER
 from bot.channels.base import InputChannel, TurnHandler, current_services
-from bot.core.messages import say, starter_questions
+from bot.core.messages import say, starter_questions, web_page
 from bot.reply import TEXT_MAX
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class WebChannel(InputChannel):
                     "handoffText": say("human"),
                     "articleTitles": article_titles(),
                     "staffReplyMark": say("curated_staff", signature="").split("（")[0],
+                    "text": {**web_page(), "cancel": say("handoff_cancel")},
                 },
                 welcome=say("welcome"),
             )

@@ -5,9 +5,10 @@
     say("check_start", topic="稳岗返还", …)    # a template, its `{field}`s filled
 
 An entry is one sentence for every channel, or its variants side by side: `text` (web chat and
-the API; the default), `wechat` and `voice` (the IVR). The catalogue loads once and fails at
-load on a malformed entry or on variants that disagree about their fields; `say` fails on an
-unknown key or a missing field. It imports nothing from the app.
+the API; the default), `wechat` and `voice` (the IVR). Beside the sentences: the one list of
+starter topics (chat quick replies and the voice menu) and the web page's own words. The
+catalogue loads once and fails at load on a malformed entry or on variants that disagree about
+their fields; `say` fails on an unknown key or a missing field. It imports nothing from the app.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ VARIANTS = ("text", "wechat", "voice")
 # A channel slug → its variant; any other channel (api, web) reads `text`.
 VARIANT_OF = {"ivr": "voice", "voice": "voice", "wechat": "wechat"}
 # Top-level keys of the file that are not sentences.
-CONSTANTS, STARTER_TOPICS = "constants", "starter_topics"
+CONSTANTS, STARTER_TOPICS, WEB_PAGE = "constants", "starter_topics", "web_page"
 
 _FORMATTER = string.Formatter()
 
@@ -59,6 +60,7 @@ def catalogue(path: Path = CATALOGUE) -> dict:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     constants = {k: str(v) for k, v in (raw.pop(CONSTANTS, None) or {}).items()}
     topics = raw.pop(STARTER_TOPICS, None) or []
+    page = {k: str(v) for k, v in (raw.pop(WEB_PAGE, None) or {}).items()}
     entries: dict[str, dict[str, str]] = {}
     for key, entry in raw.items():
         variants = {"text": entry} if isinstance(entry, str) else entry
@@ -71,7 +73,7 @@ def catalogue(path: Path = CATALOGUE) -> dict:
         entries[key] = variants
     if not topics or not all(isinstance(t, dict) and {"label", "question", "questions"} <= set(t) for t in topics):
         raise CatalogueError(f"{path.name}: {STARTER_TOPICS} must list topics with label, question and questions")
-    return {"entries": entries, "topics": tuple(topics)}
+    return {"entries": entries, "topics": tuple(topics), "web_page": page}
 
 
 def say(key: str, /, channel: str | None = None, **fields) -> str:
@@ -102,3 +104,8 @@ def starter_topics() -> tuple[dict, ...]:
 def starter_questions() -> list[str]:
     """The questions offered before the first one (web quick replies, WeChat menu, greeting)."""
     return [t["question"] for t in starter_topics()]
+
+
+def web_page() -> dict[str, str]:
+    """The web chat page's own words, by the name its script uses; the page fills their {fields}."""
+    return dict(catalogue()["web_page"])
