@@ -141,7 +141,7 @@ def test_the_readme_ivr_sim_example_does_what_the_readme_says(real_app):
     assert "【播报】符合稳岗返还的裁员率条件，三十人含以下的参保企业。" in out
     assert "三除以二十八约等于百分之十点七，不超过百分之二十" in out
     assert "百分之九十五" in out  # 失业金, asked by voice
-    assert f"【播报】{say("goodbye", "ivr")}" in out and out.rstrip().endswith("【回调】status → 200")
+    assert f"【播报】{say('goodbye', 'ivr')}" in out and out.rstrip().endswith("【回调】status → 200")
     rows = ivr_rows(services, out.split("CallSid ")[1].split("）")[0])
     assert [r.question for r in rows] == ["我们企业能申请稳岗返还吗？", "28", "3", "失业金标准是多少"]
     assert rows[2].intent == "check_stabilization_refund" and rows[2].answered and rows[2].asking_for is None

@@ -67,3 +67,15 @@ def test_the_caller_saying_they_are_done(speech, done):
 )
 def test_after_a_miss_the_caller_hears_a_question_to_try_or_the_agent_key(suggestions, heard):
     assert menu.spoken_suggestion(suggestions) == heard
+
+
+@pytest.mark.parametrize("words", ["转人工", "人工", "客服", "我要找人工客服。", "帮我接一下真人", "我要投诉", "给我回个电话"])
+def test_the_phone_hears_the_chats_handoff_words(words):
+    from bot.dialogue import cues
+
+    assert menu.asks_for_agent(words) and cues.HANDOFF.search(menu.normalise_speech(words))
+
+
+@pytest.mark.parametrize("words", ["人工智能", "客服电话是多少", "失业保险金标准提高了多少"])
+def test_words_that_only_mention_a_person_are_questions(words):
+    assert not menu.asks_for_agent(words)

@@ -29,7 +29,7 @@ def test_a_scripted_call_shows_what_the_caller_hears(server):
     assert "【播报】请输入参保职工人数，按井号键结束。" in out
     assert "三除以二十八约等于百分之十点七，不超过百分之二十" in out
     assert "【说话】失业金标准是多少" in out
-    assert f"【播报】{say("goodbye", "ivr")}" in out and "【挂机】" in out
+    assert f"【播报】{say('goodbye', 'ivr')}" in out and "【挂机】" in out
     assert "【回调】status → 200" in out
     texts = [t.text for t in services.conversation.turns]
     assert texts == ["我们企业能申请稳岗返还吗？", "28", "3", "失业金标准是多少"]

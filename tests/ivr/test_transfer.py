@@ -113,7 +113,7 @@ def test_without_agents_a_request_for_a_human_takes_a_voicemail(phone, server):
 
 def test_the_turn_logic_can_hand_the_caller_over(agent_phone, agent_server):
     agent_phone.call()
-    answer = agent_phone.say("我要投诉")
+    answer = agent_phone.say("我对处理结果不满意")
     assert answer.says == ["您的诉求需要人工处理，正在为您转接。", say("handoff", "ivr")]
     assert answer.numbers == list(AGENTS)
     assert agent_server[1].turn_log.of("handoff")[0][2]["reason"] == "conversation"
@@ -121,7 +121,7 @@ def test_the_turn_logic_can_hand_the_caller_over(agent_phone, agent_server):
 
 def test_the_turn_logics_handoff_without_agents_takes_a_voicemail(phone):
     phone.call()
-    answer = phone.say("我要投诉")
+    answer = phone.say("我对处理结果不满意")
     assert answer.says[:2] == ["您的诉求需要人工处理，正在为您转接。", say("ivr_no_agents")]
     assert answer.first("Record") is not None
 
