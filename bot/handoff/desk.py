@@ -54,6 +54,7 @@ DELIVERY_LABELS = {
 }
 # A citizen's words that withdraw a request for a person while it waits.
 CANCEL_WORDS = re.compile(r"^(?:取消(?:转人工|人工)?|不用了|不需要了|算了|不转了)[。！!.]*$")
+
 HELD_INTENT = "human_agent"  # the intent of a turn that went to a person
 # The exchanges kept (masked, in the state store) for the transcript an agent sees, should the
 # conversation be handed over: small, since every conversation keeps them for half an hour.
