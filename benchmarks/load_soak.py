@@ -51,8 +51,8 @@ if str(REPO_ROOT) not in sys.path:
 from twilio.request_validator import RequestValidator  # noqa: E402
 from wechatpy.utils import WeChatSigner  # noqa: E402
 
-from bot.channels.wechat import RATE_LIMITED as WECHAT_RATE_LIMITED  # noqa: E402
 from bot.core import slots as S  # noqa: E402
+from bot.core.messages import say  # noqa: E402
 from ivr import menu  # noqa: E402
 
 CHANNELS = ("api", "wechat", "ivr")
@@ -111,8 +111,8 @@ def _ivr_safe(text: str) -> bool:
     """Words the IVR takes as a question (not a menu key, a command or "no more questions")."""
     command = menu.normalise_speech(text)
     return not (
-        menu.is_done(text) or menu.spoken_key(text)
-        or command in menu.SPOKEN_AGENT | menu.SPOKEN_REPEAT | menu.SPOKEN_MENU | menu.SPOKEN_DONE
+        menu.is_done(text) or menu.spoken_key(text) or menu.asks_for_agent(text)
+        or command in menu.SPOKEN_REPEAT | menu.SPOKEN_MENU | menu.SPOKEN_DONE
     )
 
 
@@ -293,7 +293,7 @@ class WeChatUser(User):
         outcome = Outcome("wechat", True, response.status_code, time.monotonic() - started, started)
         if response.status_code == 200 and response.text == "success":
             outcome.late = True
-        elif response.status_code == 200 and _wechat_content(response.content) == WECHAT_RATE_LIMITED:
+        elif response.status_code == 200 and _wechat_content(response.content) == say("wechat_rate_limited"):
             # Over the per-user limit: a polite reply, no turn (the turn logic never saw it).
             outcome.rate_limited, outcome.turn, row = True, False, None
         self.recorder.add(outcome, row)

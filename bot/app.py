@@ -82,7 +82,7 @@ def make_turn_handler(services: Services):
     :param services: the object graph.
     :returns: `handle_turn(turn) -> Reply`.
     """
-    from bot.channels.base import UNAVAILABLE_REPLY
+    from bot.core.messages import say
 
     def handle_turn(turn: Turn) -> Reply:
         started = time.perf_counter()
@@ -90,7 +90,7 @@ def make_turn_handler(services: Services):
             return services.conversation.handle(turn)
         except Exception:
             log.exception("the conversation failed on a %s turn", turn.channel)
-            reply = Reply(reply=UNAVAILABLE_REPLY, answered=False, intent="error", abstain_reason="error")
+            reply = Reply(reply=say("unavailable"), answered=False, intent="error", abstain_reason="error")
             try:
                 services.turn_log.record(turn, reply, (time.perf_counter() - started) * 1000)
             except Exception:

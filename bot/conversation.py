@@ -18,10 +18,12 @@ import threading
 import time
 from typing import Callable
 
-from bot.dialogue import texts
+from bot.core.messages import say, starter_questions
+from bot.dialogue import cues
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.state import DialogueStates
 from bot.dialogue.understanding import Nlu
+from bot.handoff.cipher import find_phone
 from bot.rasa_client import RasaClient, RasaForbidden, RasaUnavailable, api_token
 from bot.reply import Reply, Turn
 
@@ -118,7 +120,7 @@ class Conversation:
         except Exception:  # the user always gets an answer, and the turn is still logged
             log.exception("turn failed on channel %s", turn.channel)
             reply = Reply(
-                reply=texts.SYSTEM_ERROR, answered=False, abstain_reason="error", suggestions=[texts.HUMAN]
+                reply=say("system_error"), answered=False, abstain_reason="error", suggestions=[say("human")]
             )
         latency_ms = (time.perf_counter() - started) * 1000.0
         try:
@@ -132,6 +134,8 @@ class Conversation:
         can answer is answered, and the queue's note follows; anything else stays with the queue."""
         if held.agent != "" or not held.handoff or turn.channel == "ivr":
             return held
+        if not cues.QUESTION.search(turn.text) or find_phone(turn.text):  # a note or a callback number for the person
+            return held
         answer = self._answer(turn)
         if not answer.answered or answer.handoff:
             return held
@@ -142,11 +146,11 @@ class Conversation:
 
     def _answer(self, turn: Turn) -> Reply:
         if not turn.text:
-            return Reply(reply=texts.EMPTY_TURN, answered=False, abstain_reason="empty", suggestions=list(texts.TOPIC_SUGGESTIONS))
+            return Reply(reply=say("empty_turn"), answered=False, abstain_reason="empty", suggestions=[*starter_questions(), say("human")])
         key = conversation_key(self.services.settings.secret_key, turn.channel, turn.user_id)
         reply = self.engine.reply(turn, key)
-        if reply.degraded and reply.abstain_reason and texts.DEGRADED_NOTE not in reply.reply:
-            reply.reply = f"{reply.reply}\n{texts.DEGRADED_NOTE}"
+        if reply.degraded and reply.abstain_reason and say("degraded_note") not in reply.reply:
+            reply.reply = f"{reply.reply}\n{say('degraded_note')}"
         return reply
 
     def parse(self, text: str) -> Nlu:

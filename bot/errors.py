@@ -12,6 +12,8 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from bot.core.messages import say
+
 log = logging.getLogger(__name__)
 
 
@@ -30,25 +32,31 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-# Chinese messages for the HTTP errors Flask/werkzeug raise on their own.
-HTTP_MESSAGES = {
-    400: ("bad_request", "请求格式不正确。"),
-    401: ("unauthorized", "请先登录。"),
-    403: ("forbidden", "无权访问。"),
-    404: ("not_found", "请求的地址不存在。"),
-    405: ("method_not_allowed", "不支持该请求方法。"),
-    406: ("not_acceptable", "无法提供所请求的格式。"),
-    408: ("request_timeout", "请求超时，请重试。"),
-    411: ("length_required", "请求缺少内容长度。"),
-    413: ("request_too_large", "请求内容过大。"),
-    414: ("uri_too_long", "请求地址过长。"),
-    415: ("unsupported_media_type", "请使用 JSON 格式（Content-Type: application/json）提交。"),
-    429: ("rate_limited", "请求过于频繁，请稍后再试。"),
-    431: ("headers_too_large", "请求头过大。"),
-    500: ("internal_error", "系统繁忙，请稍后再试。"),
-    501: ("not_implemented", "不支持该请求。"),
-    503: ("unavailable", "服务暂时不可用，请稍后再试。"),
+# The codes of the HTTP errors Flask/werkzeug raise on their own; each message is `error_<code>`.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    408: "request_timeout",
+    411: "length_required",
+    413: "request_too_large",
+    414: "uri_too_long",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    431: "headers_too_large",
+    500: "internal_error",
+    501: "not_implemented",
+    503: "unavailable",
 }
+
+
+def http_error(status: int) -> tuple[str, str]:
+    """The code and Chinese message of an HTTP status (another 4xx as 400, another 5xx as 500)."""
+    code = HTTP_CODES.get(status) or HTTP_CODES[400 if 400 <= status < 500 else 500]
+    return code, say(f"error_{code}")
 
 
 def error_body(code: str, message: str) -> dict:
@@ -74,9 +82,7 @@ def error_response(code: str, message: str, status: int, headers: dict[str, str]
 def from_http_exception(exc: HTTPException):
     """Answer a werkzeug exception in the error shape, keeping headers such as `Allow`."""
     status = exc.code or 500
-    code, message = HTTP_MESSAGES.get(status) or (
-        HTTP_MESSAGES[400] if 400 <= status < 500 else HTTP_MESSAGES[500]
-    )
+    code, message = http_error(status)
     kept = {}
     if exc.response is None:
         for name, value in exc.get_headers():
@@ -100,5 +106,5 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         # A bug: keep the traceback in the log, tell the user only that it failed.
         log.exception("unhandled error while serving a request")
-        code, message = HTTP_MESSAGES[500]
+        code, message = http_error(500)
         return error_response(code, message, 500)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field
 
+from bot.core.messages import say
+
 USER_ID_MAX = 128
 TEXT_MAX = 1000
-# Said to a user whose message is longer than TEXT_MAX (channels without a 400, e.g. WeChat).
-TEXT_TOO_LONG = f"您的问题太长了，请控制在 {TEXT_MAX} 字以内，分几次提问。"
 
 
 def is_valid_unicode(text: str) -> bool:
@@ -53,7 +53,7 @@ class Citation:
     @property
     def reference(self) -> str:
         """The one citation style of every reply: 大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”."""
-        return f"{self.document}第{article_label(self.article)}条“{self.title}”"
+        return say("citation", document=self.document, label=article_label(self.article), title=self.title)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Mapping, Protocol
 
+from bot.core.messages import say
 from bot.reply import TEXT_MAX, Reply, Turn
 from ivr import menu, twiml
 from ivr.calls import CallState, Mode
@@ -106,7 +107,7 @@ class CallFlow:
     def start(self, sid: str, call: CallState, urls: Urls) -> str:
         """An incoming call: greeting and main menu."""
         call.mode, call.misses = Mode.MENU.value, 0
-        return self._gather(menu.GREETING + menu.MAIN_MENU, urls)
+        return self._gather(say("welcome", "ivr") + menu.main_menu(), urls)
 
     def on_input(self, sid: str, call: CallState, urls: Urls, digits: str, speech: str) -> str:
         """The caller pressed keys (`Digits`) or spoke (`SpeechResult`)."""
@@ -123,15 +124,15 @@ class CallFlow:
         """The `<Gather>` timed out without a key or words."""
         if call.mode not in _LISTENING:
             call.mode = Mode.MENU.value
-        return self._miss(sid, call, urls, [menu.NO_INPUT])
+        return self._miss(sid, call, urls, [say("ivr_no_input")])
 
     def on_dial_result(self, sid: str, call: CallState, urls: Urls, status: str) -> str:
         """Ringing the agents ended: goodbye after a conversation, else take a voicemail."""
         call.dial_status = status
         if status in DIAL_ANSWERED:
             call.mode = Mode.ENDED.value
-            return twiml.say_and_hang_up([menu.GOODBYE], speaker=self.config.speaker)
-        return self._voicemail(call, urls, [menu.AGENTS_BUSY])
+            return twiml.say_and_hang_up([say("goodbye", "ivr")], speaker=self.config.speaker)
+        return self._voicemail(call, urls, [say("ivr_agents_busy")])
 
     def on_voicemail(self, sid: str, call: CallState, recording: Mapping[str, str], first_time: bool) -> str:
         """The `<Record>` finished: log the message for a staff callback and say goodbye.
@@ -141,10 +142,10 @@ class CallFlow:
         """
         call.mode = Mode.ENDED.value
         if not recording.get("RecordingUrl"):
-            return twiml.say_and_hang_up([menu.VOICEMAIL_EMPTY, menu.GOODBYE], speaker=self.config.speaker)
+            return twiml.say_and_hang_up([say("ivr_voicemail_empty"), say("goodbye", "ivr")], speaker=self.config.speaker)
         if first_time:
             self.log_voicemail(sid, call, recording)
-        return twiml.say_and_hang_up([menu.VOICEMAIL_RECEIVED, menu.GOODBYE], speaker=self.config.speaker)
+        return twiml.say_and_hang_up([say("ivr_voicemail_received"), say("goodbye", "ivr")], speaker=self.config.speaker)
 
     def log_voicemail(self, sid: str, call: CallState | None, recording: Mapping[str, str]) -> None:
         """One `voicemail` event: where the message is, how long, and whom to call back."""
@@ -189,7 +190,7 @@ class CallFlow:
         if mode != Mode.TOPIC and menu.topic(key):
             call.mode, call.topic, call.misses = Mode.TOPIC.value, key, 0
             return self._listen(call, urls)
-        return self._miss(sid, call, urls, [menu.INVALID_KEY])
+        return self._miss(sid, call, urls, [say("ivr_invalid_key")])
 
     def _on_slot_digits(self, sid: str, call: CallState, urls: Urls, digits: str) -> str:
         if digits == menu.KEY_BACK:
@@ -201,7 +202,7 @@ class CallFlow:
             return self._listen(call, urls)
         answer = self._rules.keypad_answer(call.slot, digits)
         if answer is None:
-            return self._miss(sid, call, urls, [menu.INVALID_NUMBER if number else menu.INVALID_KEY])
+            return self._miss(sid, call, urls, [say("ivr_invalid_number") if number else say("ivr_invalid_key")])
         return self._ask(sid, call, urls, answer, keypad=digits)
 
     # --- words ------------------------------------------------------------------------------
@@ -240,7 +241,7 @@ class CallFlow:
             call.mode, call.slot = Mode.SLOT.value, reply.asking_for
             call.slot_prompt = self._spoken_slot_prompt(reply.asking_for, spoken)
             if asked_again:  # the answer was not understood: say why, then ask again
-                return self._miss(sid, call, urls, [spoken or menu.NOT_UNDERSTOOD])
+                return self._miss(sid, call, urls, [spoken or say("not_understood", "ivr")])
             call.misses = 0
             return self._listen(call, urls)
         if reply.answered:
@@ -248,7 +249,7 @@ class CallFlow:
             return self._listen(call, urls, [spoken])
         if call.mode == Mode.SLOT:  # the turn logic left the eligibility questions
             call.mode = Mode.MENU.value
-        notice = [spoken or menu.NOT_UNDERSTOOD, menu.TRY_AGAIN]
+        notice = [spoken or say("not_understood", "ivr"), say("ivr_try_again")]
         notice.append(read_aloud(menu.spoken_suggestion(reply.suggestions)))
         return self._miss(sid, call, urls, notice)
 
@@ -268,15 +269,15 @@ class CallFlow:
             return self._gather(menu.topic_menu(menu.topic(call.topic)), urls, before)
         if mode == Mode.SLOT:
             number = self._rules.is_number_slot(call.slot)
-            prompt = call.slot_prompt + (menu.NUMBER_ENTRY_HINT if number else "")
+            prompt = call.slot_prompt + (say("ivr_number_entry_hint") if number else "")
             return self._gather(prompt, urls, before, number=number, choice=not number)
         if mode == Mode.FOLLOW_UP:
-            return self._gather(menu.FOLLOW_UP, urls, before)
+            return self._gather(say("ivr_follow_up", **menu.KEYS), urls, before)
         if mode == Mode.KEYPAD:
             # Keys are asked for, but words are still heard: "我要找人工客服" must reach a person.
-            return self._gather(menu.KEYPAD_MENU, urls, before)
+            return self._gather(menu.main_menu(keypad=True), urls, before)
         call.mode = Mode.MENU.value
-        return self._gather(menu.MAIN_MENU, urls, before)
+        return self._gather(menu.main_menu(), urls, before)
 
     def _gather(self, prompt: str, urls: Urls, before=(), **shape) -> str:
         return twiml.gather(
@@ -299,14 +300,14 @@ class CallFlow:
             return self._listen(call, urls, notice)
         if call.misses == REPROMPTS + 1:
             call.mode = Mode.KEYPAD.value
-            return self._listen(call, urls, [*notice, menu.KEYPAD_MENU_INTRO])
+            return self._listen(call, urls, [*notice, say("ivr_keypad_menu_intro")])
         if self.config.agent_numbers:
             return self._transfer(sid, call, urls, NO_PROGRESS, notice)
         return self._goodbye(call, notice)
 
     def _goodbye(self, call: CallState, before=()) -> str:
         call.mode = Mode.ENDED.value
-        return twiml.say_and_hang_up([*before, menu.GOODBYE], speaker=self.config.speaker)
+        return twiml.say_and_hang_up([*before, say("goodbye", "ivr")], speaker=self.config.speaker)
 
     # --- a human ----------------------------------------------------------------------------
     def _transfer(self, sid: str, call: CallState, urls: Urls, reason: str, before=()) -> str:
@@ -322,10 +323,10 @@ class CallFlow:
                 speaker=self.config.speaker,
                 action=urls.dial_result,
                 timeout=self.config.dial_timeout,
-                before=[*before, menu.TRANSFERRING],
+                before=[*before, say("handoff", "ivr")],
             )
         call.dial_status = "no-agents"
-        return self._voicemail(call, urls, [*before, menu.NO_AGENTS])
+        return self._voicemail(call, urls, [*before, say("ivr_no_agents")])
 
     def _voicemail(self, call: CallState, urls: Urls, before: list[str]) -> str:
         call.mode = Mode.VOICEMAIL.value
@@ -334,8 +335,8 @@ class CallFlow:
             action=urls.voicemail,
             status_callback=urls.recording,
             max_length=self.config.voicemail_seconds,
-            before=[*before, menu.VOICEMAIL_PROMPT],
-            if_silent=[menu.VOICEMAIL_EMPTY, menu.GOODBYE],
+            before=[*before, say("ivr_voicemail_prompt")],
+            if_silent=[say("ivr_voicemail_empty"), say("goodbye", "ivr")],
         )
 
 

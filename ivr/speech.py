@@ -16,7 +16,7 @@ import re
 
 import cn2an
 
-from ivr.menu import MORE_INFO
+from bot.core.messages import say
 
 # About 40 s of Mandarin at 4–5 characters a second.
 SPEECH_MAX_CHARS = 180
@@ -216,10 +216,10 @@ def for_ear(text: str, max_chars: int = SPEECH_MAX_CHARS) -> str:
     text, had_url = strip_markup(text or "")
     spoken = read_aloud(_flatten_lines(text))
     if not spoken:
-        return read_aloud(MORE_INFO) if had_url else ""
+        return read_aloud(say("ivr_more_info")) if had_url else ""
     if spoken[-1] not in _SENTENCE_END:
         spoken += "。"
     spoken, cut = shorten(spoken, max_chars)
     if cut or had_url:
-        spoken += read_aloud(MORE_INFO)
+        spoken += read_aloud(say("ivr_more_info"))
     return spoken

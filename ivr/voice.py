@@ -19,6 +19,7 @@ from flask import Blueprint, Response, request
 
 from bot.channels.base import InputChannel, TurnHandler, current_services
 from bot.config import ConfigError, Settings
+from bot.core.messages import say
 from bot.errors import error_response
 from ivr import menu, twiml
 from ivr.calls import CallState, CallStore, Mode
@@ -227,7 +228,7 @@ class _Wiring:
         return Response(body, status=200, mimetype=TWIML_MIMETYPE)
 
     def _missing_sid(self):
-        return error_response("missing_call_sid", "缺少或无效的通话标识 CallSid。", 400)
+        return error_response("missing_call_sid", say("error_missing_call_sid"), 400)
 
     def _turn(self, decide: Callable[[CallFlow, str, CallState, Urls], str], *, new_call: bool = False):
         """Load the call, let the flow decide, save, answer; a failure still answers the caller."""
@@ -255,10 +256,10 @@ class _Wiring:
                 speaker=flow.config.speaker,
                 action=urls.dial_result,
                 timeout=self.channel.dial_timeout,
-                before=[menu.SYSTEM_BUSY, menu.TRANSFERRING],
+                before=[say("system_error", "ivr"), say("handoff", "ivr")],
             )
         call.mode = Mode.ENDED.value
-        return twiml.say_and_hang_up([menu.SYSTEM_BUSY, menu.GOODBYE], speaker=flow.config.speaker)
+        return twiml.say_and_hang_up([say("system_error", "ivr"), say("goodbye", "ivr")], speaker=flow.config.speaker)
 
     # --- views ------------------------------------------------------------------------------
     def voice(self):

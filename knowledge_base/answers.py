@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.core.messages import say
 from bot.reply import Citation, Reply, article_label
 from knowledge_base.model import Clause, Validity
 from knowledge_base.retrieval import HANDOFF_SUGGESTION, ArticleHit, RetrievalResult
@@ -24,19 +25,6 @@ INTENT = "ask_policy"
 MAX_QUOTED_CLAUSES = 2
 MAX_QUOTE_CHARS = 160
 
-# Answer templates (Simplified Chinese); every channel renders these.
-ANSWER_HEAD = "根据《{title}》（{document}）第{label}条“{article_title}”："
-CURATED_SOURCE = "（参考：{document}第{label}条“{article_title}”）"
-# A staff answer that cites nothing from the notice: who wrote it and when, on a line of its own.
-CURATED_STAFF = "——工作人员答复（{signature}）"  # signature: "大连市12333热线，2026年12月3日"
-ABSTAIN_EMPTY = "请输入您要咨询的问题，例如：“失业保险金标准提高了吗？”"
-ABSTAIN_NOT_CHINESE = "目前只支持用中文提问，请用中文描述您的问题，例如：“失业保险金标准提高了吗？”"
-ABSTAIN_TOPIC = "本通知（{document}）未涉及{topic}方面的规定，我无法据此回答。{next_step}"
-ABSTAIN_GENERIC = "本通知（{document}）未涉及您问的这个问题，或者我没能准确理解。{next_step}"
-NEXT_STEP = "您可以换个说法再问，或回复“转人工”由人工客服为您解答。"
-RELATED = "相关的内容有：{titles}。"
-
-ANSWER = "根据{reference}：{sentences}"
 # Question words that ask for more than one point: quote up to MAX_SENTENCES sentences.
 BROAD_QUESTION = re.compile(r"哪些|有什么|都有|包括|分别|各|政策|措施|帮扶|服务")
 MAX_SENTENCES = 3
@@ -114,16 +102,16 @@ def _abstain_text(result: RetrievalResult) -> str:
     topic = "、".join(result.out_of_scope_topics) if result.abstain_reason == "out_of_scope" else ""
     document = result.hits[0].document if result.hits else DEFAULT_DOCUMENT
     if result.abstain_reason == "empty":
-        return ABSTAIN_EMPTY
+        return say("abstain_empty")
     if result.abstain_reason == "no_match" and not has_chinese(result.query or ""):
-        return ABSTAIN_NOT_CHINESE
+        return say("abstain_not_chinese")
     if topic:
-        text = ABSTAIN_TOPIC.format(document=document, topic=topic, next_step=NEXT_STEP)
+        text = say("abstain_topic", document=document, topic=topic)
     else:
-        text = ABSTAIN_GENERIC.format(document=document, next_step=NEXT_STEP)
+        text = say("abstain_generic", document=document)
     related = [s for s in result.suggestions if s != HANDOFF_SUGGESTION]
     if related and result.abstain_reason in ("low_confidence", "out_of_scope"):
-        text += RELATED.format(titles="、".join(f"“{t}”" for t in related))
+        text += say("related", titles="、".join(f"“{t}”" for t in related))
     return text
 
 
@@ -144,10 +132,10 @@ def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date 
         text = answer.answer.strip()
         if cited:
             hit = cited[0]
-            text += CURATED_SOURCE.format(document=hit.document, label=_label(hit), article_title=hit.title)
+            text += say("curated_source", reference=say("citation", document=hit.document, label=_label(hit), title=hit.title))
         elif answer.article is None:  # cites nothing: say who answered, and when; no unrelated articles
             signature = [answer.team, chinese_date(answer.updated) if answer.updated else ""]
-            text += "\n" + CURATED_STAFF.format(signature="，".join(p for p in signature if p)).replace("（）", "")
+            text += "\n" + say("curated_staff", signature="，".join(p for p in signature if p)).replace("（）", "")
             suggestions = [s for s in suggestions if s == HANDOFF_SUGGESTION]
         return Reply(
             reply=text,
@@ -174,7 +162,7 @@ def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date 
     ended = [j for j in judged if j.ended]
     lines = [ended[0].headline] if ended and len(ended) == len(judged) else []
     cited = Citation(document=hit.document, article=hit.article, title=hit.title, quote=sentences)
-    lines.append(ANSWER.format(reference=cited.reference, sentences=sentences))
+    lines.append(say("answer", reference=cited.reference, sentences=sentences))
     lines.append("".join(dict.fromkeys(j.line for j in judged)) or validity_as_of("none_stated", as_of, epidemic_end).line)
     return Reply(
         reply="\n".join(lines),

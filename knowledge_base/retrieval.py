@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.core.messages import say
 from knowledge_base.bm25 import BM25Retriever
 from knowledge_base.calibration import Calibration, load_calibration
 from knowledge_base.curated import CuratedAnswer, CuratedMatcher, CuratedSource
@@ -43,7 +44,7 @@ from knowledge_base.query import AnalyzedQuery, QueryAnalyzer
 log = logging.getLogger(__name__)
 
 ABSTAIN_REASONS = ("empty", "no_match", "low_confidence", "out_of_scope")
-HANDOFF_SUGGESTION = "转人工"
+HANDOFF_SUGGESTION = say("human")
 DEFAULT_TOP_K = 3
 MAX_CLAUSES = 3
 # Used only when no calibration file exists yet (a fresh encoder before `--fit-calibration`).

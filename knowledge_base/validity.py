@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from bot.core.messages import say
 from knowledge_base.model import Validity
 
 _EPIDEMIC_RE = re.compile(r"(?:^|(?<=[，；：,;:]))(?:在|对在|于)?疫情(?:防控)?期间")
@@ -122,24 +123,12 @@ def resolve_validity(article_text: str, own: list[Validity], rules: list[Closing
 
 
 # -- validity as of a date ---------------------------------------------------------------------
-# One wording for every channel, policy answers and verdicts alike ("有效期"). `kind` is a kind of
-# `Validity` or of the rule table (`epidemic_period_by_closing`, `after_epidemic_3_months`).
+# One wording for every channel, policy answers and verdicts alike (有效期; the catalogue's
+# `validity_*`, `deadline_*` and `basis_*` sentences). `kind` is a kind of `Validity` or of the
+# rule table (`epidemic_period_by_closing`, `after_epidemic_3_months`).
 
 _AFTER_MONTHS_RE = re.compile(r"疫情(?:结束|解除)后(\d+)个月")
-BASIS = {
-    "epidemic_period": "疫情防控期间",
-    "epidemic_period_by_closing": "疫情防控期间（通知规定补贴类政策除已明确时限外统一执行至疫情防控期间结束）",
-    "after_epidemic": "至疫情结束后{months}个月",
-    "until_date": "至{until}",
-    "deadline": "延长至{until}前",
-}
-LINE_OPEN = "有效期：{basis}（通知未写明具体截止日期，请以人社部门最新公告为准）。"
-LINE_NONE = "有效期：通知未对这项措施单独规定执行期限。"
-LINE_ENDED = "{label}：{basis}，已于{end}{verb}{because}。"
-LINE_RUNNING = "{label}：{basis}，截至{as_of}尚未到期{because}。"
-EPIDEMIC_BASIS = "（按{epidemic_end}起新冠疫情实行“乙类乙管”、疫情防控期间结束计）"
-HEADLINE_ENDED = "这项措施已于{end}结束，以下是通知当时的规定。"
-HEADLINE_DEADLINE_PASSED = "这一期限已于{end}届满，以下是通知当时的规定。"
+BASIS_KINDS = ("epidemic_period", "epidemic_period_by_closing", "after_epidemic", "until_date", "deadline")
 
 
 @dataclass(frozen=True)
@@ -196,26 +185,23 @@ def validity_as_of(
     kind = _normal_kind(kind, explicit)
     months_match = _AFTER_MONTHS_RE.search(text or "")
     months = int(months_match.group(1)) if months_match else 3
-    basis = BASIS.get(kind, "").format(months=months, until=chinese_date(until) if until else "")
+    basis = say(f"basis_{kind}", months=months, until=chinese_date(until) if until else "") if kind in BASIS_KINDS else ""
     because = ""
     if kind in ("until_date", "deadline"):
         end = until
     elif kind in ("epidemic_period", "epidemic_period_by_closing", "after_epidemic"):
         if epidemic_end is None:
-            return ValidityAsOf(LINE_OPEN.format(basis=basis), None, False)
+            return ValidityAsOf(say("validity_open", basis=basis), None, False)
         end = epidemic_end if kind != "after_epidemic" else _add_months(epidemic_end, months)
-        because = EPIDEMIC_BASIS.format(epidemic_end=chinese_date(epidemic_end))
+        because = say("validity_epidemic_end", epidemic_end=chinese_date(epidemic_end))
     else:
-        return ValidityAsOf(LINE_NONE, None, False)
+        return ValidityAsOf(say("validity_none"), None, False)
     if end is None:
-        return ValidityAsOf(LINE_OPEN.format(basis=basis), None, False)
-    deadline = kind == "deadline"
-    label = "期限" if deadline else "有效期"
+        return ValidityAsOf(say("validity_open", basis=basis), None, False)
+    deadline = kind == "deadline"  # a time limit (报到期限) passes; a measure (有效期) ends
     if end < as_of:
-        headline = (HEADLINE_DEADLINE_PASSED if deadline else HEADLINE_ENDED).format(end=chinese_date(end))
-        line = LINE_ENDED.format(
-            label=label, basis=basis, end=chinese_date(end), verb="届满" if deadline else "结束", because=because
-        )
+        headline = say("headline_deadline_passed" if deadline else "headline_ended", end=chinese_date(end))
+        line = say("deadline_passed" if deadline else "validity_ended", basis=basis, end=chinese_date(end), because=because)
         return ValidityAsOf(line, end, True, headline)
-    line = LINE_RUNNING.format(label=label, basis=basis, as_of=chinese_date(as_of), because=because)
+    line = say("deadline_running" if deadline else "validity_running", basis=basis, as_of=chinese_date(as_of), because=because)
     return ValidityAsOf(line, end, False)

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, request
 
 from bot.channels.base import InputChannel, TurnHandler, client_address, current_services, is_loopback
 from bot.config import Settings
+from bot.core.messages import say
 from bot.errors import ApiError
 from bot.openapi import openapi_document
 from bot.ratelimit import RateLimiter
@@ -24,9 +25,9 @@ FEEDBACK_VALUES = ("up", "down")
 TURN_ID_MAX = 64
 RATE_WINDOW_SECONDS = 60.0
 
-# (field, maximum length, Chinese label) of each string field the endpoints accept.
-CHAT_FIELDS = (("user_id", USER_ID_MAX, "用户标识 user_id"), ("text", TEXT_MAX, "问题内容 text"))
-FEEDBACK_FIELDS = (("turn_id", TURN_ID_MAX, "回答编号 turn_id"),)
+# (field, maximum length) of each string field the endpoints accept; its name is `field_<field>`.
+CHAT_FIELDS = (("user_id", USER_ID_MAX), ("text", TEXT_MAX))
+FEEDBACK_FIELDS = (("turn_id", TURN_ID_MAX),)
 
 
 def read_json_object() -> dict:
@@ -37,37 +38,38 @@ def read_json_object() -> dict:
         the parser's recursion limit (`[[[[…]]]]` fits in 64 KB) is 400 too.
     """
     if not request.is_json:
-        raise ApiError("unsupported_media_type", "请使用 JSON 格式（Content-Type: application/json）提交。", 415)
+        raise ApiError("unsupported_media_type", say("error_unsupported_media_type"), 415)
     raw = request.get_data(cache=False)
     try:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError("invalid_json", "请求体不是有效的 JSON。") from None
+        raise ApiError("invalid_json", say("error_invalid_json")) from None
     except RecursionError:
-        raise ApiError("invalid_json", "请求体的 JSON 嵌套层数过多。") from None
+        raise ApiError("invalid_json", say("error_json_too_deep")) from None
     if not isinstance(payload, dict):
-        raise ApiError("invalid_body", "请求体必须是 JSON 对象，例如 {\"user_id\": \"…\", \"text\": \"…\"}。")
+        raise ApiError("invalid_body", say("error_invalid_body"))
     return payload
 
 
-def required_string(payload: dict, field: str, maximum: int, label: str) -> str:
+def required_string(payload: dict, field: str, maximum: int) -> str:
     """One required string field: at most `maximum` characters, not blank; returned stripped.
 
     :raises ApiError: 400 naming the field when it is missing, not a string, empty, too long, or
         holds a lone surrogate (a `\\udfff` escape: not text, and not storable as UTF-8).
     """
+    label = say(f"field_{field}")
     if field not in payload or payload[field] is None:
-        raise ApiError(f"missing_{field}", f"缺少{label}。")
+        raise ApiError(f"missing_{field}", say("error_missing_field", label=label))
     value = payload[field]
     if not isinstance(value, str):
-        raise ApiError(f"invalid_{field}", f"{label}必须是字符串。")
+        raise ApiError(f"invalid_{field}", say("error_field_not_string", label=label))
     if len(value) > maximum:  # as sent: the limit a client can check before sending
-        raise ApiError(f"{field}_too_long", f"{label}不能超过 {maximum} 个字符（收到 {len(value)} 个），请删减后再发送。")
+        raise ApiError(f"{field}_too_long", say("error_field_too_long", label=label, maximum=maximum, length=len(value)))
     if not is_valid_unicode(value):
-        raise ApiError(f"invalid_{field}", f"{label}包含无法识别的字符（不成对的 Unicode 代理项）。")
+        raise ApiError(f"invalid_{field}", say("error_field_not_unicode", label=label))
     value = value.strip()
     if not value:
-        raise ApiError(f"empty_{field}", f"{label}不能为空。")
+        raise ApiError(f"empty_{field}", say("error_field_empty", label=label))
     return value
 
 
@@ -80,7 +82,7 @@ def client_channel(default: str) -> str:
         return default
     value = request.headers[CHANNEL_HEADER]
     if value not in CLIENT_CHANNELS:
-        raise ApiError("invalid_channel", f"请求头 {CHANNEL_HEADER} 只能是 {'、'.join(CLIENT_CHANNELS)}。")
+        raise ApiError("invalid_channel", say("error_invalid_channel", header=CHANNEL_HEADER, channels="、".join(CLIENT_CHANNELS)))
     return value
 
 
@@ -111,7 +113,7 @@ class ApiChannel(InputChannel):
         if retry_after is not None:
             raise ApiError(
                 "rate_limited",
-                f"请求过于频繁，请 {retry_after} 秒后再试。",
+                say("error_rate_limited_for", seconds=retry_after),
                 429,
                 {"Retry-After": str(retry_after)},
             )
@@ -147,9 +149,9 @@ class ApiChannel(InputChannel):
             (turn_id,) = (required_string(payload, *spec) for spec in FEEDBACK_FIELDS)
             value = payload.get("value")
             if value not in FEEDBACK_VALUES:
-                raise ApiError("invalid_value", "评价 value 必须是 \"up\"（有帮助）或 \"down\"（没帮助）。")
+                raise ApiError("invalid_value", say("error_invalid_feedback"))
             if not current_services().turn_log.feedback(turn_id, value):
-                raise ApiError("feedback_rejected", "评价未能记录，请检查回答编号 turn_id。")
+                raise ApiError("feedback_rejected", say("error_feedback_rejected"))
             return jsonify({"turn_id": turn_id, "value": value})
 
         @bp.get("/openapi.json")

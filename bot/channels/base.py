@@ -16,37 +16,9 @@ from typing import Callable
 from flask import Blueprint, current_app, request
 
 from bot.config import Settings
-from bot.reply import Citation, Reply, Turn
+from bot.reply import Reply, Turn
 
 TurnHandler = Callable[[Turn], Reply]
-
-# The topics offered before the first question (web quick replies, WeChat welcome menu).
-STARTER_TOPICS = (
-    "我的企业能申请稳岗返还吗？",
-    "失业保险金标准提高了多少？",
-    "职工线上培训补贴怎么领？",
-    "高校毕业生报到期限延长到什么时候？",
-    "农民工有哪些帮扶政策？",
-)
-# How a citation is named to the user; `{article_cn}` is the article number in Chinese numerals.
-# Written as every reply writes it (`Citation.reference`): 大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”.
-CITATION_LABEL = "{document}第（{article_cn}）条“{title}”"
-# Answer when the turn logic itself failed (the failure is logged with the turn).
-UNAVAILABLE_REPLY = "抱歉，系统暂时无法回答您的问题，请稍后再试，或拨打 12333 咨询人工服务。"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 18 → 十八, 23 → 二十三 (article numbers as the notice writes them)."""
-    import cn2an
-
-    return cn2an.an2cn(int(n))
-
-
-def citation_label(citation: Citation) -> str:
-    """`大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”`, the same as `Citation.reference`."""
-    return CITATION_LABEL.format(
-        document=citation.document, article_cn=chinese_number(citation.article), title=citation.title
-    )
 
 
 class InputChannel:

@@ -10,10 +10,9 @@ import logging
 from flask import Blueprint, Response, render_template
 
 from bot.channels.api import CHANNEL_HEADER, TURN_ID_HEADER
-from bot.channels.base import CITATION_LABEL, STARTER_TOPICS, InputChannel, TurnHandler, current_services
+from bot.channels.base import InputChannel, TurnHandler, current_services
+from bot.core.messages import say, starter_questions, web_page
 from bot.reply import TEXT_MAX
-from knowledge_base.answers import CURATED_STAFF
-from knowledge_base.retrieval import HANDOFF_SUGGESTION
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +60,16 @@ class WebChannel(InputChannel):
                     "channel": self.name(),
                     "channelHeader": CHANNEL_HEADER,
                     "turnIdHeader": TURN_ID_HEADER,
-                    "starterTopics": list(STARTER_TOPICS),
-                    "citationLabel": CITATION_LABEL,
+                    "starterTopics": starter_questions(),
+                    # `Citation.reference` with the article number left to the page (in Chinese numerals).
+                    "citationLabel": say("citation", document="{document}", label="（{article_cn}）", title="{title}"),
                     "textMax": TEXT_MAX,
-                    "handoffText": HANDOFF_SUGGESTION,
+                    "handoffText": say("human"),
                     "articleTitles": article_titles(),
-                    "staffReplyMark": CURATED_STAFF.split("（")[0],
+                    "staffReplyMark": say("curated_staff", signature="").split("（")[0],
+                    "text": {**web_page(), "cancel": say("handoff_cancel")},
                 },
+                welcome=say("welcome"),
             )
             response = Response(page, mimetype="text/html")
             response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

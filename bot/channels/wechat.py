@@ -32,17 +32,12 @@ from wechatpy.replies import TextReply
 from wechatpy.session import SessionStorage
 from wechatpy.utils import check_signature
 
-from bot.channels.base import (
-    STARTER_TOPICS,
-    InputChannel,
-    TurnHandler,
-    citation_label,
-    current_services,
-)
+from bot.channels.base import InputChannel, TurnHandler, current_services
 from bot.config import ConfigError, Settings
+from bot.core.messages import say, starter_questions
 from bot.errors import ApiError
 from bot.ratelimit import RateLimiter
-from bot.reply import TEXT_MAX, TEXT_TOO_LONG, Reply, Turn
+from bot.reply import TEXT_MAX, Reply, Turn, article_label
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +51,6 @@ RETRY_POLL_SECONDS = 0.05
 EXTRA_PART_DELAY_SECONDS = 1.0  # let the passive reply land before the customer-service parts
 SUGGESTION_TTL_SECONDS = 1800
 SUCCESS = "success"  # tells WeChat "received, no passive reply", so it does not retry
-
-# What users see besides the answers themselves.
-WELCOME = (
-    "您好，欢迎关注“大连人社 12333”！\n"
-    "我是政策问答助手，可以解答《关于做好疫情防控期间有关就业工作的通知》（大人社发[2020]38号）"
-    "中的政策，并帮您判断是否符合条件。请直接输入您的问题，也可以回复序号选择话题："
-)
-VOICE_NOT_RECOGNISED = "抱歉，没有听清您的语音。请再说一遍，或直接输入文字问题。"
-UNSUPPORTED_MESSAGE = "抱歉，目前只能处理文字和语音消息。请直接输入您的问题，例如：“稳岗返还的裁员率标准是多少？”"
-SUGGESTIONS_HEADER = "您可能还想问（回复序号即可）："
-QUICK_REPLIES_HEADER = "您可以直接回复："
-SOURCE_PREFIX = "依据："
-TRUNCATED_NOTE = "（回答较长，以上为部分内容。完整内容请访问网页版，或拨打 12333 咨询。）"
-RATE_LIMITED = "您发送消息太频繁了，请稍等一会儿再问。"
 
 # OpenIDs and account ids are short ASCII tokens; anything else would be echoed into the reply XML.
 _ACCOUNT_ID = re.compile(r"[A-Za-z0-9_\-@.]{1,128}")
@@ -91,11 +72,11 @@ def safe_xml_text(raw: bytes | str) -> str:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ApiError("invalid_xml", "消息不是 UTF-8 编码的 XML。") from None
+            raise ApiError("invalid_xml", say("error_xml_not_utf8")) from None
     if _UNSAFE_XML.search(raw):
-        raise ApiError("forbidden_xml", "消息包含不允许的 XML 声明（DOCTYPE/ENTITY）。")
+        raise ApiError("forbidden_xml", say("error_xml_forbidden"))
     if not raw.strip():
-        raise ApiError("invalid_xml", "消息为空。")
+        raise ApiError("invalid_xml", say("error_xml_empty"))
     return raw
 
 
@@ -144,24 +125,24 @@ def render_reply(reply: Reply) -> tuple[str, list[str]]:
         for a slot value, since a bare number is then the answer to that question).
     """
     lines = [reply.reply.strip()]
-    labels = [citation_label(c) for c in reply.citations]
-    unseen = [label for label in labels if label not in reply.reply]
+    # A source the answer already names (its 第（四）条, with or without the document) is not repeated.
+    unseen = [c.reference for c in reply.citations if f"第{article_label(c.article)}条" not in reply.reply]
     if unseen:
-        lines.append(SOURCE_PREFIX + "；".join(unseen))
+        lines.append(say("wechat_source", references="；".join(unseen)))
     numbered: list[str] = []
     if reply.suggestions:
         if reply.asking_for:
-            lines.append(QUICK_REPLIES_HEADER + " / ".join(reply.suggestions))
+            lines.append(say("wechat_quick_replies") + " / ".join(reply.suggestions))
         else:
             numbered = list(reply.suggestions[:9])
-            lines.append(SUGGESTIONS_HEADER)
+            lines.append(say("wechat_suggestions"))
             lines.extend(f"{i}. {s}" for i, s in enumerate(numbered, 1))
     return "\n".join(line for line in lines if line), numbered
 
 
 def welcome_text() -> str:
     """The answer to a new follower: the welcome and the numbered topic menu."""
-    return "\n".join([WELCOME, *(f"{i}. {t}" for i, t in enumerate(STARTER_TOPICS, 1))])
+    return "\n".join([say("welcome", "wechat"), *(f"{i}. {t}" for i, t in enumerate(starter_questions(), 1))])
 
 
 # --- the customer-service message API ------------------------------------------------------------
@@ -286,17 +267,17 @@ class WeChatChannel(InputChannel):
     def _verify(self, args) -> tuple[str, str]:
         signature, timestamp, nonce = args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", "")
         if not (signature and timestamp and nonce):
-            raise ApiError("bad_signature", "签名校验失败。", 403)
+            raise ApiError("bad_signature", say("error_bad_signature"), 403)
         try:
             check_signature(self.token, signature, timestamp, nonce)
         except InvalidSignatureException:
-            raise ApiError("bad_signature", "签名校验失败。", 403) from None
+            raise ApiError("bad_signature", say("error_bad_signature"), 403) from None
         try:
             skew = abs(time.time() - int(timestamp))
         except ValueError:
-            raise ApiError("bad_timestamp", "时间戳无效。", 403) from None
+            raise ApiError("bad_timestamp", say("error_bad_timestamp"), 403) from None
         if skew > self.timestamp_window:
-            raise ApiError("stale_request", "请求已过期。", 403)
+            raise ApiError("stale_request", say("error_stale_request"), 403)
         return timestamp, nonce
 
     def _claim_nonce(self, timestamp: str, nonce: str, identity: str) -> None:
@@ -304,28 +285,28 @@ class WeChatChannel(InputChannel):
         store = current_services().state
         key = f"wechat:nonce:{timestamp}:{nonce}"
         if not store.add(key, identity, 2 * self.timestamp_window) and store.get(key) != identity:
-            raise ApiError("replayed_request", "请求重复（nonce 已被使用）。", 403)
+            raise ApiError("replayed_request", say("error_replayed_request"), 403)
 
     def _read_message(self, args):
         body = safe_xml_text(request.get_data(cache=False))
         if self.safe_mode:
             if args.get("encrypt_type", "").lower() != "aes" or not args.get("msg_signature"):
-                raise ApiError("encryption_required", "安全模式下消息必须加密。", 403)
+                raise ApiError("encryption_required", say("error_encryption_required"), 403)
             try:
                 body = self.crypto.decrypt_message(body, args["msg_signature"], args["timestamp"], args["nonce"])
             except (InvalidSignatureException, InvalidAppIdException):
-                raise ApiError("bad_signature", "签名校验失败。", 403) from None
+                raise ApiError("bad_signature", say("error_bad_signature"), 403) from None
             except Exception:  # noqa: BLE001 - any undecodable envelope is the sender's error
-                raise ApiError("invalid_xml", "消息无法解密。") from None
+                raise ApiError("invalid_xml", say("error_xml_undecryptable")) from None
             body = safe_xml_text(body)
         try:
             message = parse_message(body)
             identity = _dedupe_identity(message)
         except (ExpatError, KeyError, ValueError, TypeError, AttributeError):
-            raise ApiError("invalid_xml", "消息不是有效的 XML。") from None
+            raise ApiError("invalid_xml", say("error_xml_invalid")) from None
         for account in (message.source, message.target):
             if not _ACCOUNT_ID.fullmatch(account or ""):
-                raise ApiError("invalid_account", "消息的用户标识（FromUserName/ToUserName）格式不正确。")
+                raise ApiError("invalid_account", say("error_invalid_account"))
         return message, identity
 
     # -- answering --
@@ -368,13 +349,13 @@ class WeChatChannel(InputChannel):
         store = current_services().state
         openid = message.source
         if len(text) > TEXT_MAX:  # the API's cap: say the limit, run no turn, store nothing
-            return self._text_reply(message, TEXT_TOO_LONG)
+            return self._text_reply(message, say("text_too_long", max=TEXT_MAX))
         numbered = store.get(f"wechat:suggest:{openid}") or []
         # Only the menu's own numbers pick from it ("²" or "٣" are digits to isdigit(), not choices).
         choices = {str(i): topic for i, topic in enumerate(numbered, 1)}
         text = choices.get(text, text)
         if RateLimiter(store, "wechat", self.user_limit).hit(openid) is not None:
-            return self._text_reply(message, RATE_LIMITED)
+            return self._text_reply(message, say("wechat_rate_limited"))
         turn = Turn(
             channel=self.name(),
             user_id=openid,
@@ -399,8 +380,9 @@ class WeChatChannel(InputChannel):
         parts = split_text(content)
         if len(parts) > 1:
             if client is None:
-                parts = split_text(content, TEXT_MAX_BYTES - len(TRUNCATED_NOTE.encode()) - 1)
-                return self._text_reply(message, parts[0] + "\n" + TRUNCATED_NOTE)
+                note = say("wechat_truncated")
+                parts = split_text(content, TEXT_MAX_BYTES - len(note.encode()) - 1)
+                return self._text_reply(message, parts[0] + "\n" + note)
             self._push(client, openid, parts[1:], self.extra_part_delay)
         return self._text_reply(message, parts[0])
 
@@ -424,21 +406,21 @@ class WeChatChannel(InputChannel):
             text = (message.content or "").strip()
             if text:
                 return self._answer_turn(handle_turn, message, text, started)
-            return self._text_reply(message, UNSUPPORTED_MESSAGE)
+            return self._text_reply(message, say("wechat_unsupported"))
         if isinstance(message, VoiceMessage):
             text = (message.recognition or "").strip()
             if not text:
-                return self._text_reply(message, VOICE_NOT_RECOGNISED)
+                return self._text_reply(message, say("wechat_voice_not_recognised"))
             return self._answer_turn(handle_turn, message, text, started)
         if message.type == "event":
             event = getattr(message, "event", "")
             if event in ("subscribe", "subscribe_scan"):
                 current_services().state.set(
-                    f"wechat:suggest:{message.source}", list(STARTER_TOPICS), SUGGESTION_TTL_SECONDS
+                    f"wechat:suggest:{message.source}", starter_questions(), SUGGESTION_TTL_SECONDS
                 )
                 return self._text_reply(message, welcome_text())
             return SUCCESS  # unsubscribe, menu clicks, location reports: nothing to say
-        return self._text_reply(message, UNSUPPORTED_MESSAGE)
+        return self._text_reply(message, say("wechat_unsupported"))
 
     def _answer_once(self, handle_turn: TurnHandler, message, identity: str, started: float) -> str:
         """Answer a message once; retries of it get the stored answer (or SUCCESS)."""

@@ -17,12 +17,14 @@ import logging
 
 from flask import current_app, jsonify, render_template, request
 
+from bot.core.messages import say
 from bot.dashboard import auth
 from bot.dashboard.auth import login_required
 from bot.dashboard.views import bp
 from bot.errors import error_response
 from bot.handoff import AGENT_ROLE, CALLBACK_ROLE
 from bot.handoff.desk import DeskError
+from bot.reply import Citation
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,6 @@ def agent_answers():
         for hit in hits:
             quote = "".join(clause.text for clause in hit.clauses)[:800]
             items.append({"kind": "article", "label": f"{hit.document} 第{hit.article}条 {hit.title}",
-                          "text": f"根据{hit.document}第{hit.article}条（{hit.title}）：{quote}",
+                          "text": say("answer", reference=Citation(hit.document, hit.article, hit.title, "").reference, sentences=quote),
                           "citations": [[hit.document, hit.article, hit.title]]})
     return _json({"items": items})

@@ -42,7 +42,7 @@ def table(analysis: HotspotAnalysis, what: str, period: Period) -> tuple[list[st
     :raises ValueError: unknown export (the message is Chinese).
     """
     if what == "turns":
-        from bot.handoff.texts import SPEAKER_LABELS
+        from bot.handoff.desk import SPEAKER_LABELS
 
         headers = ["时间", "渠道", "用户（假名）", "问题（已脱敏）", "意图", "引用条款", "置信度", "已回答",
                    "未答原因", "转人工", "降级", "响应毫秒", "评价", "热点编号", "发言方", "人工客服"]

@@ -39,9 +39,10 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
+from bot.core.messages import say
 from bot.dashboard import auth, charts, exports
 from bot.dashboard.auth import login_required
-from bot.errors import HTTP_MESSAGES
+from bot.errors import HTTP_CODES
 from bot.handoff import CALLBACK_ROLE
 from bot.hotspots import db
 from bot.hotspots.analysis import (
@@ -161,7 +162,7 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     custom = error.description and error.description != type(error).description  # our own Chinese text
     message = error.description if custom else (
-        ERROR_MESSAGES.get(status) or HTTP_MESSAGES.get(status, HTTP_MESSAGES[500])[1]
+        ERROR_MESSAGES.get(status) or say(f"error_{HTTP_CODES.get(status, HTTP_CODES[500])}")
     )
     return render_template("staff/error.html", status=status, message=message), status
 

@@ -11,7 +11,8 @@ import logging
 from dataclasses import replace
 from typing import Any, Callable
 
-from bot.dialogue import cues, texts
+from bot.core.messages import say, starter_questions
+from bot.dialogue import cues
 from bot.dialogue.flows import CheckFlow, Step
 from bot.dialogue.state import DialogueState, DialogueStates
 from bot.dialogue.understanding import (
@@ -50,6 +51,8 @@ MISSES_BEFORE_HUMAN = 2
 VOICE = "ivr"  # the channel whose replies are read out: prompts and verdicts for the ear
 # Small talk that offers the starter topics as quick replies.
 OFFER_TOPICS = frozenset({"greet", "chitchat"})
+# Small talk with a sentence of its own; the rest (affirm, deny, stop) is acknowledged.
+SMALL_TALK = frozenset({"greet", "thank", "goodbye", "chitchat"})
 # Retrieval this sure of a plain question leaves Rasa's intent nothing to decide.
 SURE_ANSWER = 0.9
 
@@ -168,10 +171,10 @@ class DialogueEngine:
         if isinstance(first, Handoff):
             state.close_check()
             state.misses = 0
-            return Reply(reply=texts.HANDOFF, intent="ask_human", confidence=1.0, handoff=True, answered=False)
+            return Reply(reply=say("handoff"), intent="ask_human", confidence=1.0, handoff=True, answered=False)
         if isinstance(first, Cancel):
             state.close_check()
-            return Reply(reply=texts.GOODBYE if sig.nlu.intent == "goodbye" else texts.STOPPED, intent="stop",
+            return Reply(reply=say("goodbye") if sig.nlu.intent == "goodbye" else say("check_stopped"), intent="stop",
                          confidence=confidence, answered=False)
         if isinstance(first, StartCheck):
             values = commands[1].values if len(commands) > 1 else {}
@@ -184,20 +187,20 @@ class DialogueEngine:
             state.focus = (rule.document, rule.article)
             lines = [flow.opening(first.rule)]
             if carried:
-                lines.append(texts.NOTED_BEFORE.format(facts="，".join(carried)))
+                lines.append(say("noted_before", facts="，".join(carried)))
             return self._check_step(state, flow, channel, lines, flow.take(state, values) if values else None, confidence,
                                     sig.text)
         if isinstance(first, ReJudge):
             state.check, state.misses = first.rule, 0
             step = flow.take(state, commands[1].values)
-            lead = texts.FOLLOW_UP_CHANGED.format(facts="，".join(step.noted)) if step.noted else ""
+            lead = say("follow_up_changed", facts="，".join(step.noted)) if step.noted else ""
             return self._check_step(state, flow, channel, [lead] if lead else [], step, confidence, sig.text)
         if isinstance(first, SetSlots):
             state.misses = 0
             step = flow.take(state, first.values)
             lines = []
             if first.correction or len(step.noted) > 1 or (step.noted and state.asking not in first.values):
-                lines.append(texts.NOTED.format(facts="，".join(step.noted)))
+                lines.append(say("noted", facts="，".join(step.noted)))
             return self._check_step(state, flow, channel, lines, step, confidence, sig.text)
         if isinstance(first, SetRange):
             state.misses = 0
@@ -209,21 +212,21 @@ class DialogueEngine:
             return self._explain(state, flow, channel, first.slot)
         if isinstance(first, Resume):
             rule = self.table[state.check]
-            return self._check_step(state, flow, channel, [texts.CHECK_CONTINUE.format(topic=rule.topic)], None, confidence)
+            return self._check_step(state, flow, channel, [say("check_continue", topic=rule.topic)], None, confidence)
         if isinstance(first, SmallTalk):
             reply = Reply(
-                reply=texts.SMALL_TALK.get(first.intent, texts.ACKNOWLEDGE),
+                reply=say(first.intent if first.intent in SMALL_TALK else "acknowledge"),
                 intent=first.intent,
                 confidence=confidence,
                 answered=False,
-                suggestions=list(texts.TOPIC_SUGGESTIONS) if first.intent in OFFER_TOPICS else [],
+                suggestions=[*starter_questions(), say("human")] if first.intent in OFFER_TOPICS else [],
             )
             if state.check and any(isinstance(c, Resume) for c in commands):
                 if first.intent == "goodbye":
                     state.close_check()
                     return reply
                 rule = self.table[state.check]
-                follow = self._check_step(state, flow, channel, [texts.CHECK_CONTINUE.format(topic=rule.topic)], None, confidence)
+                follow = self._check_step(state, flow, channel, [say("check_continue", topic=rule.topic)], None, confidence)
                 follow.reply = f"{reply.reply}\n{follow.reply}"
                 follow.intent = reply.intent
                 return follow
@@ -264,7 +267,7 @@ class DialogueEngine:
             )
         verdict = step.verdict
         if channel == VOICE:  # the clause is too long to read out: verdict, computation, validity
-            lines.append(verdict.body + (f"计算：{verdict.computation}。" if verdict.computation else "") + verdict.validity)
+            lines.append(verdict.body + (say("verdict_computation", computation=verdict.computation) if verdict.computation else "") + verdict.validity)
         else:
             lines.append(verdict.text)
         state.last_rule, state.focus = rule.id, (rule.document, rule.article)
@@ -275,16 +278,16 @@ class DialogueEngine:
             answered=True,
             intent=intent,
             confidence=1.0,  # the rule table's verdict is exact once the facts are known
-            suggestions=[texts.HUMAN] if verdict.outcome == "not_covered" else [],
+            suggestions=[say("human")] if verdict.outcome == "not_covered" else [],
         )
 
     def _explain(self, state: DialogueState, flow: CheckFlow, channel: str, slot: str) -> Reply:
         by_value = flow.outcomes_by_value(state, slot)
         if by_value:
-            cases = [texts.DONT_KNOW_CASE.format(value=value, outcome=outcome) for value, outcome in by_value]
-            lines = [texts.DONT_KNOW_BY_CASE, *cases, texts.DONT_KNOW_ASK_AGAIN]
+            cases = [say("dont_know_case", value=value, outcome=outcome) for value, outcome in by_value]
+            lines = [say("dont_know_by_case"), *cases, say("dont_know_ask_again")]
         else:
-            lines = [help_for(slot), texts.DONT_KNOW_ASK_AGAIN]
+            lines = [help_for(slot), say("dont_know_ask_again")]
         rule = self.table[state.check]
         state.asking = slot
         return Reply(
@@ -294,7 +297,7 @@ class DialogueEngine:
             intent=CHECK_INTENT.format(rule=rule.id),
             confidence=1.0,
             asking_for=slot,
-            suggestions=flow.suggestions(slot) + [texts.HUMAN],
+            suggestions=flow.suggestions(slot) + [say("human")],
         )
 
     def _answer(self, command: Answer, state: DialogueState, flow: CheckFlow, channel: str, confidence: float) -> Reply:
@@ -309,32 +312,32 @@ class DialogueEngine:
             rule = self.table[state.check]
             if command.resume:  # a question about the measure being checked: the check waits
                 label = self.table.slots[state.asking].label if state.asking else rule.topic
-                reply.reply = f"{reply.reply}\n{texts.CHECK_PAUSED.format(topic=rule.topic, label=label)}"
-                reply.suggestions = [texts.RESUME, *reply.suggestions]
+                reply.reply = f"{reply.reply}\n{say('check_paused', topic=rule.topic, label=label)}"
+                reply.suggestions = [say("resume"), *reply.suggestions]
                 return reply
-            reply.reply = f"{reply.reply}\n{texts.CHECK_CLOSED.format(topic=rule.topic)}"
+            reply.reply = f"{reply.reply}\n{say('check_closed', topic=rule.topic)}"
             state.close_check()
         elif reply.citations and article_rule(reply.citations[0].article, self.table):
-            reply.suggestions = [texts.CHECK_OFFER, *[s for s in reply.suggestions if s != texts.CHECK_OFFER]]
+            reply.suggestions = [say("check_offer"), *[s for s in reply.suggestions if s != say("check_offer")]]
         return reply
 
     def _missed(self, reply: Reply, state: DialogueState, flow: CheckFlow, channel: str) -> Reply:
         """An answer the notice does not give: offer a person, and after two misses in a row say so."""
         state.misses += 1
         if state.misses >= MISSES_BEFORE_HUMAN:
-            reply.reply = f"{reply.reply}\n{texts.TWO_MISSES}" if texts.OFFER_HUMAN not in reply.reply else reply.reply
+            reply.reply = f"{reply.reply}\n{say('two_misses')}" if say("offer_human") not in reply.reply else reply.reply
         return offer_human(reply)
 
     def _out_of_scope(self, command: OutOfScope, state: DialogueState, sig: Signals, confidence: float) -> Reply:
         if sig.retrieval is not None and sig.retrieval.curated is not None:
             return policy_reply(sig.retrieval, self.settings.today, self.settings.epidemic_end)
-        text = texts.NEAR_MISS.format(topic=command.topic) if command.topic else texts.OUT_OF_SCOPE
+        text = say("near_miss", topic=command.topic) if command.topic else say("out_of_scope")
         if command.topic and sig.retrieval is not None and sig.retrieval.hits and not state.check:
             top = sig.retrieval.hits[0]  # the measure talked about: a follow-up ("那标准呢") is about it
             state.focus = (top.document, top.article)
         if state.check:
             rule = self.table[state.check]
-            text += texts.CHECK_PAUSED.format(topic=rule.topic, label=self.table.slots[state.asking].label if state.asking else "")
+            text += say("check_paused", topic=rule.topic, label=self.table.slots[state.asking].label if state.asking else "")
         state.misses += 1
         return offer_human(Reply(
             reply=text,
@@ -348,14 +351,14 @@ class DialogueEngine:
         state.misses += 1
         if command.kind == "topic" or not state.check:
             topics = list(dict.fromkeys(r.topic for r in self.table if r.checkable))
-            reply = Reply(reply=texts.WHICH_TOPIC, intent="clarify", confidence=confidence, answered=False,
+            reply = Reply(reply=say("which_topic"), intent="clarify", confidence=confidence, answered=False,
                           suggestions=topics[:5], abstain_reason="clarify")
             return offer_human(reply) if state.misses >= MISSES_BEFORE_HUMAN else reply
-        lead = texts.TWO_MISSES if state.misses >= MISSES_BEFORE_HUMAN else texts.NOT_UNDERSTOOD
+        lead = say("two_misses") if state.misses >= MISSES_BEFORE_HUMAN else say("not_understood")
         reply = self._check_step(state, flow, channel, [lead], None, confidence)
         reply.abstain_reason = "not_understood"
-        if state.misses >= MISSES_BEFORE_HUMAN and texts.HUMAN not in reply.suggestions:
-            reply.suggestions.append(texts.HUMAN)
+        if state.misses >= MISSES_BEFORE_HUMAN and say("human") not in reply.suggestions:
+            reply.suggestions.append(say("human"))
         return reply
 
 
@@ -363,7 +366,7 @@ def offer_human(reply: Reply) -> Reply:
     """Make sure an unanswered reply offers a human agent (text and the 转人工 quick reply)."""
     if not reply.answered:
         if "人工" not in reply.reply:
-            reply.reply = f"{reply.reply}{texts.OFFER_HUMAN}" if reply.reply else texts.OFFER_HUMAN
-        if texts.HUMAN not in reply.suggestions:
-            reply.suggestions.append(texts.HUMAN)
+            reply.reply = f"{reply.reply}{say('offer_human')}" if reply.reply else say("offer_human")
+        if say("human") not in reply.suggestions:
+            reply.suggestions.append(say("human"))
     return reply

@@ -1,6 +1,6 @@
 """Checks as deterministic flows over the rule table: take facts, find the next missing one,
 judge. The flow holds no numbers or sentences of its own: the rule table (`bot.eligibility`)
-has the rules, prompts and verdicts; `bot.dialogue.texts` the dialogue's sentences."""
+has the rules, prompts and verdicts; the message catalogue (`bot.core.messages`) the sentences."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from bot.dialogue import texts
+from bot.core.messages import say
 from bot.reply import article_label
 from bot.dialogue.state import DialogueState
 from bot.eligibility import (
@@ -65,10 +65,10 @@ class CheckFlow:
         """The first sentence of a check: the measure, its article and the rule in one sentence."""
         rule = self.table[rule_id]
         summary = rule_summary(rule_id, table=self.table) or rule.topic
-        text = texts.CHECK_START.format(topic=rule.topic, label=article_label(rule.article), summary=summary)
+        text = say("check_start", topic=rule.topic, label=article_label(rule.article), summary=summary)
         judged = validity_as_of(rule.validity, self.as_of, self.epidemic_end, until=rule.valid_until, text=rule.clause)
         if judged.ended:
-            text += texts.CHECK_START_ENDED.format(end=chinese_date(judged.end))
+            text += say("check_start_ended", end=chinese_date(judged.end))
         return text
 
     # -- facts -------------------------------------------------------------------------------
@@ -125,11 +125,11 @@ class CheckFlow:
                 step.ask = missing[0]
                 return step
             verdict, unknown = settled
-            if self.assumed:  # "其他企业按参保职工30人以上计": say what was taken as known
-                step.problems.append(texts.ASSUMED.format(assumptions="；".join(self.assumed)))
+            if self.assumed:  # "大型企业按参保职工30人以上计": say what was taken as known
+                step.problems.append(say("assumed", assumptions="；".join(self.assumed)))
             else:
                 labels = "、".join(self._what(slot) for slot in unknown)
-                step.problems.append(texts.SETTLED_ANYWAY.format(labels=labels))
+                step.problems.append(say("settled_anyway", labels=labels))
             step.verdict = verdict
             return step
         try:
@@ -194,10 +194,10 @@ class CheckFlow:
         spoken = "、".join(self.describe(slot, v).lstrip("：").strip() for v in values)
         if None not in verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
             step = Step(verdict=verdicts[0])
-            step.problems.append(texts.RANGE_SETTLED.format(values=spoken))
+            step.problems.append(say("range_settled", values=spoken))
             return step
         step = Step(ask=slot)
-        step.problems.append(texts.RANGE_MATTERS.format(values=spoken, label=self.table.slots[slot].label))
+        step.problems.append(say("range_matters", values=spoken, label=self.table.slots[slot].label))
         return step
 
     def _what(self, slot: str) -> str:
@@ -247,7 +247,7 @@ class CheckFlow:
         for value in values:
             verdict, missing = self._verdict_for(state.check, {**state.facts, slot: value})
             if verdict is None:
-                outcome = texts.DONT_KNOW_STILL_NEEDED.format(label=self.table.slots[missing[0]].label)
+                outcome = say("dont_know_still_needed", label=self.table.slots[missing[0]].label)
             else:
                 outcome = verdict.body + (f"（{verdict.computation}）" if verdict.computation else "")
             found.append((self.describe(slot, value).lstrip("：").strip(), outcome))

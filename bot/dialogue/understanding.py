@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.messages import say
 from bot.dialogue import cues
 from bot.dialogue.state import DialogueState
 from bot.eligibility import RuleTable
@@ -297,7 +298,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [OutOfScope(sig.near_miss)]  # what the notice lacks wins, unless a case of its measures is told
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
     if topics and sig.rule is None and not own_case:  # 养老金, 公积金 …: topics the notice never covers
-        return [OutOfScope("、".join(topics) + "方面的规定")]
+        return [OutOfScope(say("topic_aspect", topics="、".join(topics)))]
     if (own_case or stated) and cues.VALIDITY_ASK.search(text) and not cues.CHECK_REQUEST.search(text) and _answerable(sig.retrieval):
         return [Answer(sig.retrieval)]  # "裁员率5.5%现在还能用不": whether the measure still runs comes first
     if own_case or stated:

@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any, Iterable
 
 from bot.config import EPIDEMIC_END
+from bot.core.messages import say
 from bot.reply import Citation
 from knowledge_base.validity import validity_as_of
 from bot.core.slots import Slot
@@ -119,7 +120,8 @@ def validate_slot(slot: str, value: Any, known: dict | None = None, *, table: Ru
             other = table.slots[spec.max_slot]
             raise SlotValueError(
                 slot,
-                f"{spec.label}人数（{_prose(spec, value, table)}）不能多于{other.label}人数（{_prose(other, limit, table)}），请重新告诉我{spec.label}人数。",
+                say("slot_more_than", label=spec.label, value=_prose(spec, value, table), other=other.label,
+                    limit=_prose(other, limit, table)),
             )
     return value
 
@@ -263,26 +265,26 @@ def _coerce(spec: Slot, value: Any, table: RuleTable):
 
         parsed = parse_slot_value(spec.name, value)
         if parsed is None:
-            options = f"请从以下选项中选择：{'、'.join(spec.choices.values())}。" if spec.type == "choice" else ""
-            raise _ask_again(spec, f"没能从“{value}”中得到确切的答案。{options}")
+            options = say("slot_choose", choices="、".join(spec.choices.values())) if spec.type == "choice" else ""
+            raise _ask_again(spec, say("slot_unclear", value=value, options=options))
         value = parsed
     if spec.type == "bool":
         if not isinstance(value, bool):
-            raise _ask_again(spec, "请回答“是”或“否”。")
+            raise _ask_again(spec, say("slot_yes_no"))
         return value
     if spec.type == "choice":
         if value not in spec.choices:
-            raise _ask_again(spec, f"请从以下选项中选择：{'、'.join(spec.choices.values())}。")
+            raise _ask_again(spec, say("slot_choose", choices="、".join(spec.choices.values())))
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, Decimal)):
-        raise _ask_again(spec, f"{spec.label}需要一个数字。")
+        raise _ask_again(spec, say("slot_needs_number", label=spec.label))
     number = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
     if spec.type in ("int", "year"):
         if number != int(number):
-            raise _ask_again(spec, f"{spec.label}需要一个整数。")
+            raise _ask_again(spec, say("slot_needs_integer", label=spec.label))
         number = int(number)
     if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
-        raise _ask_again(spec, f"{spec.label}“{_prose(spec, number, table)}”不在合理范围内。")
+        raise _ask_again(spec, say("slot_out_of_range", label=spec.label, value=_prose(spec, number, table)))
     return number
 
 
@@ -539,10 +541,10 @@ def _compose(
     rule: Rule, table: RuleTable, outcome: str, body: str, computation: str, validity: str, expired: bool = False
 ) -> str:
     label = table.outcome_labels[f"{outcome}_expired" if expired and f"{outcome}_expired" in table.outcome_labels else outcome]
-    lines = [f"【{label}】{body}"]
+    lines = [say("verdict_head", label=label, body=body)]
     if computation:
-        lines.append(f"计算：{computation}。")
-    lines.append(f"依据：{rule.citation.reference}：“{rule.clause}”")
+        lines.append(say("verdict_computation", computation=computation))
+    lines.append(say("verdict_source", reference=rule.citation.reference, clause=rule.clause))
     lines.append(validity)
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, request
 
 from bot.channels.api import client_channel
 from bot.channels.base import current_services
+from bot.core.messages import say
 from bot.errors import ApiError
 from bot.reply import USER_ID_MAX
 
@@ -25,11 +26,11 @@ def citizen_blueprint() -> Blueprint:
         """Queue position and new agent messages of one conversation."""
         user_id = (request.args.get("user_id") or "").strip()
         if not user_id or len(user_id) > USER_ID_MAX:
-            raise ApiError("invalid_user_id", f"用户标识 user_id 须为 1 至 {USER_ID_MAX} 个字符。")
+            raise ApiError("invalid_user_id", say("error_user_id_length", label=say("field_user_id"), maximum=USER_ID_MAX))
         try:
             after = int(request.args.get("after", "0"))
         except ValueError:
-            raise ApiError("invalid_after", "参数 after 必须是整数。") from None
+            raise ApiError("invalid_after", say("error_invalid_after")) from None
         view = current_services().handoff.citizen_view(client_channel("api"), user_id, after)
         view["poll_seconds"] = POLL_SECONDS
         response = jsonify(view)

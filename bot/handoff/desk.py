@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -28,16 +29,31 @@ from typing import Callable
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from bot.handoff import texts
+from bot.core.messages import say
 from bot.handoff.cipher import NumberCipher, find_phone
 from bot.handoff.hours import AgentHours
 from bot.handoff.topic import TopicSource, topic_from_transcript, topic_label
 from bot.hotspots import db
+from bot.hotspots.analysis import CHANNEL_LABELS
 from bot.hotspots.masking import mask_personal_data
 from bot.hotspots.pseudonym import Pseudonymizer, phone_tail
 from bot.reply import Reply, Turn
 
 log = logging.getLogger(__name__)
+
+# What agents read on the console (staff words; citizens' sentences are in the message catalogue).
+STATUS_LABELS = {"waiting": "排队中", "held": "服务中", "ended": "已结束"}
+SPEAKER_LABELS = {"citizen": "群众", "bot": "智能助手", "agent": "客服", "system": "系统"}
+DELIVERY_LABELS = {
+    "sent": "已送达",
+    "queued": "已发出",
+    "window_closed": "未送达：已超过微信 48 小时客服消息时限，请改用电话回复",
+    "no_address": "未送达：找不到该微信用户的会话（超过 48 小时或服务重启），请改用电话回复",
+    "failed": "未送达：微信接口暂时不可用，请稍后重发",
+    "not_configured": "未送达：未配置微信公众号 AppID/AppSecret",
+}
+# A citizen's words that withdraw a request for a person while it waits.
+CANCEL_WORDS = re.compile(r"^(?:取消(?:转人工|人工)?|不用了|不需要了|算了|不转了)[。！!.]*$")
 
 HELD_INTENT = "human_agent"  # the intent of a turn that went to a person
 # The exchanges kept (masked, in the state store) for the transcript an agent sees, should the
@@ -101,7 +117,7 @@ class Session:
         )
 
 
-Sender = Callable[[str, str], str]  # (openid, text) -> delivery code (texts.DELIVERY_LABELS)
+Sender = Callable[[str, str], str]  # (openid, text) -> delivery code (DELIVERY_LABELS)
 
 
 class HandoffDesk:
@@ -187,7 +203,7 @@ class HandoffDesk:
                 self.state.set(_ADDRESS + key, turn.user_id, WECHAT_WINDOW_SECONDS)
             session = self._enqueue(turn, key, list(self.state.get(_RECENT + key) or []))
             reply.reply = self._queue_text(session)
-            reply.suggestions = [texts.CANCEL]
+            reply.suggestions = [say("handoff_cancel")]
             self._add_message(session.id, "citizen", turn.text)
             self._add_message(session.id, "bot", reply.reply)
             return reply
@@ -202,23 +218,23 @@ class HandoffDesk:
             self.state.set(_ADDRESS + key, turn.user_id, WECHAT_WINDOW_SECONDS)
         self._add_message(session.id, "citizen", turn.text)
         held = dict(answered=False, intent=HELD_INTENT, abstain_reason="agent", handoff=True)
-        if session.status == "waiting" and texts.CANCEL_WORDS.match(turn.text):
+        if session.status == "waiting" and CANCEL_WORDS.match(turn.text):
             self._end(session, None, "cancel")
             self._bump()
-            return Reply(reply=texts.CANCELLED, **{**held, "handoff": False}, agent="")
+            return Reply(reply=say("handoff_cancelled"), **{**held, "handoff": False}, agent="")
         self._bump()
         if session.status == "held":
-            return Reply(reply=texts.DELIVERED.format(agent=session.agent), **held, agent=session.agent)
+            return Reply(reply=say("handoff_delivered", agent=session.agent), **held, agent=session.agent)
         if session.off_duty:
             number = find_phone(turn.text)
             if number:
                 self._set_callback(session.id, number)
-                text = texts.CALLBACK_NOTED.format(tail=phone_tail(number) or number[-4:], hours=self.hours.label())
+                text = say("handoff_callback_noted", tail=phone_tail(number) or number[-4:], hours=self.hours.label())
             else:
-                text = texts.NO_AGENT_NOTED
+                text = say("handoff_no_agent_noted")
         else:
-            text = texts.STILL_QUEUED.format(ahead=self.ahead(session.id))
-        return Reply(reply=text, **held, agent="", suggestions=[texts.CANCEL])
+            text = say("handoff_still_queued", ahead=self.ahead(session.id))
+        return Reply(reply=text, **held, agent="", suggestions=[say("handoff_cancel")])
 
     def citizen_view(self, channel: str, user_id: str, after: int = 0) -> dict:
         """What a citizen's page polls: where the conversation stands and the agents' new messages.
@@ -277,8 +293,8 @@ class HandoffDesk:
         for row in rows:
             session = Session.from_row(row)
             if self._end(session, None, "expired"):
-                self._add_message(session.id, "system", texts.EXPIRED)
-                self._deliver(session, texts.EXPIRED, "system", None, [])
+                self._add_message(session.id, "system", say("handoff_expired"))
+                self._deliver(session, say("handoff_expired"), "system", None, [])
                 expired += 1
         if expired:
             self._bump()
@@ -312,12 +328,12 @@ class HandoffDesk:
                 position += 1
             mid, speaker, preview = last.get(s.id, (0, "", ""))
             items.append({
-                "id": s.id, "channel": s.channel, "channel_label": texts.CHANNEL_LABELS.get(s.channel, s.channel),
-                "status": s.status, "status_label": texts.STATUS_LABELS[s.status], "agent": s.agent,
+                "id": s.id, "channel": s.channel, "channel_label": CHANNEL_LABELS.get(s.channel, s.channel),
+                "status": s.status, "status_label": STATUS_LABELS[s.status], "agent": s.agent,
                 "created_at": _iso(s.created_at), "taken_at": _iso(s.taken_at), "off_duty": s.off_duty,
                 "position": position if s.status == "waiting" else None,
                 "topic": topic_label(s.topic), "last_message_id": mid,
-                "preview": f"{texts.SPEAKER_LABELS.get(speaker, speaker)}：{preview[:60]}" if preview else "",
+                "preview": f"{SPEAKER_LABELS.get(speaker, speaker)}：{preview[:60]}" if preview else "",
                 "callback_tail": s.callback_tail,
             })
         return items
@@ -332,9 +348,9 @@ class HandoffDesk:
             ).all()
         return [{
             "id": r.id, "at": _iso(r.created_at), "speaker": r.speaker,
-            "speaker_label": texts.SPEAKER_LABELS.get(r.speaker, r.speaker) + (f" {r.agent}" if r.agent else ""),
+            "speaker_label": SPEAKER_LABELS.get(r.speaker, r.speaker) + (f" {r.agent}" if r.agent else ""),
             "text": r.text, "citations": json.loads(r.citations or "[]"),
-            "delivery": r.delivery, "delivery_label": texts.DELIVERY_LABELS.get(r.delivery or "", ""),
+            "delivery": r.delivery, "delivery_label": DELIVERY_LABELS.get(r.delivery or "", ""),
         } for r in rows]
 
     def detail(self, session_id: int, reveal_number: bool) -> dict:
@@ -349,8 +365,8 @@ class HandoffDesk:
         number = self.numbers.decrypt(session.callback_enc) if reveal_number else ""
         return {
             "id": session.id, "channel": session.channel,
-            "channel_label": texts.CHANNEL_LABELS.get(session.channel, session.channel),
-            "status": session.status, "status_label": texts.STATUS_LABELS[session.status], "agent": session.agent,
+            "channel_label": CHANNEL_LABELS.get(session.channel, session.channel),
+            "status": session.status, "status_label": STATUS_LABELS[session.status], "agent": session.agent,
             "created_at": _iso(session.created_at), "off_duty": session.off_duty,
             "topic": topic_label(session.topic), "topic_data": session.topic,
             "callback": number or (f"尾号 {session.callback_tail}" if session.callback_tail else ""),
@@ -376,8 +392,8 @@ class HandoffDesk:
         if not won:
             who = f"已被 {session.agent} 接入" if session.status == "held" else "已结束"
             raise DeskError("already_taken", f"该会话{who}。")
-        self._add_message(session_id, "system", texts.TAKEN.format(agent=agent))
-        self._deliver(session, texts.TAKEN.format(agent=agent), "system", None, [])
+        self._add_message(session_id, "system", say("handoff_taken", agent=agent))
+        self._deliver(session, say("handoff_taken", agent=agent), "system", None, [])
         self._bump()
         return session
 
@@ -406,12 +422,12 @@ class HandoffDesk:
         delivery = self._deliver(session, text, "agent", agent, citations)
         self._set_delivery(entry_id, delivery)
         self._bump()
-        return {"id": entry_id, "delivery": delivery, "delivery_label": texts.DELIVERY_LABELS.get(delivery, "")}
+        return {"id": entry_id, "delivery": delivery, "delivery_label": DELIVERY_LABELS.get(delivery, "")}
 
     def hand_back(self, session_id: int, agent: str) -> None:
         """Return the conversation to the bot (the citizen is told). :raises DeskError: see `reply`."""
         session = self._held_by(session_id, agent)
-        self._finish(session, agent, "handback", texts.HANDED_BACK)
+        self._finish(session, agent, "handback", say("handoff_handed_back"))
 
     def close(self, session_id: int, agent: str) -> None:
         """End the conversation; a waiting one may be closed too (e.g. after a callback).
@@ -423,7 +439,7 @@ class HandoffDesk:
             raise DeskError("not_found", "会话不存在。", 404)
         if session.status == "ended" or (session.status == "held" and session.agent != agent):
             raise DeskError("not_yours", "该会话已结束或由其他客服处理中。")
-        self._finish(session, agent, "close", texts.CLOSED)
+        self._finish(session, agent, "close", say("handoff_closed"))
 
     def metrics(self, start: dt.date, end: dt.date) -> dict:
         """Handoffs per day, time to first human reply, handled or abandoned, for local days start..end."""
@@ -536,8 +552,8 @@ class HandoffDesk:
 
     def _queue_text(self, session: Session) -> str:
         if session.off_duty:
-            return texts.NO_AGENT.format(hours=self.hours.label())
-        return texts.QUEUED.format(ahead=self.ahead(session.id))
+            return say("handoff_no_agent", hours=self.hours.label())
+        return say("handoff_queued", ahead=self.ahead(session.id))
 
     def _add_message(self, session_id: int, speaker: str, text: str, agent: str | None = None,
                      citations: list | None = None) -> int:

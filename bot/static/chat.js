@@ -13,23 +13,7 @@
   var busy = false;
   var quoteCounter = 0;
 
-  var TEXT = {
-    network: "网络连接失败，请检查网络后重试。",
-    unknown: "系统繁忙，请稍后再试。",
-    quickReplies: "您可以问：",
-    choices: "请选择：",
-    related: "相关条款：",
-    tooLong: "问题不能超过 {max} 个字（现在 {count} 个字），请删减后再发送。",
-    counter: "{count}/{max} 字",
-    over: "，超出 {over} 字",
-    typing: "正在输入…",
-    up: "有帮助",
-    down: "没帮助",
-    thanks: "感谢您的反馈！",
-    feedbackFailed: "评价未能提交，请稍后再试。",
-    source: "依据：",
-    showQuote: "，点按查看原文",
-  };
+  var TEXT = config.text;  // the page's words, from the message catalogue (web_page)
 
   function userId() {
     var key = "hotline12333.userId";
@@ -53,12 +37,14 @@
     return (tens > 1 ? DIGITS[tens] : "") + (tens ? "十" : "") + (ones ? DIGITS[ones] : "");
   }
 
-  function citationLabel(c) {
+  function citationLabel(c) {  // Citation.reference: 大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”
     return config.citationLabel
       .replace("{document}", c.document)
       .replace("{article_cn}", chineseNumber(c.article))
-      .replace("{title}", c.title);
+      .replace("{title}", c.title || "")
+      .replace("“”", "");
   }
+  window.HotlineCitationLabel = citationLabel;  // an agent's citations (handoff.js) are named the same way
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -144,7 +130,7 @@
     if (!turnId) return;
     var meta = el("div", "meta feedback");
     meta.setAttribute("role", "group");
-    meta.setAttribute("aria-label", "这条回答有帮助吗？");
+    meta.setAttribute("aria-label", TEXT.feedbackLabel);
     var status = el("span", "feedback__status");
     status.setAttribute("aria-live", "polite");
     var buttons = [["up", "👍", TEXT.up], ["down", "👎", TEXT.down]].map(function (spec) {
@@ -187,7 +173,7 @@
     var kinds = items.map(function (item) { return item.kind; });
     var main = kinds.indexOf("choice") !== -1 ? "choice" : (kinds.indexOf("question") !== -1 ? "question" : "action");
     quickReplies.setAttribute("data-kind", main);
-    quickReplies.setAttribute("aria-label", label || "快捷操作");
+    quickReplies.setAttribute("aria-label", label || TEXT.actions);
     if (label && main !== "action") quickReplies.appendChild(el("span", "quick-replies__label", label));
     items.forEach(function (item) {
       var button = el("button", "quick-reply quick-reply--" + item.kind, item.text);

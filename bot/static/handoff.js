@@ -4,14 +4,7 @@
   "use strict";
 
   var URL = "/api/handoff";
-  var TEXT = {
-    queued: "已为您排队，前面还有 {n} 位",
-    offDuty: "人工客服不在线，您的留言已保存，下一班客服会回复您",
-    held: "人工客服 {agent} 正在为您服务",
-    agent: "人工客服 {agent}",
-    source: "依据：",
-    cancel: "取消",
-  };
+  var TEXT = JSON.parse(document.getElementById("chat-config").textContent).text;  // the catalogue's web_page
   var state = { after: 0, timer: null, status: "none", first: true, userId: null };
 
   function el(tag, className, text) {
@@ -71,7 +64,7 @@
     body.appendChild(el("div", "msg__name", TEXT.agent.replace("{agent}", item.agent || "")));
     body.appendChild(el("div", "bubble", item.text));
     (item.citations || []).forEach(function (c) {
-      body.appendChild(el("div", "meta", TEXT.source + c[0] + " 第" + c[1] + "条 " + (c[2] || "")));
+      body.appendChild(el("div", "meta", TEXT.source + window.HotlineCitationLabel({document: c[0], article: c[1], title: c[2]})));
     });
     row.appendChild(body);
     messages().appendChild(row);

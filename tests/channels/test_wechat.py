@@ -12,9 +12,10 @@ import requests
 
 from bot.app import create_app
 from bot.channels import ApiChannel, WeChatChannel
-from bot.channels.wechat import TEXT_MAX_BYTES, VOICE_NOT_RECOGNISED, UNSUPPORTED_MESSAGE
+from bot.channels.wechat import TEXT_MAX_BYTES
 from bot.config import ConfigError
-from bot.reply import TEXT_MAX, TEXT_TOO_LONG, Reply
+from bot.core.messages import say
+from bot.reply import TEXT_MAX, Reply
 from tests.channels.conftest import AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN, WeChatServerSim
 from tests.fixtures.app import serve_app
 
@@ -114,7 +115,7 @@ def test_voice_is_answered_from_its_recognition(sim, conversation):
 
 def test_voice_without_recognition_asks_again(sim, conversation):
     reply = sim.reply_of(sim.post(sim.voice("")))
-    assert reply.content == VOICE_NOT_RECOGNISED
+    assert reply.content == say("wechat_voice_not_recognised")
     assert conversation.turns == []
 
 
@@ -127,7 +128,7 @@ def test_subscribe_gets_a_welcome_and_a_topic_menu_to_pick_by_number(sim, conver
 
 
 def test_other_message_types_get_a_polite_reply(sim, conversation):
-    assert sim.reply_of(sim.post(sim.image())).content == UNSUPPORTED_MESSAGE
+    assert sim.reply_of(sim.post(sim.image())).content == say("wechat_unsupported")
     assert sim.post(sim.event("unsubscribe")).text == "success"
     assert conversation.turns == []
 
@@ -355,7 +356,7 @@ def test_text_over_the_api_limit_is_told_the_limit_and_not_run(services, convers
         sim.post(sim.text("稳岗返还裁员率"))
         before = len(conversation.turns)
         reply = sim.reply_of(sim.post(sim.text(text)))
-    assert reply.content == TEXT_TOO_LONG and f"{TEXT_MAX} 字以内" in reply.content
+    assert reply.content == say("text_too_long", max=TEXT_MAX) and f"{TEXT_MAX} 字以内" in reply.content
     assert len(conversation.turns) == before  # no turn: nothing of it is stored
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.base import citation_label
 from bot.channels.wechat import TEXT_MAX_BYTES, render_reply, safe_xml_text, split_text, welcome_text
 from bot.errors import ApiError
 from bot.reply import Citation, Reply
@@ -63,9 +62,9 @@ ART4 = Citation("大人社发[2020]38号", 4, "扩大稳岗返还政策范围", 
 ART18 = Citation("大人社发[2020]38号", 18, "做好就业政策咨询服务", "……")
 
 
-def test_citation_labels_use_chinese_article_numbers():
-    assert citation_label(ART4) == "大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”"
-    assert citation_label(ART18) == "大人社发[2020]38号第（十八）条“做好就业政策咨询服务”"
+def test_citations_are_named_as_the_notice_numbers_its_articles():
+    assert ART4.reference == "大人社发[2020]38号第（四）条“扩大稳岗返还政策范围”"
+    assert ART18.reference == "大人社发[2020]38号第（十八）条“做好就业政策咨询服务”"
 
 
 def test_render_reply_adds_sources_and_numbered_suggestions():
@@ -78,8 +77,14 @@ def test_render_reply_adds_sources_and_numbered_suggestions():
 
 
 def test_render_reply_does_not_repeat_a_source_the_answer_names():
-    text, _ = render_reply(Reply(reply="依据：" + citation_label(ART4), citations=[ART4]))
+    text, _ = render_reply(Reply(reply="依据：" + ART4.reference, citations=[ART4]))
     assert text.count("第（四）条") == 1
+
+
+def test_render_reply_names_a_source_once_when_the_answer_names_its_article_alone():
+    # A check's first sentence: 依据第（四）条：… (issue 15: WeChat printed a second 依据 line).
+    text, _ = render_reply(Reply(reply="好的，帮您核对稳岗返还。依据第（四）条：裁员率不超过20%。", citations=[ART4]))
+    assert text.count("依据") == 1 and text.count("第（四）条") == 1
 
 
 def test_render_reply_offers_quick_replies_without_numbers_when_asking_for_a_slot():
@@ -89,7 +94,7 @@ def test_render_reply_offers_quick_replies_without_numbers_when_asking_for_a_slo
 
 
 def test_welcome_lists_the_topics():
-    from bot.channels.base import STARTER_TOPICS
+    from bot.core.messages import starter_questions
 
     lines = welcome_text().splitlines()
-    assert lines[-len(STARTER_TOPICS):] == [f"{i}. {t}" for i, t in enumerate(STARTER_TOPICS, 1)]
+    assert lines[-len(starter_questions()):] == [f"{i}. {t}" for i, t in enumerate(starter_questions(), 1)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue import texts
+from bot.core.messages import say
 
 pytestmark = pytest.mark.integration
 
@@ -33,8 +33,8 @@ def test_a_question_about_a_measure_is_answered_first_with_the_clause_citation_a
 def test_an_answer_offers_the_check_as_a_quick_reply_and_the_quick_reply_starts_it(talk):
     user = talk()
     answer = user("失业金标准提高了多少")
-    assert texts.CHECK_OFFER in answer["suggestions"]
-    check = user(texts.CHECK_OFFER)
+    assert say("check_offer") in answer["suggestions"]
+    check = user(say("check_offer"))
     assert check["asking_for"] == "contribution_years" and articles(check) == [8]
     assert "第（八）条" in check["reply"] and not check["answered"]
 
@@ -207,7 +207,7 @@ def test_two_misunderstandings_in_a_row_offer_a_person(talk):
     user("我们公司能申请稳岗返还吗")
     assert "没有听明白" in user("呃呃呃")["reply"]
     reply = user("乱七八糟")
-    assert texts.HUMAN in reply["suggestions"] and "转人工" in reply["reply"]
+    assert say("human") in reply["suggestions"] and "转人工" in reply["reply"]
 
 
 # -- 5. out of scope ---------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def test_out_of_scope_and_near_misses_say_so_and_start_no_check(talk, question):
 
 def test_another_loan_than_the_guarantee_loan_is_not_covered(talk):
     reply = talk()("我得过新冠，房贷能延期还吗")
-    assert reply["asking_for"] is None and texts.HUMAN in reply["suggestions"]
+    assert reply["asking_for"] is None and say("human") in reply["suggestions"]
     assert "【本通知未作规定】" in reply["reply"] and "放款银行" in reply["reply"]
 
 

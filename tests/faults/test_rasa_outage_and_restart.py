@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, select
 from benchmarks.load_soak import LoadPlan, check_rows
 from benchmarks.system import HotlineSystem, SystemConfig
 from bot.core import slots as S
-from bot.dialogue import texts
+from bot.core.messages import say
 from bot.hotspots import db
 from tests.faults.conftest import BackgroundLoad, wait_until
 
@@ -50,7 +50,7 @@ def ask(system, user_id: str, text: str) -> dict:
 
 
 def degraded(reply: dict) -> bool:
-    return texts.DEGRADED_NOTE in reply["reply"]
+    return say("degraded_note") in reply["reply"]
 
 
 def wait_for_rasa(system, timeout: float = 180) -> None:

@@ -15,7 +15,8 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.reply import TEXT_MAX, TEXT_TOO_LONG
+from bot.core.messages import say
+from bot.reply import TEXT_MAX
 from tests.fuzz.conftest import FUZZ_SETTINGS, WECHAT_AES_KEY, WeChatSender, assert_error_shape
 
 FUZZ = settings(FUZZ_SETTINGS, max_examples=60)
@@ -258,6 +259,6 @@ def test_digits_and_long_texts_are_answered_never_5xx(fuzz_system, mode):
         if mode == "plaintext":
             check_answer(response, content.encode())
             if len(content) > TEXT_MAX:
-                assert ET.fromstring(response.content).findtext("Content") == TEXT_TOO_LONG
+                assert ET.fromstring(response.content).findtext("Content") == say("text_too_long", max=TEXT_MAX)
 
     run()

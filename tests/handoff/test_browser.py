@@ -19,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bot.handoff import texts
+from bot.core.messages import say
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, WAIT_SECONDS, ChatPage
 from tests.handoff.conftest import PASSWORDS
 
@@ -117,7 +117,7 @@ def test_a_citizen_and_an_agent_talk_through_the_console(server, two_browsers):
     shot(agent_driver, "handoff-console-serving")
 
     agent_driver.find_element(By.ID, "handback").click()
-    wait_citizen.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#messages"), texts.HANDED_BACK))
+    wait_citizen.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#messages"), say("handoff_handed_back")))
     wait_citizen.until(EC.invisibility_of_element_located((By.ID, "handoff-status")))
     wait_agent.until(EC.text_to_be_present_in_element((By.ID, "queue"), "暂无等待人工服务的会话"))
 

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from bot.config import Settings
-from bot.handoff import texts
-from bot.handoff.desk import HELD_INTENT, DeskError, HandoffDesk
+from bot.core.messages import say
+from bot.handoff.desk import DELIVERY_LABELS, HELD_INTENT, DeskError, HandoffDesk
 from bot.handoff.hours import AgentHours
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
@@ -73,7 +73,7 @@ def test_a_waiting_citizen_may_cancel_and_the_bot_answers_again(parts):
     desk = make_desk(parts)
     ask(desk, "u", "转人工")
     cancelled = ask(desk, "u", "取消")
-    assert cancelled.reply == texts.CANCELLED and not cancelled.handoff
+    assert cancelled.reply == say("handoff_cancelled") and not cancelled.handoff
     assert ask(desk, "u", "失业金标准").reply == "机器人的回答"
     today = db.local_day(db.utcnow())
     figures = desk.metrics(today, today)
@@ -125,7 +125,7 @@ def test_wechat_deliveries_that_cannot_reach_the_user_say_why(parts):
     desk.take(other, "wang")
     assert desk.reply(other, "wang", "您好")["delivery"] == "sent"
     assert sent[-1] == ("oUser2", "您好")
-    assert texts.DELIVERY_LABELS["no_address"]  # the label the console shows when the openid is gone
+    assert DELIVERY_LABELS["no_address"]  # the label the console shows when the openid is gone
 
 
 def test_the_phone_is_never_intercepted(parts):
@@ -141,7 +141,7 @@ def test_off_duty_the_queue_keeps_messages_and_a_callback_number(parts):
     desk.hours = AgentHours.parse("1-7 00:00-00:01")
     desk.clock = lambda: dt.datetime(2026, 12, 7, 4, 0)  # noon in Dalian
     night = ask(desk, "u", "转人工")
-    assert night.reply == texts.NO_AGENT.format(hours="周一至周日 00:00—00:01")
+    assert night.reply == say("handoff_no_agent", hours="周一至周日 00:00—00:01")
     assert "尾号 5678" in ask(desk, "u", "回电 0411-88885678").reply
     detail = desk.detail(desk.queue()[0]["id"], reveal_number=True)
     assert detail["callback"] == "041188885678" and detail["off_duty"]
@@ -170,7 +170,7 @@ def test_a_request_nobody_takes_is_given_up_and_the_citizen_told(parts):
     now[0] += dt.timedelta(minutes=2)
     assert desk.expire() == 1 and desk.queue() == []
     view = desk.citizen_view("web", "u")
-    assert view["status"] == "none" and view["messages"][-1]["text"] == texts.EXPIRED
+    assert view["status"] == "none" and view["messages"][-1]["text"] == say("handoff_expired")
     assert ask(desk, "u", "失业金标准").reply == "机器人的回答"
     day = db.local_day(now[0])
     assert desk.metrics(day, day)["abandoned"] == 1

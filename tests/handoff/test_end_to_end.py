@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bot.handoff import texts
+from bot.core.messages import say
 from bot.handoff.desk import HELD_INTENT
 from bot.hotspots import db
 from tests.channels.conftest import WeChatServerSim
@@ -60,7 +60,7 @@ def test_web_citizen_reaches_an_agent_and_back_to_the_bot(server, services):
 
     assert agent.act(item["id"], "take").status_code == 200
     taken = citizen.wait_for_message()
-    assert taken[0]["text"] == texts.TAKEN.format(agent="agent")
+    assert taken[0]["text"] == say("handoff_taken", agent="agent")
     assert citizen.poll()["status"] == "held"
 
     sent = agent.act(item["id"], "reply", text="您好，失业保险金按最低工资标准的90%发放。",
@@ -71,14 +71,14 @@ def test_web_citizen_reaches_an_agent_and_back_to_the_bot(server, services):
     assert seen[0]["citations"][0][1] == 8
 
     held = citizen.say("好的，谢谢")
-    assert held["intent"] == HELD_INTENT and held["reply"] == texts.DELIVERED.format(agent="agent")
+    assert held["intent"] == HELD_INTENT and held["reply"] == say("handoff_delivered", agent="agent")
     transcript = agent.conversation(item["id"])["messages"]
     assert transcript[-1]["speaker"] == "citizen" and transcript[-1]["text"] == "好的，谢谢"
     masked = [m["text"] for m in transcript if "电话" in m["text"]]
     assert masked and "13912345678" not in masked[0]
 
     assert agent.act(item["id"], "handback").status_code == 200
-    assert citizen.wait_for_message()[0]["text"] == texts.HANDED_BACK
+    assert citizen.wait_for_message()[0]["text"] == say("handoff_handed_back")
     again = citizen.say(POLICY_QUESTION)
     assert again["answered"] and again["intent"] != HELD_INTENT and not again["handoff"]
     assert agent.queue()["items"] == []
@@ -118,7 +118,7 @@ def test_wechat_user_reaches_an_agent_through_the_customer_service_api(server, s
     item = only_item(agent)
     assert item["channel_label"] == "微信"
     assert agent.act(item["id"], "take").status_code == 200
-    assert wechat_api.wait_for(openid, 1)[0] == texts.TAKEN.format(agent="agent")
+    assert wechat_api.wait_for(openid, 1)[0] == say("handoff_taken", agent="agent")
 
     wechat_api.expire_token()  # the cached token expired: wechatpy fetches a new one and resends
     tokens_before = wechat_api.token_requests
@@ -128,7 +128,7 @@ def test_wechat_user_reaches_an_agent_through_the_customer_service_api(server, s
     assert wechat_api.wait_for(openid, 2)[-1] == "您好，请问您咨询哪项补贴？"
 
     held = wechat.reply_of(wechat.post(wechat.text("培训补贴", openid=openid)))
-    assert held.content == texts.DELIVERED.format(agent="agent")
+    assert held.content == say("handoff_delivered", agent="agent")
     assert agent.conversation(item["id"])["messages"][-1]["text"] == "培训补贴"
 
     wechat_api.closed_windows.add(openid)  # 48 hours since the user's last message
@@ -138,9 +138,9 @@ def test_wechat_user_reaches_an_agent_through_the_customer_service_api(server, s
     wechat_api.closed_windows.discard(openid)
 
     assert agent.act(item["id"], "handback").status_code == 200
-    assert wechat_api.wait_for(openid, 3)[-1] == texts.HANDED_BACK
+    assert wechat_api.wait_for(openid, 3)[-1] == say("handoff_handed_back")
     answer = wechat.reply_of(wechat.post(wechat.text(POLICY_QUESTION, openid=openid)))
-    assert "第（八）条" in answer.content and answer.content != texts.DELIVERED.format(agent="agent")
+    assert "第（八）条" in answer.content and answer.content != say("handoff_delivered", agent="agent")
 
     turns = logged_turns(services, "wechat", openid)
     assert [(s, a) for s, a, _, _ in turns] == [
@@ -183,7 +183,7 @@ def test_no_agent_on_duty_the_citizen_is_told_and_nothing_is_lost(server, servic
     noted = citizen.say("请回电 13912345678，问稳岗返还")
     assert "尾号 5678" in noted["reply"]
     message = citizen.say("另外想问培训补贴")
-    assert message["reply"] == texts.NO_AGENT_NOTED
+    assert message["reply"] == say("handoff_no_agent_noted")
 
     # The next shift opens the console: everything the citizen wrote is there, with the number.
     agent = Agent(server.url, "agent")

@@ -59,7 +59,7 @@ class FakeConversation:
                 "满10年及以上的，由90%上调至95%。详见 https://rsj.dl.gov.cn 。",
                 citations=[ARTICLE_8], intent="ask_policy", confidence=0.9,
             )
-        if "投诉" in text:
+        if "处理结果不满意" in text:  # the turn logic hands over (not a handoff word of the menu)
             return Reply(reply="您的诉求需要人工处理，正在为您转接。", intent="handoff", handoff=True)
         if text == "坏回复":
             return None  # a broken turn logic: the flow must still answer the caller

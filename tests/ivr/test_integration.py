@@ -15,6 +15,7 @@ from bot.config import REPO_ROOT
 from bot.core import slots
 from bot.eligibility import prompt_for
 from bot.hotspots import db
+from bot.core.messages import say
 from ivr import menu
 from ivr.security import auth_token
 from ivr.speech import read_aloud
@@ -90,7 +91,7 @@ def test_eligibility_by_keypad_through_rasa_and_the_rule_table(real_app):
     assert verdict.startswith("符合稳岗返还的裁员率条件，三十人含以下的参保企业。")
     assert "有效期：疫情防控期间" in verdict
     assert not NO_WRITTEN_FORMS.search(verdict)
-    assert answer.says[-1] == menu.FOLLOW_UP
+    assert answer.says[-1] == say("ivr_follow_up", **menu.KEYS)
 
     rows = ivr_rows(services, phone.call_sid)
     assert [r.message_id for r in rows] == [f"{phone.call_sid}-{n}" for n in range(1, len(asked) + 2)]
@@ -113,8 +114,8 @@ def test_a_spoken_question_is_answered_from_the_notice_and_logged(real_app):
     spoken = answer.says[0]
     assert "百分之九十五" in spoken
     assert not NO_WRITTEN_FORMS.search(spoken)
-    assert len(spoken) <= 180 + len(read_aloud(menu.MORE_INFO))
-    assert answer.says[-1] == menu.FOLLOW_UP
+    assert len(spoken) <= 180 + len(read_aloud(say("ivr_more_info")))
+    assert answer.says[-1] == say("ivr_follow_up", **menu.KEYS)
     rows = ivr_rows(services, phone.call_sid)
     assert rows[0].question == "失业金标准是多少" and rows[-1].answered and len(rows) == len(asked) + 1
 
@@ -136,11 +137,11 @@ def test_the_readme_ivr_sim_example_does_what_the_readme_says(real_app):
     )
     assert result.exit_code == 0, result.output
     out = result.output
-    assert menu.INVALID_KEY not in out and menu.INVALID_NUMBER not in out, out
+    assert say("ivr_invalid_key") not in out and say("ivr_invalid_number") not in out, out
     assert "【播报】符合稳岗返还的裁员率条件，三十人含以下的参保企业。" in out
     assert "三除以二十八约等于百分之十点七，不超过百分之二十" in out
     assert "百分之九十五" in out  # 失业金, asked by voice
-    assert f"【播报】{menu.GOODBYE}" in out and out.rstrip().endswith("【回调】status → 200")
+    assert f"【播报】{say('goodbye', 'ivr')}" in out and out.rstrip().endswith("【回调】status → 200")
     rows = ivr_rows(services, out.split("CallSid ")[1].split("）")[0])
     assert [r.question for r in rows] == ["我们企业能申请稳岗返还吗？", "28", "3", "失业金标准是多少"]
     assert rows[2].intent == "check_stabilization_refund" and rows[2].answered and rows[2].asking_for is None

@@ -7,6 +7,7 @@ import pytest
 
 from bot.core import slots
 from bot.reply import Reply
+from bot.core.messages import say
 from ivr import menu
 from ivr.sim import ScriptedCaller, SimulatedCall
 from ivr.speech import read_aloud
@@ -58,7 +59,7 @@ def test_main_menu_refuses_an_entry_it_does_not_offer_and_asks_again(line, keys)
     phone, conversation = line
     phone.call()
     answer = phone.press(keys)
-    assert answer.says == [menu.INVALID_KEY, menu.MAIN_MENU]
+    assert answer.says == [say("ivr_invalid_key"), menu.main_menu()]
     assert conversation.turns == []
 
 
@@ -67,7 +68,7 @@ def test_a_submenu_refuses_a_key_it_does_not_offer(line):
     phone.call()
     phone.press("1")
     answer = phone.press("7")
-    assert answer.says == [menu.INVALID_KEY, menu.topic_menu(menu.topic("1"))]
+    assert answer.says == [say("ivr_invalid_key"), menu.topic_menu(menu.topic("1"))]
     assert conversation.turns == []
 
 
@@ -85,7 +86,7 @@ def test_a_choice_question_refuses_an_entry_that_is_not_one_of_its_keys(line, ke
     phone.call()
     phone.say("测一下")
     answer = phone.press(keys)
-    assert answer.says == [menu.INVALID_KEY, SIZE_PROMPT]
+    assert answer.says == [say("ivr_invalid_key"), SIZE_PROMPT]
     assert turn_texts(conversation) == ["测一下"]  # nothing was passed on as an answer
 
 
@@ -104,9 +105,9 @@ def test_a_choice_question_keeps_zero_for_an_agent_nine_to_repeat_and_star_for_t
     phone.call()
     phone.say("测一下")
     assert phone.press("9").says == [SIZE_PROMPT]
-    assert phone.press("*").says == [menu.MAIN_MENU]
+    assert phone.press("*").says == [menu.main_menu()]
     phone.say("测一下")
-    assert menu.NO_AGENTS in phone.press("0").spoken  # no agents configured: voicemail
+    assert say("ivr_no_agents") in phone.press("0").spoken  # no agents configured: voicemail
 
 
 @pytest.mark.parametrize("keys, text", [("28#", "28"), ("0#", "0")])
@@ -134,7 +135,7 @@ def test_a_number_question_refuses_a_malformed_number(line, keys):
     phone.call()
     phone.say("裁员率")
     answer = phone.press(keys)
-    assert answer.says[0] == menu.INVALID_NUMBER and RATE_PROMPT in answer.spoken
+    assert answer.says[0] == say("ivr_invalid_number") and RATE_PROMPT in answer.spoken
     assert turn_texts(conversation) == ["裁员率"]
 
 
@@ -142,9 +143,9 @@ def test_after_an_answer_hash_ends_the_call_and_other_entries_are_refused(line):
     phone, _ = line
     phone.call()
     phone.say("失业金标准是多少")
-    assert phone.press("12").says[:2] == [menu.INVALID_KEY, menu.FOLLOW_UP]
+    assert phone.press("12").says[:2] == [say("ivr_invalid_key"), say("ivr_follow_up", **menu.KEYS)]
     goodbye = phone.press("#")
-    assert goodbye.says == [menu.GOODBYE] and goodbye.verbs[-1] == "Hangup"
+    assert goodbye.says == [say("goodbye", "ivr")] and goodbye.verbs[-1] == "Hangup"
 
 
 def test_the_simulator_sends_a_wrong_entry_whole_and_plays_the_refusal(servers):
@@ -153,7 +154,7 @@ def test_the_simulator_sends_a_wrong_entry_whole_and_plays_the_refusal(servers):
     presses = [e.text for e in transcript.events if e.kind == "press"]
     assert presses == ["28", "1"]
     heard = transcript.heard()
-    assert heard[heard.index(menu.INVALID_KEY) + 1] == SIZE_PROMPT
+    assert heard[heard.index(say("ivr_invalid_key")) + 1] == SIZE_PROMPT
     assert turn_texts(services.conversation) == ["测一下", "中小微企业"]
 
 

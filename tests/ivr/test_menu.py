@@ -1,14 +1,15 @@
 """Menu words and keys. Run: .venv/bin/python -m pytest -q tests/ivr/test_menu.py"""
 import pytest
 
+from bot.core.messages import say
 from ivr import menu
 
 
 def test_the_main_menu_offers_the_five_topics_repeat_and_agent():
     for key, label in (("1", "企业稳岗与用工"), ("2", "失业保险待遇"), ("3", "职业培训补贴"), ("4", "高校毕业生"), ("5", "农民工与创业")):
-        assert f"{label}请按{key}" in menu.MAIN_MENU
+        assert f"{label}请按{key}" in menu.main_menu()
         assert menu.topic(key).label == label
-    assert "重听请按9" in menu.MAIN_MENU and "转人工服务请按0" in menu.MAIN_MENU
+    assert "重听请按9" in menu.main_menu() and "转人工服务请按0" in menu.main_menu()
     assert menu.topic("6") is None and menu.topic("9") is None
 
 
@@ -66,3 +67,15 @@ def test_the_caller_saying_they_are_done(speech, done):
 )
 def test_after_a_miss_the_caller_hears_a_question_to_try_or_the_agent_key(suggestions, heard):
     assert menu.spoken_suggestion(suggestions) == heard
+
+
+@pytest.mark.parametrize("words", ["转人工", "人工", "客服", "我要找人工客服。", "帮我接一下真人", "我要投诉", "给我回个电话"])
+def test_the_phone_hears_the_chats_handoff_words(words):
+    from bot.dialogue import cues
+
+    assert menu.asks_for_agent(words) and cues.HANDOFF.search(menu.normalise_speech(words))
+
+
+@pytest.mark.parametrize("words", ["人工智能", "客服电话是多少", "失业保险金标准提高了多少"])
+def test_words_that_only_mention_a_person_are_questions(words):
+    assert not menu.asks_for_agent(words)

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.core.messages import say
 from ivr import menu
 from ivr.sim import ConsoleCaller, ScriptedCaller, SimulatedCall, voicemail_words
 from tests.ivr.conftest import AGENTS, TOKEN
@@ -28,7 +29,7 @@ def test_a_scripted_call_shows_what_the_caller_hears(server):
     assert "【播报】请输入参保职工人数，按井号键结束。" in out
     assert "三除以二十八约等于百分之十点七，不超过百分之二十" in out
     assert "【说话】失业金标准是多少" in out
-    assert f"【播报】{menu.GOODBYE}" in out and "【挂机】" in out
+    assert f"【播报】{say('goodbye', 'ivr')}" in out and "【挂机】" in out
     assert "【回调】status → 200" in out
     texts = [t.text for t in services.conversation.turns]
     assert texts == ["我们企业能申请稳岗返还吗？", "28", "3", "失业金标准是多少"]
@@ -40,7 +41,7 @@ def test_the_simulator_signs_with_the_servers_development_token(servers):
     live, services = servers.start(twilio_auth_token="")
     result = run_cli(["--url", live.url, "--script", "9,挂断"], env={"HOTLINE_VAR_DIR": str(services.settings.var_dir)})
     assert result.exit_code == 0, result.output
-    assert result.output.count(menu.MAIN_MENU) == 2 and "来电方挂断" in result.output
+    assert result.output.count(menu.main_menu()) == 2 and "来电方挂断" in result.output
 
 
 def test_a_wrong_token_is_reported_not_crashed(server, tmp_path):
@@ -74,8 +75,8 @@ def test_silence_transfer_and_voicemail_in_a_simulated_call(agent_server):
     kinds = transcript.kinds()
     assert kinds.count("silence") == 4 and "dial" in kinds and "voicemail" in kinds
     heard = transcript.heard()
-    assert heard.count(menu.NO_INPUT) == 4 and menu.TRANSFERRING in heard
-    assert menu.VOICEMAIL_PROMPT in heard and menu.VOICEMAIL_RECEIVED in heard
+    assert heard.count(say("ivr_no_input")) == 4 and say("handoff", "ivr") in heard
+    assert say("ivr_voicemail_prompt") in heard and say("ivr_voicemail_received") in heard
     dial = [e.text for e in transcript.events if e.kind == "dial"]
     assert dial == ["、".join(AGENTS), "无人接听（no-answer）"]
     [(sid, _, voicemail)] = services.turn_log.of("voicemail")
@@ -85,7 +86,7 @@ def test_silence_transfer_and_voicemail_in_a_simulated_call(agent_server):
 
 def test_an_answered_transfer_in_a_simulated_call(agent_server):
     transcript = SimulatedCall(agent_server[0].url, TOKEN).run(ScriptedCaller(["0", "接听"]))
-    assert transcript.heard()[-1] == menu.GOODBYE
+    assert transcript.heard()[-1] == say("goodbye", "ivr")
 
 
 def test_the_keypad_menu_after_silences_still_hears_words(server):

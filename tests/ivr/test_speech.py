@@ -1,7 +1,7 @@
 """Answers rewritten for the ear. Run: .venv/bin/python -m pytest -q tests/ivr/test_speech.py"""
 import pytest
 
-from ivr.menu import MORE_INFO
+from bot.core.messages import say
 from ivr.speech import SPEECH_MAX_CHARS, digits_one_by_one, for_ear, read_aloud, shorten, strip_markup
 
 SPOKEN_MORE_INFO = "详细内容可关注大连人社一二三三三公众号。"
@@ -107,7 +107,7 @@ def test_a_short_answer_is_not_cut_and_gets_no_pointer():
 
 
 def test_the_pointer_itself_reads_the_hotline_digit_by_digit():
-    assert read_aloud(MORE_INFO) == SPOKEN_MORE_INFO
+    assert read_aloud(say("ivr_more_info")) == SPOKEN_MORE_INFO
 
 
 def test_strip_markup_reports_a_removed_link():

@@ -5,6 +5,7 @@ import json
 import redis
 
 from bot.state import MemoryStore, RedisStore
+from bot.core.messages import say
 from ivr import menu
 from ivr.calls import CallState, CallStore, Mode
 from tests.ivr.conftest import FakeConversation, Phone
@@ -75,4 +76,4 @@ def test_a_webhook_for_a_call_without_state_starts_from_the_main_menu(server):
     phone = Phone(server[0].url)
     phone.last_url = phone.url("/ivr/voice")
     answer = phone._follow(phone.url("/ivr/input"), {"Digits": "9"})
-    assert answer.says == [menu.MAIN_MENU]
+    assert answer.says == [menu.main_menu()]

@@ -5,16 +5,17 @@ Run: .venv/bin/python -m pytest -q tests/ivr/test_transfer.py
 import pytest
 import requests
 
+from bot.core.messages import say
 from ivr import menu
 from tests.ivr.conftest import AGENTS, Phone, Twiml
 
-RECORD = [menu.VOICEMAIL_PROMPT]
+RECORD = [say("ivr_voicemail_prompt")]
 
 
 def test_zero_rings_every_agent_with_a_timeout(agent_phone, agent_server):
     agent_phone.call()
     answer = agent_phone.press("0")
-    assert answer.verbs == ["Say", "Dial"] and answer.says == [menu.TRANSFERRING]
+    assert answer.verbs == ["Say", "Dial"] and answer.says == [say("handoff", "ivr")]
     dial = answer.first("Dial")
     assert dial.get("timeout") == "20" and dial.get("action") == "/ivr/dial-result"
     assert answer.numbers == list(AGENTS)
@@ -33,7 +34,7 @@ def test_an_answered_transfer_ends_with_thanks(agent_phone):
     agent_phone.call()
     agent_phone.press("0")
     answer = agent_phone.dial_ends("completed")
-    assert answer.verbs == ["Say", "Hangup"] and answer.says == [menu.GOODBYE]
+    assert answer.verbs == ["Say", "Hangup"] and answer.says == [say("goodbye", "ivr")]
 
 
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "canceled"])
@@ -42,7 +43,7 @@ def test_nobody_answering_takes_a_voicemail(agent_phone, status):
     agent_phone.press("0")
     answer = agent_phone.dial_ends(status)
     assert answer.verbs == ["Say", "Say", "Record", "Say", "Say", "Hangup"]
-    assert answer.says == [menu.AGENTS_BUSY, *RECORD, menu.VOICEMAIL_EMPTY, menu.GOODBYE]
+    assert answer.says == [say("ivr_agents_busy"), *RECORD, say("ivr_voicemail_empty"), say("goodbye", "ivr")]
     record = answer.first("Record")
     assert record.get("maxLength") == "120" and record.get("action") == "/ivr/voicemail"
     assert record.get("recordingStatusCallback") == "/ivr/recording"
@@ -55,7 +56,7 @@ def test_a_voicemail_is_logged_once_for_a_staff_callback(agent_phone, agent_serv
     agent_phone.press("0")
     agent_phone.dial_ends("no-answer")
     answer, recording = agent_phone.leave_voicemail(seconds=12)
-    assert answer.says == [menu.VOICEMAIL_RECEIVED, menu.GOODBYE] and answer.verbs[-1] == "Hangup"
+    assert answer.says == [say("ivr_voicemail_received"), say("goodbye", "ivr")] and answer.verbs[-1] == "Hangup"
     [(sid, _, data)] = log.of("voicemail")
     assert sid == agent_phone.call_sid
     assert data == {
@@ -94,14 +95,14 @@ def test_a_failed_recording_is_logged_as_a_status(agent_phone, agent_server):
 def test_a_voicemail_action_without_a_recording_logs_nothing(agent_phone, agent_server):
     agent_phone.call()
     answer = agent_phone._follow(agent_phone.url("/ivr/voicemail"), {})
-    assert answer.says == [menu.VOICEMAIL_EMPTY, menu.GOODBYE]
+    assert answer.says == [say("ivr_voicemail_empty"), say("goodbye", "ivr")]
     assert agent_server[1].turn_log.of("voicemail") == []
 
 
 def test_without_agents_a_request_for_a_human_takes_a_voicemail(phone, server):
     phone.call()
     answer = phone.press("0")
-    assert answer.says == [menu.NO_AGENTS, *RECORD, menu.VOICEMAIL_EMPTY, menu.GOODBYE]
+    assert answer.says == [say("ivr_no_agents"), *RECORD, say("ivr_voicemail_empty"), say("goodbye", "ivr")]
     assert answer.first("Dial") is None
     phone.leave_voicemail()
     [(_, _, handoff)] = server[1].turn_log.of("handoff")
@@ -112,16 +113,16 @@ def test_without_agents_a_request_for_a_human_takes_a_voicemail(phone, server):
 
 def test_the_turn_logic_can_hand_the_caller_over(agent_phone, agent_server):
     agent_phone.call()
-    answer = agent_phone.say("我要投诉")
-    assert answer.says == ["您的诉求需要人工处理，正在为您转接。", menu.TRANSFERRING]
+    answer = agent_phone.say("我对处理结果不满意")
+    assert answer.says == ["您的诉求需要人工处理，正在为您转接。", say("handoff", "ivr")]
     assert answer.numbers == list(AGENTS)
     assert agent_server[1].turn_log.of("handoff")[0][2]["reason"] == "conversation"
 
 
 def test_the_turn_logics_handoff_without_agents_takes_a_voicemail(phone):
     phone.call()
-    answer = phone.say("我要投诉")
-    assert answer.says[:2] == ["您的诉求需要人工处理，正在为您转接。", menu.NO_AGENTS]
+    answer = phone.say("我对处理结果不满意")
+    assert answer.says[:2] == ["您的诉求需要人工处理，正在为您转接。", say("ivr_no_agents")]
     assert answer.first("Record") is not None
 
 

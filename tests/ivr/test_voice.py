@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.core.messages import say
 from ivr import menu
 
 ANSWER_8 = "失业保险金标准：累计缴费满一年不足十年的，由当地最低工资标准的百分之八十五上调至百分之九十"
@@ -23,7 +24,7 @@ def assert_speaks_mandarin(answer):
 def test_an_incoming_call_is_greeted_with_the_main_menu(phone):
     answer = phone.call()
     assert answer.verbs == ["Gather", "Redirect"]
-    assert answer.says == [menu.GREETING + menu.MAIN_MENU]
+    assert answer.says == [say("welcome", "ivr") + menu.main_menu()]
     assert answer.spoken.startswith("您好，欢迎致电大连一二三三三")
     gather = answer.gather
     assert gather.get("input") == "dtmf speech" and gather.get("numDigits") == "1"
@@ -43,13 +44,13 @@ def test_each_topic_key_opens_its_submenu_and_star_goes_back(phone, key):
     answer = phone.press(key)
     assert answer.says == [menu.topic_menu(topic)]
     assert phone.press("9").says == [menu.topic_menu(topic)]  # 重听
-    assert phone.press("*").says == [menu.MAIN_MENU]
+    assert phone.press("*").says == [menu.main_menu()]
     assert_speaks_mandarin(answer)
 
 
 def test_nine_repeats_the_main_menu(phone):
     phone.call()
-    assert phone.press("9").says == [menu.MAIN_MENU]
+    assert phone.press("9").says == [menu.main_menu()]
 
 
 def test_a_submenu_key_asks_its_common_question_through_the_shared_turn_logic(phone, server):
@@ -62,7 +63,7 @@ def test_a_submenu_key_asks_its_common_question_through_the_shared_turn_logic(ph
     assert turn.message_id == f"{phone.call_sid}-1"
     assert answer.verbs == ["Say", "Gather", "Redirect"]
     assert answer.says[0].startswith(ANSWER_8)
-    assert answer.says[-1] == menu.FOLLOW_UP
+    assert answer.says[-1] == say("ivr_follow_up", **menu.KEYS)
 
 
 def test_a_spoken_question_is_answered_for_the_ear_then_asks_for_more(phone, server):
@@ -82,11 +83,11 @@ def test_a_spoken_question_is_answered_for_the_ear_then_asks_for_more(phone, ser
 def test_after_an_answer_nine_repeats_it_star_returns_and_hash_ends_the_call(phone):
     phone.call()
     first = phone.say("失业金标准是多少").says[0]
-    assert phone.press("9").says == [first, menu.FOLLOW_UP]
-    assert phone.press("*").says == [menu.MAIN_MENU]
+    assert phone.press("9").says == [first, say("ivr_follow_up", **menu.KEYS)]
+    assert phone.press("*").says == [menu.main_menu()]
     phone.say("失业金标准是多少")
     goodbye = phone.press("#")
-    assert goodbye.verbs == ["Say", "Hangup"] and goodbye.says == [menu.GOODBYE]
+    assert goodbye.verbs == ["Say", "Hangup"] and goodbye.says == [say("goodbye", "ivr")]
 
 
 def test_after_an_answer_a_topic_key_opens_that_submenu(phone):
@@ -100,11 +101,11 @@ def test_saying_no_more_questions_ends_the_call(phone, words):
     phone.call()
     phone.say("失业金标准是多少")
     answer = phone.say(words)
-    assert answer.says == [menu.GOODBYE] and answer.verbs[-1] == "Hangup"
+    assert answer.says == [say("goodbye", "ivr")] and answer.verbs[-1] == "Hangup"
 
 
 @pytest.mark.parametrize("words, expected", [("二", menu.topic_menu(menu.topic("2"))), ("按四", menu.topic_menu(menu.topic("4"))),
-                                             ("主菜单", menu.MAIN_MENU), ("再说一遍", menu.MAIN_MENU)])
+                                             ("主菜单", menu.main_menu()), ("再说一遍", menu.main_menu())])
 def test_menu_choices_can_be_spoken(phone, words, expected):
     phone.call()
     assert phone.say(words).says == [expected]
@@ -116,17 +117,17 @@ def test_eligibility_by_keypad_stabilization_refund(phone, server):
     phone.call()
     phone.press("1")
     ask_staff = phone.press("2")
-    assert ask_staff.says == ["请输入参保职工人数，按井号键结束。" + menu.NUMBER_ENTRY_HINT]
+    assert ask_staff.says == ["请输入参保职工人数，按井号键结束。" + say("ivr_number_entry_hint")]
     gather = ask_staff.gather
     assert gather.get("finishOnKey") == "#" and gather.get("numDigits") is None
     assert gather.get("input") == "dtmf speech" and gather.get("timeout") == "10"
     ask_layoffs = phone.press("28#")
-    assert ask_layoffs.says == ["请输入裁员人数，没有裁员请输入零，按井号键结束。" + menu.NUMBER_ENTRY_HINT]
+    assert ask_layoffs.says == ["请输入裁员人数，没有裁员请输入零，按井号键结束。" + say("ivr_number_entry_hint")]
     assert ask_layoffs.gather.get("finishOnKey") == "#"
     verdict = phone.press("3#")
     assert VERDICT in verdict.says[0]
     assert "百分之八十" in verdict.says[0]
-    assert verdict.says[-1] == menu.FOLLOW_UP
+    assert verdict.says[-1] == say("ivr_follow_up", **menu.KEYS)
     turns = conversation.turns[-3:]
     assert [t.text for t in turns] == ["我们企业能申请稳岗返还吗？", "28", "3"]
     assert [t.message_id for t in turns] == [f"{phone.call_sid}-{n}" for n in (1, 2, 3)]
@@ -146,7 +147,7 @@ def test_a_number_entry_with_stray_keys_is_asked_again(phone, server):
     phone.say("我们企业能申请稳岗返还吗")
     before = len(server[1].conversation.turns)
     answer = phone.press("2*#")
-    assert answer.says == [menu.INVALID_NUMBER, "请输入参保职工人数，按井号键结束。" + menu.NUMBER_ENTRY_HINT]
+    assert answer.says == [say("ivr_invalid_number"), "请输入参保职工人数，按井号键结束。" + say("ivr_number_entry_hint")]
     assert len(server[1].conversation.turns) == before  # nothing reached the turn logic
     assert answer.gather.get("finishOnKey") == "#"
 
@@ -162,7 +163,7 @@ def test_an_answer_the_turn_logic_cannot_read_is_explained_and_asked_again(phone
 def test_star_leaves_the_eligibility_questions(phone):
     phone.call()
     phone.say("我们企业能申请稳岗返还吗")
-    assert phone.press("*").says == [menu.MAIN_MENU]
+    assert phone.press("*").says == [menu.main_menu()]
 
 
 def test_choice_questions_take_their_keys_as_the_rule_table_words(phone, server):
@@ -183,6 +184,6 @@ def test_choice_questions_take_their_keys_as_the_rule_table_words(phone, server)
     question = phone.say("测一下")
     assert question.says == ["中小微企业请按一，其他企业请按二。"]
     assert question.gather.get("numDigits") is None and question.gather.get("finishOnKey") == "#"
-    assert phone.press("7").says[0] == menu.INVALID_KEY
+    assert phone.press("7").says[0] == say("ivr_invalid_key")
     phone.press("1")
     assert conversation.turns[-1].text == "中小微企业"

@@ -27,7 +27,7 @@ from wechatpy.utils import WeChatSigner
 from benchmarks.system import HotlineSystem, SystemConfig
 from tests.faults.conftest import wait_until
 from bot.core import slots as S
-from bot.dialogue import texts
+from bot.core.messages import say
 from bot.config import REPO_ROOT, Settings
 from bot.conversation import conversation_key
 from bot.hotspots import db
@@ -104,7 +104,7 @@ def chat(system, user: str, words: str) -> dict:
     response = requests.post(system.url + "/api/chat", json={"user_id": user, "text": words}, timeout=120)
     assert response.status_code == 200, response.text
     reply = response.json()
-    assert texts.DEGRADED_NOTE not in reply["reply"], f"degraded answer from {system.url}: {reply}"
+    assert say("degraded_note") not in reply["reply"], f"degraded answer from {system.url}: {reply}"
     return reply
 
 
