@@ -21,7 +21,7 @@ from bot.eligibility import (
     prompt_for,
     validate_slot,
 )
-from bot.eligibility.engine import assumptions, rule_summary
+from bot.eligibility.engine import assumptions, referral, rule_summary
 from bot.eligibility.parsing import infer_facts
 from knowledge_base.validity import chinese_date, validity_as_of
 
@@ -113,6 +113,10 @@ class CheckFlow:
         step = step or Step()
         if step.verdict is not None:  # settled already (a vague answer that could not change it)
             return step
+        other = referral(state.check, state.facts, table=self.table)
+        if other is not None:  # "是她自己不干的": the 失业补助金 covers it, said so
+            state.check = other
+            step.problems.append(say("referred", topic=self.table[other].topic))
         rule_id = state.check
         try:
             missing = missing_slots(rule_id, state.facts, table=self.table)

@@ -19,7 +19,7 @@ The rules, in order:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.messages import say
@@ -318,11 +318,11 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [SmallTalk(sig.nlu.intent)]
     follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)))
     if sig.focused is not None and follow_up and _answerable(sig.focused):
-        return [Answer(sig.focused)]
+        return [Answer(_lead_with_rule(sig.focused, sig.rule, table, text))]
     if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):
         return [SmallTalk(sig.nlu.intent)]
     if _answerable(sig.retrieval):
-        return [Answer(sig.retrieval)]
+        return [Answer(_lead_with_rule(sig.retrieval, sig.rule, table, text))]
     if sig.nlu.says("out_of_scope") or (sig.retrieval is not None and sig.retrieval.abstain_reason == "out_of_scope"):
         return [OutOfScope()]
     if sig.nlu.says("stop", "inform"):
@@ -367,6 +367,20 @@ def _rule_of_facts_agreeing(sig: Signals, table: RuleTable) -> str | None:
     if table[rule].article == _top_article(sig.retrieval) or CASE_FACTS & set(relevant(sig.facts, rule, table)):
         return rule
     return None
+
+
+def _lead_with_rule(result, rule_id: str | None, table: RuleTable, text: str):
+    """The answer leads with the clause of the measure the question names ("自己辞职的人呢" → the
+    失业补助金 sentence of article 8), when retrieval found that article; its sentences are then
+    chosen by the user's own words (a follow-up's query also holds the article title)."""
+    if rule_id is None or not result.hits or result.hits[0].article != table[rule_id].article:
+        return result
+    top, key = result.hits[0], _letters(table[rule_id].clause)[:20]
+    named = [c for c in top.article_clauses if key and key in _letters(c.text)]
+    if not named or (top.clauses and top.clauses[0] == named[0]):
+        return result
+    clauses = [named[0], *[c for c in top.clauses if c != named[0]]][: max(len(top.clauses), 1)]
+    return replace(result, query=text, hits=[replace(top, clauses=clauses), *result.hits[1:]])
 
 
 def _rule_of_top_clause(result, table: RuleTable) -> str | None:

@@ -228,6 +228,17 @@ def assumptions(rule_id: str, facts: dict, *, table: RuleTable | None = None) ->
     return True, used
 
 
+def referral(rule_id: str, facts: dict, *, table: RuleTable | None = None) -> str | None:
+    """The measure that covers these facts instead of this one (`refer` in the table), or None.
+
+    :raises UnknownRule: no rule has this id.
+    """
+    table = table or load_rules()
+    rule = table[rule_id]
+    ctx = _Context(rule, table, _coerce_all(rule, table, facts))
+    return next((r["to"] for r in rule.refer if ctx.all_hold(r["when"]) is True), None)
+
+
 def rule_summary(rule_id: str, *, table: RuleTable | None = None) -> str:
     """The rule in one sentence (`summary` of the table, its parameters filled in); "" when none.
 

@@ -111,6 +111,9 @@ class Rule:
     # What may be taken as known from other facts ({when, then, says}): a firm that is not 中小微
     # has more than 30 staff. A check uses it instead of asking, and says so.
     assume: tuple[dict, ...] = ()
+    # Another measure that covers a case instead ({when, to}): who quit of their own accord is
+    # judged for the 失业补助金, not the 失业保险金.
+    refer: tuple[dict, ...] = ()
 
     @property
     def checkable(self) -> bool:
@@ -126,7 +129,8 @@ class Rule:
     def reads(self) -> list[str]:
         """Every slot whose value can change the verdict: the inputs, the slots that make an
         input unnecessary (`unless`), and slots that a derived value stands in for."""
-        names = [*self.slots, *(i.unless for i in self.inputs if i.unless), *self.derive]
+        names = [*self.slots, *(i.unless for i in self.inputs if i.unless), *self.derive,
+                 *(f.get("of") for r in self.refer for f in r["when"])]
         return [n for n in dict.fromkeys(names) if n in slot_table.BY_NAME]
 
     @property
@@ -294,6 +298,10 @@ def _rule(raw: dict, data: dict, source_text: str) -> Rule:
     for a in assume:
         for f in (*a["when"], a["then"]):
             _validate_filter(f, known_values, params, fail)
+    refer = tuple({"when": tuple(r["when"]), "to": r["to"]} for r in raw.get("refer") or ())
+    for r in refer:
+        for f in r["when"]:
+            _validate_filter(f, known_values, params, fail)
     validity = raw["validity"]
     if validity not in VALIDITY_KINDS:
         raise fail(f"validity must be one of {VALIDITY_KINDS}, got {validity!r}")
@@ -318,6 +326,7 @@ def _rule(raw: dict, data: dict, source_text: str) -> Rule:
         words=tuple(raw.get("words") or ()),
         summary=" ".join(str(raw.get("summary") or "").split()),
         assume=assume,
+        refer=refer,
     )
 
 

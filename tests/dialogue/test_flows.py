@@ -107,3 +107,10 @@ def test_the_training_verdict_comes_before_the_class_hours_and_the_sum_after(flo
 def test_another_loan_than_a_guarantee_loan_is_not_covered(flow):
     state = check("loan_extension", startup_guarantee_loan=False, covid_infected=True)
     assert flow.next_step(state).verdict.outcome == "not_covered"
+
+
+def test_a_benefit_check_of_someone_who_quit_moves_to_the_subsidy_and_says_so(flow):
+    state = check("unemployment_benefit", contribution_years=7)
+    step = flow.next_step(state, flow.take(state, {"separation_reason": "personal"}))
+    assert state.check == "unemployment_subsidy" and step.verdict.outcome == "eligible"
+    assert "失业补助金" in step.problems[0] and "95%" in step.verdict.body

@@ -32,6 +32,8 @@ from bot.eligibility import extract_slots, load_rules
 class Hit:
     article: int
     document: str = "大人社发[2020]38号"
+    clauses: tuple = ()
+    article_clauses: tuple = ()
 
 
 @dataclass
