@@ -322,7 +322,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):
         return [SmallTalk(sig.nlu.intent)]
     if _answerable(sig.retrieval):
-        return [Answer(_lead_with_rule(sig.retrieval, sig.rule, table, text))]
+        return [Answer(sig.retrieval)]
     if sig.nlu.says("out_of_scope") or (sig.retrieval is not None and sig.retrieval.abstain_reason == "out_of_scope"):
         return [OutOfScope()]
     if sig.nlu.says("stop", "inform"):
@@ -370,8 +370,8 @@ def _rule_of_facts_agreeing(sig: Signals, table: RuleTable) -> str | None:
 
 
 def _lead_with_rule(result, rule_id: str | None, table: RuleTable, text: str):
-    """The answer leads with the clause of the measure the question names ("自己辞职的人呢" → the
-    失业补助金 sentence of article 8), when retrieval found that article; its sentences are then
+    """A follow-up's answer leads with the clause of the measure it names ("自己辞职的人呢" → the
+    失业补助金 sentence of article 8), when that is the article in focus; its sentences are then
     chosen by the user's own words (a follow-up's query also holds the article title)."""
     if rule_id is None or not result.hits or result.hits[0].article != table[rule_id].article:
         return result
