@@ -34,6 +34,8 @@ MIGRANT_WORKER = "migrant_worker"
 ACCIDENT_INSURANCE_PREMIUM = "accident_insurance_premium"
 STARTUP_GUARANTEE_LOAN = "startup_guarantee_loan"
 RECEIVING_UNEMPLOYMENT_BENEFIT = "receiving_unemployment_benefit"
+LOST_INCOME = "lost_income"
+RENT_WAIVED = "rent_waived"
 PERSONS = "persons"  # people a per-person amount is paid for (referred to a job)
 
 
@@ -175,6 +177,14 @@ SLOTS = (
          chat="请问您是大连生源，还是非大连生源（外地生源）？",
          help="生源地以入学前的户籍所在地为准，可以向学校就业指导部门确认。",
          options=(Option("dalian", "大连生源", "1"), Option("non_dalian", "非大连生源", "2"))),
+    Slot(LOST_INCOME, "bool", "受疫情影响暂时失去收入来源",
+         chat="请问您（或贵企业）是否因疫情影响暂时失去了收入来源？",
+         help="例如因疫情停业、停工，暂时没有经营或工资收入。",
+         options=_yes_no("暂时失去了收入来源", "没有")),
+    Slot(RENT_WAIVED, "bool", "为入驻的创业者或企业减免场地租金",
+         chat="请问贵孵化载体是否在疫情防控期间为入驻的创业者或企业减免了场地租金？",
+         help="以与入驻创业者或企业签订的减免租金协议或收租记录为准。",
+         options=_yes_no("减免了场地租金", "没有")),
     Slot(PERSONS, "int", "人数", unit="人", min=1, max=100000,
          chat="请问一共涉及多少人？",
          voice="请输入人数，按井号键结束。",

@@ -42,7 +42,7 @@ CASE_FACTS = frozenset({
     "contract_years", "accident_insurance_premium",
 })
 # Facts that are events in one person's life: own case when told as a completed event.
-EVENT_FACTS = frozenset({"separation_reason", "covid_infected"})
+EVENT_FACTS = frozenset({"separation_reason", "covid_infected", "lost_income", "rent_waived"})
 
 
 @dataclass(frozen=True)

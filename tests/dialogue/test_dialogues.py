@@ -268,3 +268,12 @@ def test_a_verdict_on_an_ended_measure_says_so(talk):
     reply = talk()("我交了12年失业保险，被辞退了，失业金按多少发")
     assert "【符合条件，但这项措施已结束】" in reply["reply"] and "95%" in reply["reply"]
     assert "2023年4月8日" in reply["reply"]
+
+
+@pytest.mark.parametrize("question, article", [
+    ("我开了个小饭馆，疫情期间没收入了，想贷款，能优先吗", 6),
+    ("我们众创空间疫情期间给入驻的创业者免了房租，有补助吗", 6),
+])
+def test_article_six_measures_without_a_loan_are_judged_on_their_own_fact(talk, question, article):
+    reply = talk()(question)
+    assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and articles(reply) == [article]

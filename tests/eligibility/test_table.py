@@ -33,6 +33,8 @@ RULE_IDS = {
     "migrant_public_welfare_post",
     "migrant_accident_insurance",
     "loan_extension",
+    "loan_priority",
+    "incubator_rent_subsidy",
     "graduate_reporting_deadline",
 }
 INCLUSIVE_WORDS = ("不高于", "不超过", "（含）", "不少于", "以上", "满", "上限")
