@@ -26,6 +26,7 @@ _CUT = re.compile(r".*(?:有|的|给|买|领|拿|申请|发|是|和|与|及|或|
 # Generic words before a name: "企业一次性吸纳就业补贴" is the notice's 一次性吸纳就业补贴.
 _GENERIC = re.compile(r"^(?:企业|单位|公司|个人|职工|员工|大连|市里|国家|政府)+")
 MIN_NAME = 4  # characters: a shorter name ("生活补贴") is too general to tell programmes apart
+SPECIFIC_VARIANT = 3  # characters: a synonym this long (意外险) names the notice's term, not a generic word (公司)
 
 
 class Scope:
@@ -71,6 +72,11 @@ class Scope:
             return True
         for variants, targets in self._synonyms:
             for variant in variants:
-                if variant in name and any(name.replace(variant, t) in self._text for t in targets):
+                if variant not in name:
+                    continue
+                if any(name.replace(variant, t) in self._text for t in targets):
+                    return True
+                # "身意外险补贴" (cut from 人身意外险): a specific word for one of the notice's terms
+                if len(variant) >= SPECIFIC_VARIANT and any(t in self._text for t in targets):
                     return True
         return False
