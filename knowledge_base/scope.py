@@ -19,7 +19,9 @@ from knowledge_base.lexicon import Lexicon, Tokenizer
 from knowledge_base.model import KnowledgeBase
 
 # A programme's name ends with one of these words; up to six characters before it name which one.
-_PROGRAMME = re.compile(r"([\u4e00-\u9fff]{1,6})(补贴|补助金|补助|津贴|救助金|贷款|贴息|补偿金)")
+_KINDS = "(补贴|补助金|补助|津贴|救助金|贷款|贴息|补偿金)"
+_PROGRAMME = re.compile(r"([\u4e00-\u9fff]{1,6})" + _KINDS)
+_KIND_AT_END = re.compile(_KINDS + "$")
 # The name starts after the last word that cannot be part of it ("给农民工买意外险有补贴": none;
 # "每课时一个小时补贴": a quantity, not a name).
 _CUT = re.compile(r".*(?:有|的|给|买|领|拿|申请|发|是|和|与|及|或|个|那|这|啥|么|能|要|办|问|说|找|算|时|钟|年|月|元|块|课|人)")
@@ -76,7 +78,9 @@ class Scope:
                     continue
                 if any(name.replace(variant, t) in self._text for t in targets):
                     return True
-                # "身意外险补贴" (cut from 人身意外险): a specific word for one of the notice's terms
-                if len(variant) >= SPECIFIC_VARIANT and any(t in self._text for t in targets):
+                # "身意外险补贴" (cut from 人身意外险): a specific word for one of the notice's terms, with at
+                # most a stray character beside it; "留工培训补助" names another programme (留工).
+                rest = _KIND_AT_END.sub("", name.replace(variant, ""))
+                if len(variant) >= SPECIFIC_VARIANT and len(rest) < 2 and any(t in self._text for t in targets):
                     return True
         return False

@@ -18,6 +18,7 @@ def scope(kb):
     ("那个一次性扩岗补助招一个应届生给多少钱", "一次性扩岗补助"),
     ("助学贷款感染新冠能延期还吗", "助学贷款"),
     ("创业担保贷款贴息是多少比例", "创业担保贷款贴息的比例"),
+    ("留工培训补助现在还能领不", "留工培训补助"),  # another programme beside a synonym of the notice's term
 ])
 def test_what_the_notice_lacks_is_named(scope, question, missing):
     assert scope.missing(question) == missing
@@ -34,6 +35,7 @@ def test_what_the_notice_lacks_is_named(scope, question, missing):
     "给农民工买意外险有补贴吗",  # no programme name: a question about one
     "每课时一个小时补贴能给多少",  # a quantity, not a name
     "创业担保贷款能展期多久",
+    "给农民工上人身意外险补贴一个人多少",  # 人身意外险 is the notice's 人身意外伤害保险
 ])
 def test_questions_the_notice_answers_are_left_alone(scope, question):
     assert scope.missing(question) is None
