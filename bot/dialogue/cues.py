@@ -36,7 +36,7 @@ ELIGIBILITY_ASK = re.compile(
 )
 # A question word: a message with facts and none of these is a statement of one's case.
 QUESTION = re.compile(
-    r"多少|几|怎么|如何|什么|哪些|哪个|哪里|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?"
+    r"多少|几|怎么|如何|什么|哪|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?"
 )
 # A message that ends as a question ("…标准是多少？", "…吗").
 ASKS_BACK = re.compile(r"[？?]|[吗嘛呢]$|多少|怎么|什么")
@@ -59,6 +59,8 @@ CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享
 
 # "现在还能申请吗", "还有效吗": a question of validity is answered first (the measure may have ended),
 # even when it carries a fact of the asker's case.
+# "那个公益岗位能干多长时间": how long a measure lasts is what it says, answered first.
+HOW_LONG = re.compile(r"多长时间|多久|几个月|多少个月|多少天")
 VALIDITY_ASK = re.compile(
     r"现在还(?:能|可以|有|管用|有效|执行|算)|还能用|还(?:有效|管用|算数|执行|实行|在执行|在实行)|过期|(?<![报合同])到期了?[吗没]|"
     r"什么时候(?:截止|到期|结束)|截止|失效|废止|停了吗"

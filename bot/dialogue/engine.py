@@ -204,6 +204,8 @@ class DialogueEngine:
             return self._check_step(state, flow, channel, lines, step, confidence, sig.text)
         if isinstance(first, SetRange):
             state.misses = 0
+            if len(commands) > 1:  # facts told with the vague one count first
+                flow.take(state, commands[1].values)
             step = flow.settle_range(state, first.slot, first.values)
             if step.verdict is None:  # ask again, saying why the exact number matters
                 return self._check_step(state, flow, channel, step.problems, None, confidence)

@@ -113,10 +113,7 @@ class CheckFlow:
         step = step or Step()
         if step.verdict is not None:  # settled already (a vague answer that could not change it)
             return step
-        other = referral(state.check, state.facts, table=self.table)
-        if other is not None:  # "是她自己不干的": the 失业补助金 covers it, said so
-            state.check = other
-            step.problems.append(say("referred", topic=self.table[other].topic))
+        self.follow_referral(state, step)
         rule_id = state.check
         try:
             missing = missing_slots(rule_id, state.facts, table=self.table)
@@ -185,22 +182,33 @@ class CheckFlow:
     def _verdict_for(self, rule_id: str, facts: dict) -> tuple[Verdict | None, list[str]]:
         """The verdict these facts give (settled anyway where the missing ones cannot change it),
         or None and the facts still missing."""
+        facts = {**infer_facts(facts), **facts}
         missing = missing_slots(rule_id, facts, table=self.table)
         if not missing:
             return evaluate(rule_id, facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table), []
         settled = self._settled_anyway(rule_id, facts, missing)
         return (settled[0], []) if settled else (None, missing)
 
+    def follow_referral(self, state: DialogueState, step: Step) -> None:
+        """Move the check to the measure that covers the facts told ("是她自己不干的": the 失业补助金),
+        and say so."""
+        other = referral(state.check, state.facts, table=self.table)
+        if other is not None:
+            state.check = other
+            step.problems.append(say("referred", topic=self.table[other].topic))
+
     def settle_range(self, state: DialogueState, slot: str, values) -> Step:
         """A vague answer: the verdict when every value it leaves open gives the same one (said so),
         else the question again, saying why the exact number matters."""
+        referred = Step()
+        self.follow_referral(state, referred)
         verdicts = [self._verdict_for(state.check, {**state.facts, slot: value})[0] for value in values]
         spoken = "、".join(self.describe(slot, v).lstrip("：").strip() for v in values)
         if None not in verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
-            step = Step(verdict=verdicts[0])
+            step = Step(verdict=verdicts[0], problems=referred.problems)
             step.problems.append(say("range_settled", values=spoken))
             return step
-        step = Step(ask=slot)
+        step = Step(ask=slot, problems=referred.problems)
         step.problems.append(say("range_matters", values=spoken, label=self.table.slots[slot].label))
         return step
 

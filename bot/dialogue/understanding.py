@@ -248,7 +248,8 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
         # "两三年吧", "九年还是十年": the check may not need the exact number (a range beats the
         # first number the fact parser took; one vague number only when nothing exact was said).
         if len(values) > 1 or (values and state.asking not in own):
-            return [SetRange(state.asking, tuple(values))]
+            others = {k: v for k, v in own.items() if k != state.asking}  # "七八年吧，是她自己不干的"
+            return [SetRange(state.asking, tuple(values)), *([SetSlots(others)] if others else [])]
     if switching and (cues.asks_own_case(text) or relevant(sig.facts, other, table)):
         return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
     question = bool(cues.QUESTION.search(text))
@@ -299,7 +300,9 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
     if topics and sig.rule is None and not own_case:  # 养老金, 公积金 …: topics the notice never covers
         return [OutOfScope(say("topic_aspect", topics="、".join(topics)))]
-    if (own_case or stated) and cues.VALIDITY_ASK.search(text) and not cues.CHECK_REQUEST.search(text) and _answerable(sig.retrieval):
+    how_long = bool(cues.HOW_LONG.search(text)) and not (CASE_FACTS & set(sig.facts))
+    if (own_case or stated) and (cues.VALIDITY_ASK.search(text) or how_long) and not cues.CHECK_REQUEST.search(text) \
+            and _answerable(sig.retrieval):
         return [Answer(sig.retrieval)]  # "裁员率5.5%现在还能用不": whether the measure still runs comes first
     if own_case or stated:
         focus_article = state.focus[1] if state.focus else None

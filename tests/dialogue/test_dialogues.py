@@ -277,3 +277,15 @@ def test_a_verdict_on_an_ended_measure_says_so(talk):
 def test_article_six_measures_without_a_loan_are_judged_on_their_own_fact(talk, question, article):
     reply = talk()(question)
     assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and articles(reply) == [article]
+
+
+def test_a_vague_answer_with_another_fact_keeps_both(talk):
+    user = talk()
+    assert user("我闺女失业了，想问问失业金的事")["asking_for"] == "contribution_years"
+    reply = user("她交了七八年吧，是她自己不干的")
+    assert "【符合条件" in reply["reply"] and "失业补助金" in reply["reply"] and "95%" in reply["reply"]
+
+
+def test_how_long_a_measure_lasts_is_answered_not_checked(talk):
+    reply = talk()("俺想干活，现在没活，那个公益岗位能干多长时间")
+    assert reply["answered"] and reply["asking_for"] is None and "3至6个月" in reply["reply"]
