@@ -36,7 +36,7 @@ ELIGIBILITY_ASK = re.compile(
 )
 # A question word: a message with facts and none of these is a statement of one's case.
 QUESTION = re.compile(
-    r"多少|几|怎么|如何|什么|哪|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?"
+    r"多少|几|怎么|如何|什么|哪些|哪个|哪里|哪儿|从哪|哪出|哪来|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?"
 )
 # A message that ends as a question ("…标准是多少？", "…吗").
 ASKS_BACK = re.compile(r"[？?]|[吗嘛呢]$|多少|怎么|什么")

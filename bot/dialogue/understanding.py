@@ -248,7 +248,9 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
         # "两三年吧", "九年还是十年": the check may not need the exact number (a range beats the
         # first number the fact parser took; one vague number only when nothing exact was said).
         if len(values) > 1 or (values and state.asking not in own):
-            others = {k: v for k, v in own.items() if k != state.asking}  # "七八年吧，是她自己不干的"
+            # "七八年吧，是她自己不干的": a choice told with it counts; another number may be the vague
+            # one misread ("两三个" is no head count of 23)
+            others = {k: v for k, v in own.items() if k != state.asking and table.slots[k].type in ("bool", "choice")}
             return [SetRange(state.asking, tuple(values)), *([SetSlots(others)] if others else [])]
     if switching and (cues.asks_own_case(text) or relevant(sig.facts, other, table)):
         return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]

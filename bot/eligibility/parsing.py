@@ -192,7 +192,7 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
             if place and place.group(1) not in ("哪里", "哪儿", "什么", "外地"):
                 choice = "dalian" if place.group(1).startswith("大连") else "non_dalian"
         return choice
-    arabic = _arabic(raw)
+    arabic = _arabic(_NEIGHBOURS.sub(_vague_pair, raw))
     if _VAGUE.search(arabic):
         return None
     if spec.type == "year":
@@ -234,7 +234,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     raw = _clean(text)
     if not raw:
         return {}
-    arabic = _arabic(raw)
+    arabic = _arabic(_NEIGHBOURS.sub(_vague_pair, raw))
     found: dict = {}
     masked = arabic
 
@@ -380,6 +380,13 @@ def candidate_values(slot: str, text: str) -> list:
             return [low, _plain(Fraction(high) - step)]
     value = parse_slot_value(slot, _strip_vague(raw))
     return [value] if value is not None and _VAGUE.search(_arabic(raw)) else []
+
+
+def _vague_pair(m: re.Match) -> str:
+    """"两三个" is two or three, not 23: a vague number the fact parser leaves alone (几)."""
+    if m.group(3) != "十" and _DIGIT[m.group(3)] == _DIGIT[m.group(2)] + 1:
+        return "几"
+    return m.group(0)
 
 
 def _strip_vague(text: str) -> str:
