@@ -1,7 +1,8 @@
 """The docs are tested (after Datasette's test_docs): every HOTLINE_*/WECHAT_*/TWILIO_* variable the
 settings module reads has a row, with its default, in docs/configuration.md, and every row names a
-variable that is really read; every relative link of README.md and docs/*.md resolves; the README
-stays a short guide that opens with the two commands."""
+variable that is really read; every relative link of README.md and docs/*.md resolves, and every
+repository path they name in backticks exists (so a page fails when the code it describes moves); the
+README stays a short guide that opens with the two commands."""
 from __future__ import annotations
 
 import dataclasses
@@ -136,3 +137,39 @@ def test_the_readme_opens_with_the_two_commands():
 def test_the_readme_stays_short():
     lines = len(README.read_text(encoding="utf-8").splitlines())
     assert lines <= 200, f"README.md has {lines} lines: move the detail to docs/ and link it"
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+# Pages that describe today's code; docs/benchmarks-history.md names files of earlier commits.
+CURRENT = [README, *(p for p in sorted((REPO_ROOT / "docs").glob("*.md")) if p.name != "benchmarks-history.md"),
+           REPO_ROOT / "BENCHMARKS.md"]
+TOP = ("bot", "ivr", "knowledge_base", "training_data", "tests", "benchmarks", "scripts", "deploy")
+PATH = re.compile(rf"`((?:{'|'.join(TOP)})/[^`\s]*)`")
+# Named before it lands: the message catalogue of issue 15 (branch i15-messages). Empty this once merged.
+PENDING = {"bot/core/messages.yaml"}
+
+
+def code_paths() -> list[tuple[str, str]]:
+    found = []
+    for page in CURRENT:
+        for path in sorted(set(PATH.findall(page.read_text(encoding="utf-8")))):
+            found.append((page.relative_to(REPO_ROOT).as_posix(), path))
+    return found
+
+
+def test_the_pages_name_paths():
+    assert ("README.md", "bot/eligibility/rules.yaml") in code_paths()
+
+
+@pytest.mark.parametrize("page, path", [p for p in code_paths() if p[1] not in PENDING])
+def test_every_named_path_exists(page, path):
+    """A path in backticks exists (up to a placeholder such as <slug> or *), and a named test is in its file."""
+    path, _, test = path.partition("::")
+    existing = re.split(r"[<*]", path)[0]
+    target = REPO_ROOT / existing
+    assert target.exists() or target.parent.exists() and any(target.parent.glob(target.name + "*")), (
+        f"{page} names `{path}`, which does not exist: the code moved, so should the page"
+    )
+    if test:
+        assert f"def {test}(" in target.read_text(encoding="utf-8"), f"{page} names {path}::{test}, which is not there"
