@@ -124,7 +124,7 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default="", help="default: SQLite in a temporary directory")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per poll
-    logging.getLogger("bot.conversation").setLevel(logging.ERROR)  # "Rasa unavailable": expected here
+    logging.getLogger("bot.dialogue.conversation").setLevel(logging.ERROR)  # "Rasa unavailable": expected here
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-handoff-"))
     var = workdir / "var"

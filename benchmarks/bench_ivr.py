@@ -36,7 +36,7 @@ class CannedConversation:
     """A turn logic that answers at once, to measure the IVR's own cost."""
 
     def handle(self, turn):
-        from bot.reply import Reply
+        from bot.core.turn import Reply
 
         return Reply(reply="失业保险金标准由当地最低工资标准的85%上调至90%，至2021年8月31日。", confidence=0.9)
 

@@ -10,7 +10,7 @@ from bot.config import REPO_ROOT
 
 from bot.config import Settings
 from bot.errors import register_error_handlers
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 from bot.services import Services
 
 log = logging.getLogger(__name__)

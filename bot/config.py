@@ -12,7 +12,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
+from zoneinfo import ZoneInfo
 
+# Dalian's time: days of the hotspot log and the hours people answer 转人工 are local days and hours.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -80,7 +83,7 @@ class Settings:
     public_url: str = ""
     secret_key: str = ""
     agent_numbers: tuple[str, ...] = ()
-    # When people answer 转人工 (bot/handoff/hours.py): ISO weekdays and local times.
+    # When people answer 转人工 (bot/agent_hours.py): ISO weekdays and local times.
     agent_hours: str = "1-5 08:30-17:00"
     redis_url: str = ""
     wechat_token: str = ""
@@ -125,7 +128,7 @@ class Settings:
             raise ConfigError(
                 f"HOTLINE_IVR_VOICEMAIL_SECONDS must be between 1 and 3600, got {self.ivr_voicemail_seconds}"
             )
-        from bot.handoff.hours import AgentHours  # validates the format, naming the bad value
+        from bot.agent_hours import AgentHours  # validates the format, naming the bad value
 
         AgentHours.parse(self.agent_hours)
         if not self.wechat_api_base_url.endswith("/"):

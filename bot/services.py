@@ -61,7 +61,7 @@ class Services:
 
     @cached_property
     def conversation(self):
-        from bot.conversation import Conversation
+        from bot.dialogue.conversation import Conversation
 
         return Conversation.from_services(self)
 

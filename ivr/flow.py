@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Protocol
 
 from bot.core.messages import say
-from bot.reply import TEXT_MAX, Reply, Turn
+from bot.core.turn import TEXT_MAX, Reply, Turn
 from ivr import menu, twiml
 from ivr.calls import CallState, Mode
 from ivr.speech import for_ear, read_aloud

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 
 from bot.core.messages import say
-from bot.reply import Citation, Reply, article_label
+from bot.core.turn import Citation, Reply, article_label
 from knowledge_base.model import Clause, Validity
 from knowledge_base.retrieval import HANDOFF_SUGGESTION, ArticleHit, RetrievalResult
 from knowledge_base.text import has_chinese

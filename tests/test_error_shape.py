@@ -19,7 +19,7 @@ BIG = '{"user_id": "u", "text": "' + "x" * 70_000 + '"}'
 
 class FakeConversation:
     def handle(self, turn):
-        from bot.reply import Reply
+        from bot.core.turn import Reply
 
         return Reply(reply="好的")
 

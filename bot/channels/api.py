@@ -13,9 +13,9 @@ from bot.channels.base import InputChannel, TurnHandler, client_address, current
 from bot.config import Settings
 from bot.core.messages import say
 from bot.errors import ApiError
-from bot.openapi import openapi_document
+from bot.channels.openapi import openapi_document
 from bot.ratelimit import RateLimiter
-from bot.reply import TEXT_MAX, USER_ID_MAX, Turn, is_valid_unicode
+from bot.core.turn import TEXT_MAX, USER_ID_MAX, Turn, is_valid_unicode
 
 TURN_ID_HEADER = "X-Hotline-Turn-Id"
 CHANNEL_HEADER = "X-Hotline-Channel"

@@ -16,7 +16,7 @@ from typing import Callable
 from flask import Blueprint, current_app, request
 
 from bot.config import Settings
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 
 TurnHandler = Callable[[Turn], Reply]
 

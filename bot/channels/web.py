@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template
 from bot.channels.api import CHANNEL_HEADER, TURN_ID_HEADER
 from bot.channels.base import InputChannel, TurnHandler, current_services
 from bot.core.messages import say, starter_questions, web_page
-from bot.reply import TEXT_MAX
+from bot.core.turn import TEXT_MAX
 
 log = logging.getLogger(__name__)
 

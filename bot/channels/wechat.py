@@ -37,7 +37,7 @@ from bot.config import ConfigError, Settings
 from bot.core.messages import say, starter_questions
 from bot.errors import ApiError
 from bot.ratelimit import RateLimiter
-from bot.reply import TEXT_MAX, Reply, Turn, article_label
+from bot.core.turn import TEXT_MAX, Reply, Turn, article_label
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot.dashboard.views import bp
 from bot.errors import error_response
 from bot.handoff import AGENT_ROLE, CALLBACK_ROLE
 from bot.handoff.desk import DeskError
-from bot.reply import Citation
+from bot.core.turn import Citation
 
 log = logging.getLogger(__name__)
 

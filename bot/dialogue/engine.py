@@ -38,7 +38,7 @@ from bot.dialogue.understanding import (
 from bot.eligibility import RuleTable, extract_slots, load_rules
 from bot.eligibility.parsing import candidate_values, chinese_terms
 from bot.core.slots import help_for
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 from knowledge_base.answers import policy_reply
 from knowledge_base.lexicon import Lexicon
 from knowledge_base.scope import Scope

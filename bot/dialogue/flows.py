@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.core.messages import say
-from bot.reply import article_label
+from bot.core.turn import article_label
 from bot.dialogue.state import DialogueState
 from bot.eligibility import (
     MissingSlots,

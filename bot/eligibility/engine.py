@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from bot.config import EPIDEMIC_END
 from bot.core.messages import say
-from bot.reply import Citation
+from bot.core.turn import Citation
 from knowledge_base.validity import validity_as_of
 from bot.core.slots import Slot
 from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, load_rules

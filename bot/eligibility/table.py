@@ -22,7 +22,7 @@ import yaml
 from bot.config import REPO_ROOT
 from bot.core import slots as slot_table
 from bot.core.slots import Slot
-from bot.reply import Citation
+from bot.core.turn import Citation
 
 RULES_PATH = Path(__file__).with_name("rules.yaml")
 

@@ -30,14 +30,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from bot.core.messages import say
+from bot.dialogue import cues
 from bot.handoff.cipher import NumberCipher, find_phone
-from bot.handoff.hours import AgentHours
+from bot.agent_hours import AgentHours
 from bot.handoff.topic import TopicSource, topic_from_transcript, topic_label
 from bot.hotspots import db
 from bot.hotspots.analysis import CHANNEL_LABELS
 from bot.hotspots.masking import mask_personal_data
 from bot.hotspots.pseudonym import Pseudonymizer, phone_tail
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,12 @@ class HandoffDesk:
 
     def conv_key(self, turn: Turn) -> str:
         return self.pseudonyms.user(turn.channel, turn.user_id)
+
+    @staticmethod
+    def is_note_for_a_person(text: str) -> bool:
+        """Whether a waiting citizen's message is for the person, not a question: no question
+        words, or a callback number in it."""
+        return not cues.QUESTION.search(text) or bool(find_phone(text))
 
     def intercept(self, turn: Turn) -> Reply | None:
         """A reply when a person holds (or the queue waits for) this conversation; never raises.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from bot.reply import Turn
+from bot.core.turn import Turn
 
 # (turn, recent transcript entries, oldest first) -> {"articles": [...], "intent", "check": {...}}
 TopicSource = Callable[[Turn, list[dict]], dict]
@@ -67,7 +67,7 @@ def topic_label(topic: dict) -> str:
 def dialogue_snapshot(services) -> Callable[[Turn], dict | None]:
     """The dialogue engine's state of a turn's conversation (focus, check, asking, facts), as JSON,
     or None when it cannot be read. Wired into the desk by `HandoffDesk.from_services`."""
-    from bot.conversation import conversation_key
+    from bot.dialogue.conversation import conversation_key
     from bot.dialogue.state import DialogueStates
 
     states = DialogueStates(services.state)

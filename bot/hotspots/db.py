@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -32,8 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.config import LOCAL_TZ  # noqa: F401 (the log's days are local days; its modules import it from here)
+
 # The hotline's days and weeks are Dalian's: times are stored in UTC, `day` in local time.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 3
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

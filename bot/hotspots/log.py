@@ -51,7 +51,7 @@ from bot.hotspots.masking import mask_personal_data, normalise_question
 from bot.hotspots.pseudonym import Pseudonymizer, phone_tail
 from bot.hotspots.reasons import normalise_reason
 from bot.handoff.cipher import NumberCipher
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from bot.app import create_app
-from bot.reply import Citation, Reply
+from bot.core.turn import Citation, Reply
 from bot.services import Services
 
 ARTICLE_4 = Citation(
@@ -28,7 +28,7 @@ ARTICLE_4 = Citation(
 
 
 class FakeConversation:
-    """Stands in for `bot.conversation.Conversation` in these unit tests.
+    """Stands in for `bot.dialogue.conversation.Conversation` in these unit tests.
 
     Answers `scripted[text]` when present, else a cited answer echoing the text. Records turns.
     """

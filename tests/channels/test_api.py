@@ -6,7 +6,7 @@ import requests
 
 from bot.app import create_app
 from bot.channels import ApiChannel, WebChannel
-from bot.reply import Reply
+from bot.core.turn import Reply
 from tests.channels.conftest import ARTICLE_4
 
 CONTRACT_FIELDS = ["reply", "citations", "answered", "intent", "confidence", "asking_for", "handoff", "suggestions"]

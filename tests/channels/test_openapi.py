@@ -1,7 +1,7 @@
 """/api/openapi.json describes both endpoints and agrees with what they actually answer."""
 from __future__ import annotations
 
-from bot.reply import TEXT_MAX, USER_ID_MAX
+from bot.core.turn import TEXT_MAX, USER_ID_MAX
 
 
 def test_document_is_served_and_describes_both_endpoints(client):

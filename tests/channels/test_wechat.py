@@ -15,7 +15,7 @@ from bot.channels import ApiChannel, WeChatChannel
 from bot.channels.wechat import TEXT_MAX_BYTES
 from bot.config import ConfigError
 from bot.core.messages import say
-from bot.reply import TEXT_MAX, Reply
+from bot.core.turn import TEXT_MAX, Reply
 from tests.channels.conftest import AES_KEY, APP_ID, APP_SECRET, OPENID, TOKEN, WeChatServerSim
 from tests.fixtures.app import serve_app
 

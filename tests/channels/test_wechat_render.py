@@ -5,7 +5,7 @@ import pytest
 
 from bot.channels.wechat import TEXT_MAX_BYTES, render_reply, safe_xml_text, split_text, welcome_text
 from bot.errors import ApiError
-from bot.reply import Citation, Reply
+from bot.core.turn import Citation, Reply
 
 
 def size(text: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.conversation import Conversation
+from bot.dialogue.conversation import Conversation
 from bot.rasa_client import RasaClient
 from tests.fixtures.rasa import START_TIMEOUT, Chat, free_port
 

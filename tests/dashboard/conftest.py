@@ -13,7 +13,7 @@ import pytest
 from bot.app import create_app
 from bot.dashboard import auth
 from bot.hotspots import db
-from bot.reply import Citation, Reply, Turn
+from bot.core.turn import Citation, Reply, Turn
 from bot.services import Services
 
 DOCUMENT = "大人社发[2020]38号"

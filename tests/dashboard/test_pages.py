@@ -116,7 +116,7 @@ def test_callback_queue(app, client, staff, services):
 def test_one_call_is_one_row_with_its_status_in_chinese_topic_and_words(app, client, staff, services):
     """A caller asks a question, asks for a person, nobody answers, leaves a message, hangs up:
     four events of one call, one row."""
-    from bot.reply import Citation, Reply, Turn
+    from bot.core.turn import Citation, Reply, Turn
     from tests.dashboard.conftest import DOCUMENT
 
     services.turn_log.record(Turn(channel="ivr", user_id="CA77", text="失业保险金标准提高了多少", message_id="CA77-1"),

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.channels.wechat import render_reply
-from bot.reply import Citation, Reply
+from bot.core.turn import Citation, Reply
 
 pytestmark = pytest.mark.integration
 

@@ -23,7 +23,7 @@ from bot.eligibility import (
     prompt_for,
     validate_slot,
 )
-from bot.reply import Citation
+from bot.core.turn import Citation
 
 AS_OF = dt.date(2020, 3, 1)
 

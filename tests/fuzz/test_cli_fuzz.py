@@ -21,7 +21,7 @@ from bot.cli import main
 from bot.dashboard.exports import FORMULA_PREFIXES
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 from tests.fuzz.conftest import FUZZ_SETTINGS
 
 FUZZ = settings(FUZZ_SETTINGS, max_examples=25)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.messages import say
-from bot.reply import TEXT_MAX
+from bot.core.turn import TEXT_MAX
 from tests.fuzz.conftest import FUZZ_SETTINGS, WECHAT_AES_KEY, WeChatSender, assert_error_shape
 
 FUZZ = settings(FUZZ_SETTINGS, max_examples=60)

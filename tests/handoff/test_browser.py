@@ -134,7 +134,7 @@ def login(driver, url: str, username: str, path: str) -> None:
 
 
 def test_the_callback_desk_shows_one_row_per_call_in_chinese(server, services, two_browsers):
-    from bot.reply import Citation, Reply, Turn
+    from bot.core.turn import Citation, Reply, Turn
 
     log = services.turn_log
     log.record(Turn(channel="ivr", user_id="CA501", text="失业保险金标准提高了多少", message_id="CA501-1"),

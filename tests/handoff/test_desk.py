@@ -10,10 +10,10 @@ import pytest
 from bot.config import Settings
 from bot.core.messages import say
 from bot.handoff.desk import DELIVERY_LABELS, HELD_INTENT, DeskError, HandoffDesk
-from bot.handoff.hours import AgentHours
+from bot.agent_hours import AgentHours
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
-from bot.reply import Citation, Reply, Turn
+from bot.core.turn import Citation, Reply, Turn
 from bot.state import MemoryStore
 
 ALWAYS = AgentHours.parse("1-7 00:00-24:00")

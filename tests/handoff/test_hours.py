@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from bot.config import ConfigError, Settings
-from bot.handoff.hours import AgentHours
+from bot.agent_hours import AgentHours
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

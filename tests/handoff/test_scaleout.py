@@ -10,10 +10,10 @@ import pytest
 
 from bot.config import Settings
 from bot.handoff.desk import HELD_INTENT, DeskError, HandoffDesk
-from bot.handoff.hours import AgentHours
+from bot.agent_hours import AgentHours
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 from bot.state import RedisStore
 from tests.fixtures.postgres import pg_schema_url
 

@@ -17,7 +17,7 @@ CHILD = textwrap.dedent(
     """
     import os, signal, sys
     from bot.hotspots.log import TurnLog
-    from bot.reply import Citation, Reply, Turn
+    from bot.core.turn import Citation, Reply, Turn
 
     log = TurnLog(sys.argv[1], secret="test-secret", spill_dir=sys.argv[2], flush_interval=0.05)
     for i in range(25):

@@ -192,7 +192,7 @@ def test_rows_spilled_by_a_process_that_exited_are_written_by_the_next(tmp_path,
     script = textwrap.dedent(
         f"""
         from bot.hotspots.log import TurnLog
-        from bot.reply import Reply, Turn
+        from bot.core.turn import Reply, Turn
         log = TurnLog({unreachable!r}, secret="test-secret", spill_dir={str(spill_dir)!r}, retry_max=0.1)
         for i in range(25):
             log.record(Turn("ivr", "CA1", "养老保险怎么交，手机13812345678", message_id=f"exit-{{i}}"),

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from bot.app import create_app
 from bot.config import Settings
 from bot.core import slots
-from bot.reply import Citation, Reply
+from bot.core.turn import Citation, Reply
 from bot.services import Services
 from tests.fixtures.app import serve_app
 

@@ -6,7 +6,7 @@ Run: .venv/bin/python -m pytest -q tests/ivr/test_keypad.py
 import pytest
 
 from bot.core import slots
-from bot.reply import Reply
+from bot.core.turn import Reply
 from bot.core.messages import say
 from ivr import menu
 from ivr.sim import ScriptedCaller, SimulatedCall

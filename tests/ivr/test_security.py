@@ -125,7 +125,7 @@ def test_invalid_utf8_in_speech_or_digits_is_never_a_500(server, raw, field):
     from werkzeug.formparser import parse_form_data
     from werkzeug.test import EnvironBuilder
 
-    from bot.reply import is_valid_unicode
+    from bot.core.turn import is_valid_unicode
 
     phone = Phone(server[0].url)
     phone.call()

@@ -168,7 +168,7 @@ def test_star_leaves_the_eligibility_questions(phone):
 
 def test_choice_questions_take_their_keys_as_the_rule_table_words(phone, server):
     from bot.core import slots
-    from bot.reply import Reply
+    from bot.core.turn import Reply
 
     conversation = server[1].conversation
     original = conversation.handle

@@ -29,7 +29,7 @@ from tests.faults.conftest import wait_until
 from bot.core import slots as S
 from bot.core.messages import say
 from bot.config import REPO_ROOT, Settings
-from bot.conversation import conversation_key
+from bot.dialogue.conversation import conversation_key
 from bot.hotspots import db
 
 pytestmark = pytest.mark.integration

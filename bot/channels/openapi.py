@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.reply import TEXT_MAX, USER_ID_MAX
+from bot.core.turn import TEXT_MAX, USER_ID_MAX
 
 def non_blank_pattern() -> str:
     """A regex for "at least one character that Python's `str.strip()` keeps" (blank → 400)."""

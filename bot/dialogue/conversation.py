@@ -19,13 +19,11 @@ import time
 from typing import Callable
 
 from bot.core.messages import say, starter_questions
-from bot.dialogue import cues
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.state import DialogueStates
 from bot.dialogue.understanding import Nlu
-from bot.handoff.cipher import find_phone
 from bot.rasa_client import RasaClient, RasaForbidden, RasaUnavailable, api_token
-from bot.reply import Reply, Turn
+from bot.core.turn import Reply, Turn
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +132,7 @@ class Conversation:
         can answer is answered, and the queue's note follows; anything else stays with the queue."""
         if held.agent != "" or not held.handoff or turn.channel == "ivr":
             return held
-        if not cues.QUESTION.search(turn.text) or find_phone(turn.text):  # a note or a callback number for the person
+        if self.services.handoff.is_note_for_a_person(turn.text):
             return held
         answer = self._answer(turn)
         if not answer.answered or answer.handoff:

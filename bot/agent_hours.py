@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from bot.hotspots.db import LOCAL_TZ
+from bot.config import LOCAL_TZ
 
 _SPAN = re.compile(r"^([1-7])(?:-([1-7]))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _WEEKDAYS = "一二三四五六日"
