@@ -224,9 +224,9 @@ def main() -> None:
             wait_for(base + "/api/openapi.json", 900, process)
             wait_for(rasa_url + "/", 900, process)
             # The model loads after the port opens: wait until Rasa reports it.
-            from bot.rasa_process import api_token
+            from bot.rasa_client import api_token
 
-            token = api_token(Settings.from_env({"HOTLINE_VAR_DIR": str(tmp / "var")}))
+            token = api_token(Settings.from_env({"HOTLINE_VAR_DIR": str(tmp / "var")}).secret_key)
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 try:

@@ -71,7 +71,7 @@ if _out:
 
 def role(argv: str) -> str | None:
     """The server role of a probed process, from its command line (None: not a server)."""
-    if "rasa run" in argv or "bot.rasa_server" in argv:
+    if "rasa run" in argv or "rasa_nlu_server" in argv:
         return "rasa"
     if "gunicorn" in argv:
         return "gunicorn"

@@ -80,7 +80,7 @@ def role_of(pid: int) -> str:
     """A short name for a process of the system (for reports); helpers (Sanic's worker processes,
     multiprocessing's resource tracker) are named after the server that started them."""
     command = command_of(pid)
-    if "bot.rasa_server" in command or "rasa run" in command:
+    if "rasa_nlu_server" in command or "rasa run" in command:
         return "rasa"
     if "gunicorn" in command:
         return "gunicorn-worker" if "gunicorn" in command_of(parent_of(pid) or 0) else "gunicorn-master"
@@ -281,10 +281,11 @@ class HotlineSystem:
 
     def rasa_ready(self) -> bool:
         """Rasa answers `/status` with its model loaded."""
-        from bot.rasa_process import api_token
+        from bot.rasa_client import api_token
 
         try:
-            status = requests.get(f"{self.rasa_url}/status", params={"token": api_token(self.settings())}, timeout=2)
+            token = api_token(self.settings().secret_key)
+            status = requests.get(f"{self.rasa_url}/status", params={"token": token}, timeout=2)
             return status.ok and bool(status.json().get("model_file"))
         except (requests.RequestException, ValueError):
             return False

@@ -15,7 +15,6 @@ Exit status: 1 when a check failed (or, with `--strict`, when one warned), else 
 """
 from __future__ import annotations
 
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ from pathlib import Path
 import click
 
 from bot.config import REPO_ROOT, Settings, development_token
+from bot.procgroup import program_name
+from bot.rasa_client import api_token
 
 # Values no deployment may run with: the placeholder of deploy/scaleout.env and common stand-ins.
 PLACEHOLDER_FILE = REPO_ROOT / "deploy" / "scaleout.env"
@@ -124,13 +125,8 @@ def known_secrets(settings: Settings) -> dict[str, str]:
         "WECHAT_APP_SECRET": settings.wechat_app_secret,
         "TWILIO_AUTH_TOKEN": settings.twilio_auth_token
         or development_token(settings.var_dir, "TWILIO_AUTH_TOKEN", create=False),
+        "Rasa API token": api_token(settings.secret_key),
     }
-    try:
-        from bot.rasa_process import api_token
-
-        secrets["Rasa API token"] = api_token(settings)
-    except Exception:  # noqa: BLE001 - the Rasa side may be absent or built differently
-        pass
     return {name: value for name, value in secrets.items() if value and len(value) >= SECRET_SHOWN_MIN_LENGTH}
 
 
@@ -139,16 +135,13 @@ def processes_showing(secrets: dict[str, str], proc: Path = Path("/proc")) -> li
     found = []
     for entry in proc.glob("[0-9]*"):
         try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            argv = (entry / "cmdline").read_bytes().decode("utf-8", errors="replace").split("\0")
         except OSError:
             continue
-        line = b" ".join(argv).decode("utf-8", errors="replace")
+        line = " ".join(argv)
         for name, value in secrets.items():
             if value in line:
-                program = os.path.basename(argv[0].decode(errors="replace")) if argv and argv[0] else "?"
-                if len(argv) > 2 and argv[1] == b"-m":
-                    program += " -m " + argv[2].decode(errors="replace")
-                found.append((int(entry.name), program, name))
+                found.append((int(entry.name), program_name(argv), name))
     return sorted(found)
 
 

@@ -4,8 +4,8 @@ A full collection walks every tracked object. After the encoder, the index and j
 that is hundreds of thousands of objects, so each one stops the process for tens to hundreds of
 milliseconds, and every request in flight waits. `gc.freeze()` moves the objects alive now to a
 permanent generation that collections skip; objects created later are collected as usual.
-Call it once per process, after warm-up (`gunicorn.conf.post_worker_init`, the action server's
-warm-up); the Rasa server does the same after loading its model (`bot.rasa_server`).
+Call it once per process, after warm-up (`gunicorn.conf.post_worker_init`); the Rasa server does
+the same after loading its model (`scripts/rasa_nlu_server.py`).
 """
 from __future__ import annotations
 

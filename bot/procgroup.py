@@ -1,26 +1,28 @@
-"""Child process groups that die with the process that started them, even when it is SIGKILLed.
+"""Child processes, each a process group that dies with the process that started it, even when
+that one is SIGKILLed, and that is stopped whole.
 
-Every supervised child (gunicorn, Rasa) runs in its own session, so its pid is its process-group id
-and one `killpg` reaches it and everything it forked (gunicorn workers, a server's worker
-processes). `PR_SET_PDEATHSIG` alone does not make such a group die with its starter: it reaches
-only the direct child, and only if that child passes it on. So the starter also keeps one small
-guard process (this module run as `python -m bot.procgroup`): the starter tells it, over a pipe,
-which groups it owns; when the pipe closes without the groups having been released (the starter
-died, however), the guard SIGTERMs each group, waits `GRACE_SECONDS`, and SIGKILLs what is left.
+`Child` is the one supervised process of the app: `hotline serve` runs gunicorn as one, and
+`bot.rasa_process.RasaStack` the Rasa NLU server. A child runs in its own session, so its pid is
+its process-group id and one `killpg` reaches it and everything it forked (gunicorn workers, a
+server's worker processes). `PR_SET_PDEATHSIG` alone does not make such a group die with its
+starter: it reaches only the direct child, and only if that child passes it on. So the starter
+also keeps one small guard process (this module run as `python -m bot.procgroup`): the starter
+tells it, over a pipe, which groups it owns; when the pipe closes without the groups having been
+released (the starter died, however), the guard SIGTERMs each group, waits `GRACE_SECONDS`, and
+SIGKILLs what is left.
 
-Usage (in the starter)::
+Usage::
 
-    guard = group_guard()
-    popen = subprocess.Popen(argv, start_new_session=True)
-    guard.watch(popen.pid)
+    child = Child("app", argv).start()   # own session, watched by the guard
     ...
-    stop_group(popen.pid)          # SIGTERM, wait, SIGKILL; the whole group, even if the leader died
-    guard.forget(popen.pid)
+    child.stop(grace=20)                  # SIGTERM, wait, SIGKILL; the whole group, even if the leader died
 
-Linux only (`/proc`); elsewhere the guard is not started and `stop_group` still works.
+Linux only (`/proc`); elsewhere the guard is not started and `stop` still works.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -28,6 +30,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from bot.config import REPO_ROOT
 
 GRACE_SECONDS = 5.0
 POLL_SECONDS = 0.05
@@ -105,7 +109,7 @@ class GroupGuard:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "bot.procgroup", str(os.getpid())],
             stdin=subprocess.PIPE,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=REPO_ROOT,
             start_new_session=True,  # a terminal's Ctrl-C must not take the guard down first
             close_fds=True,
             text=True,
@@ -146,6 +150,75 @@ _guard = GroupGuard()
 def group_guard() -> GroupGuard:
     """This process's guard (started on first `watch`)."""
     return _guard
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the child gets SIGTERM when its starter dies (the guard stops the rest of its group)."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Child:
+    """One supervised process in its own session, whose group dies with this process and is stopped
+    whole, also when its leader was killed and left workers behind (they would keep its port).
+
+    :param name: what status lines call it.
+    :param argv: its command line (never a secret in it: `ps` shows command lines to every user).
+    :param env: its whole environment (default: this process's).
+    :param log_path: where its output is appended (default: this process's stdout and stderr).
+    """
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str] | None = None, log_path: Path | None = None):
+        self.name, self.argv, self.env, self.log_path = name, list(argv), env, log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Child":
+        """Start it (a new session: a terminal's Ctrl-C reaches only the starter) and watch its group."""
+        with contextlib.ExitStack() as stack:
+            out = None
+            if self.log_path is not None:
+                self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                out = stack.enter_context(open(self.log_path, "ab"))
+            self.process = subprocess.Popen(
+                self.argv, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT if out else None, start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+        group_guard().watch(self.process.pid)
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        """Its pid, which is also its process-group id; None before `start`."""
+        return self.process.pid if self.process is not None else None
+
+    def poll(self) -> int | None:
+        """Its exit code once it exited, else None."""
+        return self.process.poll() if self.process is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, grace: float = GRACE_SECONDS, on_kill=None) -> None:
+        """SIGTERM its whole group, SIGKILL what is left after `grace` seconds (see `stop_group`)."""
+        if self.process is None:
+            return
+        stop_group(self.process.pid, grace, on_kill)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=grace)
+        group_guard().forget(self.process.pid)
+
+
+def program_name(argv: list[str]) -> str:
+    """The program of a command line without its options, which may hold a secret:
+    `python3 -m bot.procgroup`, `python rasa_nlu_server.py`, `gunicorn`."""
+    name = os.path.basename(argv[0]) if argv and argv[0] else "?"
+    if len(argv) > 2 and argv[1] == "-m":
+        return f"{name} -m {argv[2]}"
+    if len(argv) > 1 and argv[1].endswith(".py"):
+        return f"{name} {os.path.basename(argv[1])}"
+    return name
 
 
 # --- the guard process ---------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import fcntl
 import hashlib
 import logging
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -34,7 +33,8 @@ import requests
 import yaml
 
 from bot.config import REPO_ROOT, Settings
-from bot.rasa_client import api_token as rasa_api_token
+from bot.procgroup import Child
+from bot.rasa_client import api_token
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ RASA_VERSION = "3.6.21"
 RASA_VENV = REPO_ROOT / ".venv-rasa"
 RASA_BIN = RASA_VENV / "bin" / "rasa"
 RASA_PYTHON = RASA_VENV / "bin" / "python"
+# The server's entry point runs in the Rasa venv, so it lives outside the app's packages.
+RASA_SERVER = REPO_ROOT / "scripts" / "rasa_nlu_server.py"
 TRAINING_DIR = REPO_ROOT / "training_data"
 CONFIG = TRAINING_DIR / "config.yml"
 DATA_DIR = TRAINING_DIR / "data"
@@ -54,6 +56,7 @@ TF_THREADS = "2"
 # Serving runs one small inference per message: one thread cost less CPU per /model/parse than two
 # (4.3 vs 4.9 ms, 200 sequential calls, 2026-11-25) and leaves the other core to the app.
 SERVE_THREADS = "1"
+STOP_GRACE_SECONDS = 10.0
 
 
 class RasaStartError(RuntimeError):
@@ -198,25 +201,17 @@ def _tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
-# -- the API token ------------------------------------------------------------------------------
-
-
-def api_token(settings: Settings) -> str:
-    """The token of Rasa's HTTP API (`--enable-api`), derived from the app's secret key."""
-    return rasa_api_token(settings.secret_key)
-
-
 # -- command lines -------------------------------------------------------------------------------
 
 
 def rasa_server_command(model: Path, port: int, *, host: str = "127.0.0.1", log_file: Path | None = None) -> list[str]:
     """`rasa run --enable-api` on loopback: the NLU endpoint only (no channel, no tracker store).
 
-    Started through `bot.rasa_server`, which reads the API token from `HOTLINE_RASA_TOKEN`
+    Started through `scripts/rasa_nlu_server.py`, which reads the API token from `HOTLINE_RASA_TOKEN`
     (`rasa_server_env`): on the command line `ps` would show it.
     """
     command = [
-        str(RASA_PYTHON), "-m", "bot.rasa_server", "run",
+        str(RASA_PYTHON), str(RASA_SERVER), "run",
         "--model", str(model),
         "--interface", host,
         "--port", str(port),
@@ -230,7 +225,7 @@ def rasa_server_command(model: Path, port: int, *, host: str = "127.0.0.1", log_
 def rasa_server_env(settings: Settings) -> dict[str, str]:
     """The Rasa server's environment: `rasa_env` for serving, plus its API token."""
     env = rasa_env(SERVE_THREADS)
-    env["HOTLINE_RASA_TOKEN"] = api_token(settings)
+    env["HOTLINE_RASA_TOKEN"] = api_token(settings.secret_key)
     return env
 
 
@@ -244,59 +239,9 @@ def port_of(url: str) -> int:
 # -- running it ---------------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM when the starting process dies (Linux), so a
-    crashed `hotline serve` or test run leaves no orphaned Rasa behind."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-@dataclass
-class _Process:
-    """One Rasa-side server in its own process group, which dies with this process (see
-    `bot.procgroup`) and is stopped whole, also when its leader was killed and left workers behind."""
-
-    name: str
-    command: list[str]
-    env: dict[str, str]
-    log_path: Path
-    popen: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        from bot.procgroup import group_guard
-
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as out:
-            # A new session: stopping kills the process group (Sanic may fork workers).
-            self.popen = subprocess.Popen(
-                self.command, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
-            )
-        group_guard().watch(self.popen.pid)
-
-    @property
-    def running(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the whole group, SIGKILL it after `grace` s; also when the leader already died
-        (its orphaned workers would otherwise keep the port, and every restart would fail)."""
-        from bot.procgroup import group_guard, stop_group
-
-        if self.popen is None:
-            return
-        stop_group(self.popen.pid, grace)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=grace)
-        group_guard().forget(self.popen.pid)
-        self.popen = None
-
-
 @dataclass
 class RasaStack:
-    """The Rasa NLU server, started and stopped as one process (group).
+    """The Rasa NLU server, a `bot.procgroup.Child` with its model, port and log.
 
     :param settings: the app's settings (var dir, secret key for the API token).
     :param model: the trained NLU model file.
@@ -308,7 +253,7 @@ class RasaStack:
     model: Path
     rasa_port: int
     host: str = "127.0.0.1"
-    _process: _Process | None = field(default=None, init=False, repr=False)
+    _child: Child | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, train: bool = True) -> "RasaStack":
@@ -338,32 +283,29 @@ class RasaStack:
         return self.workdir / "logs" / "rasa.log"
 
     @property
+    def pid(self) -> int | None:
+        """The server's pid (also its process-group id) while started, else None."""
+        return self._child.pid if self._child is not None else None
+
+    @property
     def running(self) -> bool:
-        return self._process is not None and self._process.running
+        return self._child is not None and self._child.running
 
     def start(self) -> None:
         """Start the Rasa server (returns at once; see `wait_ready`)."""
-        self._process = _Process(
-            "rasa", rasa_server_command(self.model, self.rasa_port, host=self.host), rasa_server_env(self.settings),
-            self.log_path,
-        )
-        self._process.start()
+        command = rasa_server_command(self.model, self.rasa_port, host=self.host)
+        self._child = Child("rasa", command, rasa_server_env(self.settings), self.log_path).start()
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM to its process group, then SIGKILL after a grace period)."""
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-
-    def restart(self) -> None:
-        """Stop and start again (returns at once; see `wait_ready`)."""
-        self.stop()
-        self.start()
+        """Stop the server's whole process group (SIGTERM, then SIGKILL after a grace period)."""
+        if self._child is not None:
+            self._child.stop(STOP_GRACE_SECONDS)
+            self._child = None
 
     def ready(self) -> bool:
         """Whether the server answers with its model loaded."""
         try:
-            r = requests.get(f"{self.url}/status", params={"token": api_token(self.settings)}, timeout=2)
+            r = requests.get(f"{self.url}/status", params={"token": api_token(self.settings.secret_key)}, timeout=2)
             return r.ok and bool(r.json().get("model_file"))
         except (requests.RequestException, ValueError):
             return False

@@ -1,58 +1,37 @@
 """`hotline serve` (what `make run` runs): the Rasa NLU server and the app, supervised together.
 
-1. Trains the Rasa model when the training data changed, then starts the Rasa server and the
-   (`bot.rasa_process.RasaStack`, NLU only); restarts it if it crashes.
+1. Trains the Rasa model when the training data changed, then starts the Rasa NLU server
+   (`bot.rasa_process.RasaStack`); restarts it if it crashes.
 2. Starts the app under gunicorn (gthread workers; see `gunicorn.conf.py`) on HOTLINE_HOST:HOTLINE_PORT.
    Each worker warms up (encoder, index, conversation) before it takes a request.
 3. Prints the development WeChat and Twilio tokens when WECHAT_TOKEN / TWILIO_AUTH_TOKEN are unset.
 4. Supervises: if the app dies, or on Ctrl-C / SIGTERM, stops everything (SIGTERM, then SIGKILL
-   after a grace period) and exits. Each child is a process group that dies with this supervisor,
-   even when it is killed with SIGKILL (`bot.procgroup`), and is stopped whole, also when its leader
-   died first and left workers behind.
+   after a grace period) and exits. Each child, the app and Rasa alike, is a `bot.procgroup.Child`:
+   a process group that dies with this supervisor, even when it is killed with SIGKILL, and is
+   stopped whole, also when its leader died first and left workers behind.
 5. A crashed Rasa is restarted with a growing pause (5 s, doubling up to 5 min while it keeps
    dying), and never while another process holds its port: that is reported with the holder's pid
    and command line instead of a restart loop on "Address already in use".
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from bot.config import REPO_ROOT, Settings, development_token
-from bot.procgroup import group_alive, group_guard
+from bot.procgroup import Child, program_name
 
 GRACE_SECONDS = 20.0
 POLL_SECONDS = 0.5
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: a child gets SIGTERM if `hotline serve` itself is killed, so nothing is orphaned."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-@dataclass
-class Child:
-    """One supervised process."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen | None = None
 
 
 class Supervisor:
@@ -68,18 +47,9 @@ class Supervisor:
         self.say = say or (lambda line: click.echo(line, err=True))
 
     def start(self, child: Child) -> Child:
-        """Start `child` (own session, so a terminal's Ctrl-C reaches only this supervisor)."""
-        env = {**os.environ, **child.env}
-        child.process = subprocess.Popen(
-            child.argv,
-            cwd=REPO_ROOT,
-            env=env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-        group_guard().watch(child.process.pid)  # the group dies with us, even on SIGKILL
-        self.children.append(child)
-        self.say(f"[serve] started {child.name} (pid {child.process.pid})")
+        """Start `child` (see `Child.start`) and watch it."""
+        self.children.append(child.start())
+        self.say(f"[serve] started {child.name} (pid {child.pid})")
         return child
 
     def request_stop(self, *_signal_args) -> None:
@@ -94,39 +64,19 @@ class Supervisor:
             for watch in self.watchers:
                 watch()
             for child in self.children:
-                code = child.process.poll()
+                code = child.poll()
                 if code is not None:
                     self.say(f"[serve] {child.name} exited with code {code}; stopping everything")
                     return code or 1
         return 0
 
     def stop_all(self, grace: float = GRACE_SECONDS) -> None:
-        """SIGTERM every child's whole group (the app first, so it stops taking requests), then
-        SIGKILL stragglers. A group whose leader already exited is stopped too: its workers would
-        otherwise live on as orphans."""
+        """Stop every child's whole group, the app first (so it stops taking requests): SIGTERM,
+        then SIGKILL after `grace` seconds. A group whose leader already exited is stopped too:
+        its workers would otherwise live on as orphans."""
         for child in reversed(self.children):
-            self._signal(child, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for child in reversed(self.children):
-            try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                while group_alive(child.process.pid) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                if group_alive(child.process.pid):
-                    raise subprocess.TimeoutExpired(child.argv, grace)
-            except subprocess.TimeoutExpired:
-                self.say(f"[serve] {child.name} did not stop in {grace:.0f} s; killing it")
-                self._signal(child, signal.SIGKILL)
-                child.process.wait()
-            group_guard().forget(child.process.pid)
+            child.stop(grace, lambda: self.say(f"[serve] {child.name} did not stop in {grace:.0f} s; killing it"))
         self.say("[serve] stopped")
-
-    @staticmethod
-    def _signal(child: Child, signum: int) -> None:
-        try:
-            os.killpg(child.process.pid, signum)  # the whole group: gunicorn workers, Rasa's helpers
-        except ProcessLookupError:
-            pass
 
 
 def app_child(settings: Settings) -> Child:
@@ -149,9 +99,9 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def port_holders(port: int) -> list[str]:
-    """The processes listening on TCP `port`, as "pid 123 (python -m bot.rasa_server run)" (Linux,
-    best effort: empty when /proc cannot tell). Only the first words of a command line are shown,
-    never its options, which may hold a secret."""
+    """The processes listening on TCP `port`, as "pid 123 (python rasa_nlu_server.py)" (Linux, best
+    effort: empty when /proc cannot tell). Only the program is shown, never its options, which may
+    hold a secret."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -167,8 +117,7 @@ def port_holders(port: int) -> list[str]:
         try:
             if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
                 argv = [w.decode(errors="replace") for w in (proc / "cmdline").read_bytes().split(b"\0")]
-                program = os.path.basename(argv[0]) + (f" -m {argv[2]}" if argv[1:3] and argv[1] == "-m" else "")
-                holders.append(f"pid {proc.name} ({program})")
+                holders.append(f"pid {proc.name} ({program_name(argv)})")
         except OSError:
             continue
     return holders

@@ -81,9 +81,9 @@ def test_a_weak_or_placeholder_secret_key_fails(env, monkeypatch, key):
 def test_a_secret_on_a_command_line_fails_naming_the_process(env, monkeypatch, variable):
     if variable == "rasa":
         from bot.config import Settings
-        from bot.rasa_process import api_token
+        from bot.rasa_client import api_token
 
-        value, name = api_token(Settings.from_env()), "Rasa API token"
+        value, name = api_token(Settings.from_env().secret_key), "Rasa API token"
     else:
         value = name = variable
         value = STRONG if variable == "HOTLINE_SECRET_KEY" else secrets.token_hex(16)

@@ -1,4 +1,5 @@
-"""`hotline serve`: the supervisor, and the app under gunicorn started and stopped for real."""
+"""`hotline serve`: the supervisor and its children (`bot.procgroup.Child`), and the app under
+gunicorn started and stopped for real."""
 from __future__ import annotations
 
 import os
@@ -13,7 +14,8 @@ import pytest
 import requests
 
 from bot.config import development_token
-from bot.serve import Child, RasaWatch, Supervisor, banner, development_tokens, port_free
+from bot.procgroup import Child, program_name
+from bot.serve import RasaWatch, Supervisor, banner, development_tokens, port_free
 
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
@@ -49,6 +51,17 @@ def test_development_tokens_are_listed_only_when_unset(settings):
         "TWILIO_AUTH_TOKEN": development_token(settings.var_dir, "TWILIO_AUTH_TOKEN"),
     }
     assert f"WECHAT_TOKEN={tokens['WECHAT_TOKEN']}" in banner(settings, tokens)
+
+
+@pytest.mark.parametrize("argv, program", [
+    (["/srv/.venv-rasa/bin/python", "/srv/scripts/rasa_nlu_server.py", "run", "--port", "5005"], "python rasa_nlu_server.py"),
+    (["/usr/bin/python3", "-m", "bot.procgroup", "123"], "python3 -m bot.procgroup"),
+    (["/srv/.venv/bin/python", "-c", "import time", "--auth-token", "s3cret-value"], "python"),
+    (["/srv/.venv/bin/gunicorn", "--config", "gunicorn.conf.py"], "gunicorn"),
+    ([""], "?"),
+])
+def test_a_process_is_named_by_its_program_never_by_its_options(argv, program):
+    assert program_name(argv) == program
 
 
 def free_port() -> int:
@@ -120,17 +133,16 @@ else:
 SUPERVISOR = r"""
 import json, os, sys, time
 from pathlib import Path
-from bot.rasa_process import _Process
-from bot.serve import Child, Supervisor
+from bot.procgroup import Child
+from bot.serve import Supervisor
 
 stand_in, tmp = sys.argv[1], Path(sys.argv[2])
 ports = [int(p) for p in sys.argv[3:5]]
 supervisor = Supervisor(say=lambda line: None)
 child = supervisor.start(Child("app", [sys.executable, "-c", stand_in, str(ports[0]), str(tmp / "app.pid")]))
-rasa = _Process("rasa", [sys.executable, "-c", stand_in, str(ports[1]), str(tmp / "rasa.pid")], dict(os.environ),
-                tmp / "rasa.log")
-rasa.start()
-print(json.dumps([child.process.pid, rasa.popen.pid]), flush=True)
+rasa = Child("rasa", [sys.executable, "-c", stand_in, str(ports[1]), str(tmp / "rasa.pid")], dict(os.environ),
+             tmp / "rasa.log").start()
+print(json.dumps([child.pid, rasa.pid]), flush=True)
 time.sleep(600)
 """
 
@@ -180,15 +192,12 @@ def test_sigkill_of_the_supervisor_leaves_no_child_and_no_port_behind(tmp_path):
 
 
 def test_a_killed_server_s_orphaned_worker_is_stopped_with_it(tmp_path):
-    from bot.rasa_process import _Process
-
     port = free_port()
-    process = _Process("rasa", [sys.executable, "-c", STAND_IN, str(port), str(tmp_path / "w.pid")],
-                       dict(os.environ), tmp_path / "rasa.log")
-    process.start()
+    process = Child("rasa", [sys.executable, "-c", STAND_IN, str(port), str(tmp_path / "w.pid")],
+                    dict(os.environ), tmp_path / "rasa.log").start()
     worker = worker_pid(tmp_path / "w.pid")
     try:
-        os.kill(process.popen.pid, signal.SIGKILL)  # the probe's `kill -9` of a server's leader
+        os.kill(process.pid, signal.SIGKILL)  # the probe's `kill -9` of a server's leader
         wait_for(lambda: not process.running, 10, "the leader did not die")
         assert alive(worker) and not port_free(port)  # the orphan keeps the port
         process.stop(grace=1)

@@ -7,8 +7,8 @@ import yaml
 from bot.rasa_process import (
     NLU_DATA,
     RASA_PYTHON,
+    RASA_SERVER,
     USERDICT,
-    api_token,
     fingerprint,
     model_path,
     port_of,
@@ -18,11 +18,12 @@ from bot.rasa_process import (
     train_command,
     training_inputs,
 )
+from bot.rasa_client import api_token
 
 
 def test_the_server_command_serves_the_nlu_api_on_loopback_without_a_token(tmp_path):
     command = rasa_server_command(tmp_path / "m.tar.gz", 5005)
-    assert command[:4] == [str(RASA_PYTHON), "-m", "bot.rasa_server", "run"]
+    assert command[:3] == [str(RASA_PYTHON), str(RASA_SERVER), "run"] and RASA_SERVER.is_file()
     assert "--enable-api" in command
     assert command[command.index("--interface") + 1] == "127.0.0.1"
     assert command[command.index("--port") + 1] == "5005"
@@ -31,7 +32,7 @@ def test_the_server_command_serves_the_nlu_api_on_loopback_without_a_token(tmp_p
 
 def test_the_token_travels_in_the_servers_environment(settings):
     env = rasa_server_env(settings)
-    assert env["HOTLINE_RASA_TOKEN"] == api_token(settings)
+    assert env["HOTLINE_RASA_TOKEN"] == api_token(settings.secret_key)
     assert "PYTHONPATH" not in env  # the app's packages are Python 3.11
 
 
@@ -70,5 +71,5 @@ def test_a_stack_that_never_started_is_not_running(settings, tmp_path):
     from bot.rasa_process import RasaStack
 
     stack = RasaStack(settings, tmp_path / "m.tar.gz", 1)
-    assert not stack.running
+    assert not stack.running and stack.pid is None
     stack.stop()  # nothing to stop: no error

@@ -1,15 +1,15 @@
-"""`bot.rasa_server`: the NLU cache parses a repeated text once; the heap of a loaded model is
+"""`scripts/rasa_nlu_server.py`: the NLU cache parses a repeated text once; the heap of a loaded model is
 frozen out of the garbage collector's sight; the API token never stands on the command line.
 
-Runs in the Rasa venv (Python 3.10, rasa 3.6.21), as the Rasa server does.
+Runs in the Rasa venv (Python 3.10, rasa 3.6.21), as the Rasa server does, from the script's folder
+(a `-c` program imports from its working directory).
 """
 from __future__ import annotations
 
 import json
 import subprocess
 
-from bot.config import REPO_ROOT
-from bot.rasa_process import RASA_PYTHON, rasa_env
+from bot.rasa_process import RASA_PYTHON, RASA_SERVER, rasa_env
 
 PARSE_CACHE_PROBE = r"""
 import json
@@ -23,7 +23,7 @@ def fake_parse(self, message, tracker, only_output_properties=True):
     return {"text": message.text, "intent": {"name": "ask_policy", "confidence": 0.9}, "entities": []}
 
 MessageProcessor._parse_message_with_graph = fake_parse
-from bot.rasa_server import install_parse_cache
+from rasa_nlu_server import install_parse_cache
 install_parse_cache(max_texts=2)
 
 class Processor:
@@ -45,7 +45,7 @@ print(json.dumps({"second": second, "calls": calls}, ensure_ascii=False))
 
 def test_the_parse_cache_answers_a_repeated_text_once_and_hands_out_copies():
     result = subprocess.run(
-        [str(RASA_PYTHON), "-c", PARSE_CACHE_PROBE], cwd=REPO_ROOT, env=rasa_env(), capture_output=True,
+        [str(RASA_PYTHON), "-c", PARSE_CACHE_PROBE], cwd=RASA_SERVER.parent, env=rasa_env(), capture_output=True,
         text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -59,7 +59,7 @@ def test_the_parse_cache_answers_a_repeated_text_once_and_hands_out_copies():
 GC_FREEZE_PROBE = r"""
 import asyncio, gc, json, sys, types
 from rasa.core import run as rasa_run
-from bot.rasa_server import install_gc_freeze_after_model_load
+from rasa_nlu_server import install_gc_freeze_after_model_load
 
 install_gc_freeze_after_model_load()
 app = types.SimpleNamespace(ctx=types.SimpleNamespace())
@@ -72,7 +72,7 @@ print(json.dumps({"before": before, "after": gc.get_freeze_count(), "ready": age
 
 def test_the_heap_of_the_loaded_model_is_frozen(rasa_model):
     result = subprocess.run(
-        [str(RASA_PYTHON), "-c", GC_FREEZE_PROBE, str(rasa_model)], cwd=REPO_ROOT, env=rasa_env(),
+        [str(RASA_PYTHON), "-c", GC_FREEZE_PROBE, str(rasa_model)], cwd=RASA_SERVER.parent, env=rasa_env(),
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -86,12 +86,12 @@ def test_the_api_token_is_not_on_the_command_line_and_guards_the_api(rasa_stack)
     """`ps` shows every user the command lines; the token comes through the environment instead."""
     import requests
 
-    from bot.rasa_process import api_token
     from benchmarks.system import command_of, descendants
+    from bot.rasa_client import api_token
 
-    token = api_token(rasa_stack.settings)
-    pids = [rasa_stack._process.popen.pid, *descendants(rasa_stack._process.popen.pid)]
-    assert all(token not in command_of(pid) for pid in pids) and "bot.rasa_server" in command_of(pids[0])
+    token = api_token(rasa_stack.settings.secret_key)
+    pids = [rasa_stack.pid, *descendants(rasa_stack.pid)]
+    assert all(token not in command_of(pid) for pid in pids) and "rasa_nlu_server.py" in command_of(pids[0])
     url = f"{rasa_stack.url}/model/parse"
     assert requests.post(url, json={"text": "失业金"}, timeout=30).status_code == 401
     assert requests.post(url, params={"token": token}, json={"text": "失业金"}, timeout=30).json()["intent"]["name"]
