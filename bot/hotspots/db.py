@@ -341,11 +341,11 @@ def _sqlite_pragmas(dbapi_connection, timeout_ms: int) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
+def make_engine(url: str) -> Engine:
     """A new engine for `url`: SQLite in WAL mode (parent dir created) or PostgreSQL via psycopg 3.
+    Most callers want `get_engine`, the process-wide one.
 
     :param url: a SQLAlchemy URL; `sqlite:///path` or `postgresql+psycopg://…`.
-    :param busy_timeout_ms: SQLite only: how long a statement waits on a lock (default 5000).
     :raises ValueError: the URL names a database this system does not support.
     """
     parsed = make_url(url)
@@ -353,14 +353,13 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        timeout_ms = SQLITE_BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
         engine = create_engine(
-            parsed, connect_args={"timeout": timeout_ms / 1000, "check_same_thread": False}
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):
-            _sqlite_pragmas(dbapi_connection, timeout_ms)
+            _sqlite_pragmas(dbapi_connection, SQLITE_BUSY_TIMEOUT_MS)
 
         return engine
     if backend == "postgresql":
@@ -379,7 +378,7 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
 
 
 def get_engine(url: str) -> Engine:
-    """The process-wide shared engine for `url` (the log, curated answers and dashboard share it)."""
+    """The process-wide shared engine for `url` (the turn log, curated answers and dashboard share it)."""
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:

@@ -242,7 +242,7 @@ def test_rows_arrive_although_the_spill_folder_cannot_be_written(tmp_path, make_
     _unwritable_spill_dir(tmp_path)
     url = f"sqlite:///{tmp_path / 'ok.sqlite3'}"
     log = make_log(url)
-    with caplog.at_level("ERROR", logger="bot.hotspots.log"):
+    with caplog.at_level("ERROR", logger="bot.hotspots.durable_queue"):
         for i in range(10):
             log.record(turn(message_id=f"nodisk-{i}"), reply(), 1)
         assert log.flush(30)
@@ -260,7 +260,7 @@ def test_with_neither_database_nor_disk_rows_wait_in_memory_then_arrive(tmp_path
     locker = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
-        with caplog.at_level("ERROR", logger="bot.hotspots.log"):
+        with caplog.at_level("ERROR", logger="bot.hotspots.durable_queue"):
             for i in range(30):
                 log.record(turn(message_id=f"mem-{i}"), reply(), 1)
             assert log.flush(1.5) is False
@@ -281,7 +281,7 @@ def test_memory_stays_bounded_and_losses_are_counted_and_logged(tmp_path, make_l
     locker = sqlite3.connect(tmp_path / "bounded.sqlite3", isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
-        with caplog.at_level("ERROR", logger="bot.hotspots.log"):
+        with caplog.at_level("ERROR", logger="bot.hotspots.durable_queue"):
             for i in range(200):
                 log.record(turn(message_id=f"b-{i}"), reply(), 1)
             log.flush(1.0)
