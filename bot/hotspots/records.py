@@ -22,7 +22,7 @@ from bot.hotspots.reasons import normalise_reason
 
 if TYPE_CHECKING:
     from bot.handoff.cipher import NumberCipher
-    from bot.reply import Reply, Turn
+    from bot.core.turn import Reply, Turn
 
 logger = logging.getLogger(__name__)
 
