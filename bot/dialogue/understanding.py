@@ -12,9 +12,11 @@ The rules, in order:
    "不知道" explains the slot asked for; another measure asked about for oneself switches the
    check; a question is answered (and the check closed or resumed); small talk resumes;
    anything else is not understood.
-3. Outside a check: "那要是…呢" with a fact re-judges the last verdict; a question about
-   one's own case (or facts stated about it) starts the check of that measure; a question
-   about what a measure says is answered; a follow-up that names no topic is answered from
+3. Outside a check: "那要是…呢" with a fact re-judges the last verdict; whether a measure still
+   runs or how long it lasts is answered first, even with a fact of one's case; a question about
+   one's own case (or facts stated about it) starts the check of that measure (named by its
+   words, by the facts, or by the clause retrieval found); a question about what a measure says
+   is answered; a follow-up that names no topic is answered from
    the article in focus; a near miss or a question outside the notice says so.
 """
 from __future__ import annotations
