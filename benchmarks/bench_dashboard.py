@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.core.turn import Citation, Reply, Turn  # noqa: E402
 from bot.dashboard import auth  # noqa: E402
 from bot.hotspots import db  # noqa: E402
 from bot.hotspots.analysis import today  # noqa: E402
@@ -37,7 +38,6 @@ from bot.hotspots.clustering import HotspotClusterer, make_question_encoder  # n
 from bot.hotspots.log import TurnLog, question_key  # noqa: E402
 from bot.hotspots.masking import mask_personal_data  # noqa: E402
 from bot.hotspots.pseudonym import Pseudonymizer  # noqa: E402
-from bot.core.turn import Citation, Reply, Turn  # noqa: E402
 from bot.services import Services  # noqa: E402
 
 DOCUMENT = "大人社发[2020]38号"

@@ -9,8 +9,8 @@ from flask import Flask, Response
 from bot.config import REPO_ROOT
 
 from bot.config import Settings
-from bot.errors import register_error_handlers
 from bot.core.turn import Reply, Turn
+from bot.errors import register_error_handlers
 from bot.services import Services
 
 log = logging.getLogger(__name__)

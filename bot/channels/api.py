@@ -10,12 +10,12 @@ import json
 from flask import Blueprint, jsonify, request
 
 from bot.channels.base import InputChannel, TurnHandler, client_address, current_services, is_loopback
+from bot.channels.openapi import openapi_document
 from bot.config import Settings
 from bot.core.messages import say
-from bot.errors import ApiError
-from bot.channels.openapi import openapi_document
-from bot.ratelimit import RateLimiter
 from bot.core.turn import TEXT_MAX, USER_ID_MAX, Turn, is_valid_unicode
+from bot.errors import ApiError
+from bot.ratelimit import RateLimiter
 
 TURN_ID_HEADER = "X-Hotline-Turn-Id"
 CHANNEL_HEADER = "X-Hotline-Channel"

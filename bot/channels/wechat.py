@@ -35,9 +35,9 @@ from wechatpy.utils import check_signature
 from bot.channels.base import InputChannel, TurnHandler, current_services
 from bot.config import ConfigError, Settings
 from bot.core.messages import say, starter_questions
+from bot.core.turn import TEXT_MAX, Reply, Turn, article_label
 from bot.errors import ApiError
 from bot.ratelimit import RateLimiter
-from bot.core.turn import TEXT_MAX, Reply, Turn, article_label
 
 log = logging.getLogger(__name__)
 

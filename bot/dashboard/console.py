@@ -18,13 +18,13 @@ import logging
 from flask import current_app, jsonify, render_template, request
 
 from bot.core.messages import say
+from bot.core.turn import Citation
 from bot.dashboard import auth
 from bot.dashboard.auth import login_required
 from bot.dashboard.views import bp
 from bot.errors import error_response
 from bot.handoff import AGENT_ROLE, CALLBACK_ROLE
 from bot.handoff.desk import DeskError
-from bot.core.turn import Citation
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ import time
 from typing import Callable
 
 from bot.core.messages import say, starter_questions
+from bot.core.turn import Reply, Turn
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.state import DialogueStates
 from bot.dialogue.understanding import Nlu
 from bot.rasa_client import RasaClient, RasaForbidden, RasaUnavailable, api_token
-from bot.core.turn import Reply, Turn
 
 log = logging.getLogger(__name__)
 

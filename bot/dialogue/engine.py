@@ -35,10 +35,10 @@ from bot.dialogue.understanding import (
     named_rule,
     understand,
 )
-from bot.eligibility import RuleTable, extract_slots, load_rules
-from bot.eligibility.parsing import candidate_values, chinese_terms
 from bot.core.slots import help_for
 from bot.core.turn import Reply, Turn
+from bot.eligibility import RuleTable, extract_slots, load_rules
+from bot.eligibility.parsing import candidate_values, chinese_terms
 from knowledge_base.answers import policy_reply
 from knowledge_base.lexicon import Lexicon
 from knowledge_base.scope import Scope

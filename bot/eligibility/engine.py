@@ -19,10 +19,10 @@ from typing import Any, Iterable
 
 from bot.config import EPIDEMIC_END
 from bot.core.messages import say
-from bot.core.turn import Citation
-from knowledge_base.validity import validity_as_of
 from bot.core.slots import Slot
+from bot.core.turn import Citation
 from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, load_rules
+from knowledge_base.validity import validity_as_of
 
 PERCENT = 100  # a ratio's scale when the rule table asks for a percentage
 # Texts of one outcome by what is known, fullest first: `eligible_with_total` once the number of

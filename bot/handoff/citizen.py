@@ -12,8 +12,8 @@ from flask import Blueprint, jsonify, request
 from bot.channels.api import client_channel
 from bot.channels.base import current_services
 from bot.core.messages import say
-from bot.errors import ApiError
 from bot.core.turn import USER_ID_MAX
+from bot.errors import ApiError
 
 POLL_SECONDS = 2  # how often the web page asks (chat.js reads it from the answer)
 

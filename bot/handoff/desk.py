@@ -29,16 +29,16 @@ from typing import Callable
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
+from bot.agent_hours import AgentHours
 from bot.core.messages import say
+from bot.core.turn import Reply, Turn
 from bot.dialogue import cues
 from bot.handoff.cipher import NumberCipher, find_phone
-from bot.agent_hours import AgentHours
 from bot.handoff.topic import TopicSource, topic_from_transcript, topic_label
 from bot.hotspots import db
 from bot.hotspots.analysis import CHANNEL_LABELS
 from bot.hotspots.masking import mask_personal_data
 from bot.hotspots.pseudonym import Pseudonymizer, phone_tail
-from bot.core.turn import Reply, Turn
 
 log = logging.getLogger(__name__)
 

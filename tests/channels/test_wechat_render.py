@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.wechat import TEXT_MAX_BYTES, render_reply, safe_xml_text, split_text, welcome_text
-from bot.errors import ApiError
 from bot.core.turn import Citation, Reply
+from bot.errors import ApiError
 
 
 def size(text: str) -> int:

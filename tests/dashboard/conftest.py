@@ -11,9 +11,9 @@ import secrets
 import pytest
 
 from bot.app import create_app
+from bot.core.turn import Citation, Reply, Turn
 from bot.dashboard import auth
 from bot.hotspots import db
-from bot.core.turn import Citation, Reply, Turn
 from bot.services import Services
 
 DOCUMENT = "大人社发[2020]38号"

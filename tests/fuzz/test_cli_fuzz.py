@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
+from bot.core.turn import Reply, Turn
 from bot.dashboard.exports import FORMULA_PREFIXES
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
-from bot.core.turn import Reply, Turn
 from tests.fuzz.conftest import FUZZ_SETTINGS
 
 FUZZ = settings(FUZZ_SETTINGS, max_examples=25)

@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 
+from bot.agent_hours import AgentHours
 from bot.config import Settings
 from bot.core.messages import say
+from bot.core.turn import Citation, Reply, Turn
 from bot.handoff.desk import DELIVERY_LABELS, HELD_INTENT, DeskError, HandoffDesk
-from bot.agent_hours import AgentHours
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
-from bot.core.turn import Citation, Reply, Turn
 from bot.state import MemoryStore
 
 ALWAYS = AgentHours.parse("1-7 00:00-24:00")

@@ -8,12 +8,12 @@ import threading
 
 import pytest
 
-from bot.config import Settings
-from bot.handoff.desk import HELD_INTENT, DeskError, HandoffDesk
 from bot.agent_hours import AgentHours
+from bot.config import Settings
+from bot.core.turn import Reply, Turn
+from bot.handoff.desk import HELD_INTENT, DeskError, HandoffDesk
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
-from bot.core.turn import Reply, Turn
 from bot.state import RedisStore
 from tests.fixtures.postgres import pg_schema_url
 

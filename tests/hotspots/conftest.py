@@ -9,9 +9,9 @@ import secrets
 
 import pytest
 
+from bot.core.turn import Citation, Reply, Turn
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
-from bot.core.turn import Citation, Reply, Turn
 from tests.fixtures.postgres import pg_schema_url  # noqa: F401 - re-exported for the tests here
 
 DOCUMENT = "大人社发[2020]38号"

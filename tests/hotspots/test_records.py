@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from bot.core.turn import Reply
 from bot.handoff.cipher import NumberCipher
 from bot.hotspots import records
 from bot.hotspots.pseudonym import Pseudonymizer
-from bot.core.turn import Reply
 
 from .conftest import DOCUMENT, reply, turn
 

@@ -6,8 +6,8 @@ Run: .venv/bin/python -m pytest -q tests/ivr/test_keypad.py
 import pytest
 
 from bot.core import slots
-from bot.core.turn import Reply
 from bot.core.messages import say
+from bot.core.turn import Reply
 from ivr import menu
 from ivr.sim import ScriptedCaller, SimulatedCall
 from ivr.speech import read_aloud
