@@ -2,7 +2,10 @@
 
     retriever = BM25Retriever(build_passages(kb, lexicon.article_questions))
     retriever.warm_up()
-    retriever.run("失业金标准提高了吗", top_k=5)["documents"]   # [ScoredPassage, …]
+    out = retriever.run("失业金标准提高了吗", top_k=5)
+    out["documents"]   # [ScoredPassage, …], best first
+    out["scores"]      # every passage's score, aligned with the passages (for fusion)
+    out["bound"]       # the best score this query could reach
 
 Why not rank-bm25: it scores in Python loops and has no notion of weighted query terms. The corpus
 is a few hundred short passages, so a dense numpy matrix of per-term BM25 weights, built once in
@@ -133,7 +136,7 @@ class BM25Retriever:
             return 0.0
         return sum(t in self.vocabulary for t in query.tokens) / len(query.tokens)
 
-    def score_all(self, query: AnalyzedQuery) -> tuple[np.ndarray, float]:
+    def _score_all(self, query: AnalyzedQuery) -> tuple[np.ndarray, float]:
         """BM25 score of every passage, and the best possible score for this query.
 
         :returns: (scores aligned with `passages`, upper bound = Σ weight·idf·(k1+1)).
@@ -147,20 +150,26 @@ class BM25Retriever:
         bound = float((self._idf[idx] * w).sum() * (self.k1 + 1))
         return scores, bound
 
-    def run(self, query: str | AnalyzedQuery, top_k: int | None = None) -> dict[str, list[ScoredPassage]]:
+    def run(self, query: str | AnalyzedQuery, top_k: int | None = None) -> dict:
         """Retrieve the best passages.
 
         :param query: raw text or an already analysed query.
         :param top_k: how many passages (default: the `top_k` given at construction).
-        :returns: `{"documents": [ScoredPassage, …]}`, best first, only passages with a score > 0.
+        :returns: `{"documents": [ScoredPassage, …], "scores": ndarray, "bound": float,
+            "coverage": float}`: the best passages first (only those with a score > 0), every
+            passage's score aligned with `passages`, the best score this query could reach
+            (Σ weight·idf·(k1+1)), and the share of the user's terms the passages know.
         :raises ValueError: `top_k` is not positive.
         :raises RuntimeError: `warm_up()` was not called.
         """
         top_k = resolve_top_k(top_k, self.top_k)
         if isinstance(query, str):
             query = self.analyzer.analyze(query)
-        scores, _ = self.score_all(query)
+        scores, bound = self._score_all(query)
         order = np.argsort(-scores, kind="stable")[:top_k]
         return {
-            "documents": [ScoredPassage(self.passages[i], float(scores[i])) for i in order if scores[i] > 0]
+            "documents": [ScoredPassage(self.passages[i], float(scores[i])) for i in order if scores[i] > 0],
+            "scores": scores,
+            "bound": bound,
+            "coverage": self.coverage(query),
         }

