@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 
 from flask import (
@@ -71,7 +70,6 @@ bp = Blueprint(
 )
 
 CLUSTER_INTERVAL_DEFAULT_S = 600
-REFRESHER_MIN_GAP_S = 5.0
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -109,17 +107,7 @@ def _configure(state) -> None:
 
 
 def analysis() -> HotspotAnalysis:
-    """One analysis object per app (it caches the cluster map for a few seconds)."""
-    ext = current_app.extensions
-    if "hotspot_analysis" not in ext:
-        services = ext["hotline"]
-        try:
-            knowledge_base = services.knowledge_base
-        except Exception:  # noqa: BLE001 - titles are optional; figures still render
-            logger.warning("dashboard: knowledge base unavailable; articles shown without titles")
-            knowledge_base = None
-        ext["hotspot_analysis"] = HotspotAnalysis(auth.staff_engine(), knowledge_base)
-    return ext["hotspot_analysis"]
+    return current_app.extensions["hotline"].hotspot_analysis
 
 
 @bp.before_request
@@ -131,7 +119,8 @@ def _before() -> None:
         except (ValidationError, CSRFError):
             abort(400, "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
     if auth.current_user() is not None:
-        _start_refresher()
+        interval = float(current_app.config.get("HOTSPOT_CLUSTER_INTERVAL") or 0)
+        current_app.extensions["hotline"].hotspot_refresher.start(interval)
 
 
 @bp.after_request
@@ -184,73 +173,6 @@ def _period(default: str) -> tuple[Period, str]:
         flash(str(error), "error")
         raw, days = default, parse_since(default)
     return Period.last(days, today()), raw
-
-
-# --- background clustering -----------------------------------------------------------------
-
-_refresher_lock = threading.Lock()
-
-
-def _start_refresher() -> None:
-    """Start, once per app, a thread placing new questions in hotspots every few minutes."""
-    app = current_app._get_current_object()
-    interval = float(app.config.get("HOTSPOT_CLUSTER_INTERVAL") or 0)
-    if interval <= 0 or "hotspot_refresher" in app.extensions:
-        return
-    with _refresher_lock:
-        if "hotspot_refresher" in app.extensions:
-            return
-        settings = app.extensions["hotline"].settings
-        wake = threading.Event()
-
-        def loop() -> None:
-            clusterer = None
-            while True:
-                wake.clear()
-                try:
-                    if clusterer is None:
-                        from bot.hotspots.clustering import HotspotClusterer
-
-                        clusterer = HotspotClusterer.from_settings(settings)
-                    clusterer.run(full=False)
-                    if "hotspot_analysis" in app.extensions:
-                        app.extensions["hotspot_analysis"].forget_cache()
-                except Exception:  # noqa: BLE001 - try again next round
-                    logger.exception("hotspot clustering failed; retrying in %.0f s", interval)
-                wake.wait(interval)
-                time.sleep(REFRESHER_MIN_GAP_S)  # a burst of page views wakes it once
-
-        thread = threading.Thread(target=loop, name="hotspot-refresher", daemon=True)
-        app.extensions["hotspot_refresher"] = wake
-        thread.start()
-
-
-def _wake_refresher() -> bool:
-    """New wordings are waiting: place them now instead of at the next scheduled round.
-
-    :returns: False when this app runs no background grouping.
-    """
-    wake = current_app.extensions.get("hotspot_refresher")
-    if wake is None:
-        return False
-    wake.set()
-    return True
-
-
-def _run_clustering_now(app, full: bool) -> None:
-    settings = app.extensions["hotline"].settings
-
-    def work() -> None:
-        try:
-            from bot.hotspots.clustering import HotspotClusterer
-
-            HotspotClusterer.from_settings(settings).run(full=full)
-            if "hotspot_analysis" in app.extensions:
-                app.extensions["hotspot_analysis"].forget_cache()
-        except Exception:  # noqa: BLE001
-            logger.exception("manual hotspot clustering failed")
-
-    threading.Thread(target=work, name="hotspot-cluster-now", daemon=True).start()
 
 
 # --- sign in and out -----------------------------------------------------------------------
@@ -325,7 +247,7 @@ def hotspots():
         channel = None
     items = analysis().hotspots(period, limit=100, channel=channel)
     grouping = analysis().grouping(period)
-    regrouping = bool(grouping.pending) and _wake_refresher()
+    regrouping = bool(grouping.pending) and current_app.extensions["hotline"].hotspot_refresher.wake()
     return render_template("staff/hotspots.html", items=items, period=period, since=since, channel=channel,
                            channels=CHANNEL_LABELS, spike_rule=_spike_rule(), grouping=grouping,
                            regrouping=regrouping)
@@ -598,7 +520,7 @@ def call_handled(event_id: int):
 @login_required("editor")
 def cluster_now():
     full = request.form.get("full") == "1"
-    _run_clustering_now(current_app._get_current_object(), full)
+    current_app.extensions["hotline"].hotspot_refresher.run_now(full)
     auth.record("recluster", "full" if full else "incremental")
     flash("已开始归类新问法，稍后刷新页面即可看到结果。", "info")
     return redirect(url_for("staff.hotspots"))

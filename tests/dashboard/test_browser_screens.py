@@ -108,7 +108,7 @@ def test_the_hotspots_page_says_how_fresh_its_grouping_is(browser, site, service
     assert len(rows) == 5
 
     HotspotClusterer.from_settings(services.settings).run(full=True)
-    app.extensions["hotspot_analysis"].forget_cache()
+    app.extensions["hotline"].hotspot_analysis.forget_cache()
     browser.refresh()
     grouping = browser.find_element(By.ID, "grouping")
     assert "同义问法归类更新于" in grouping.text and "本期的问法都已归类" in grouping.text

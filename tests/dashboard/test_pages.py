@@ -107,9 +107,9 @@ def test_callback_queue(app, client, staff, services):
     client.post("/staff/logout", data={"csrf_token": staff.csrf()})
     staff.login("agent")
     assert "+8613812345678" in client.get("/staff/calls").text  # roles that call back see the number
-    event_id = min(r["id"] for r in app.extensions["hotspot_analysis"].call_queue())
+    event_id = min(r["id"] for r in app.extensions["hotline"].hotspot_analysis.call_queue())
     assert staff.post(f"/staff/calls/{event_id}/handled", {}, token_from="/staff/calls").status_code == 302
-    assert len(app.extensions["hotspot_analysis"].call_queue()) == 1
+    assert len(app.extensions["hotline"].hotspot_analysis.call_queue()) == 1
     assert staff.post(f"/staff/calls/{event_id}/handled", {}, token_from="/staff/calls").status_code == 404
 
 
@@ -134,9 +134,9 @@ def test_one_call_is_one_row_with_its_status_in_chinese_topic_and_words(app, cli
     assert "completed" not in page and "no-answer" not in page
     assert "“失业保险金标准提高了多少”" in page and "第8条" in page
     assert '<a href="tel:+8613900001111">' in page
-    [row] = app.extensions["hotspot_analysis"].call_queue()
+    [row] = app.extensions["hotline"].hotspot_analysis.call_queue()
     assert staff.post(f"/staff/calls/{row['id']}/handled", {}, token_from="/staff/calls").status_code == 302
-    assert app.extensions["hotspot_analysis"].call_queue() == []  # every event of the call is handled
+    assert app.extensions["hotline"].hotspot_analysis.call_queue() == []  # every event of the call is handled
 
 
 def test_weekly_report_prints_cleanly(client, staff):

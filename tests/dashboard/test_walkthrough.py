@@ -91,7 +91,7 @@ def test_the_hotspots_page_and_the_cli_agree_and_say_how_fresh_the_grouping_is(a
     assert before["grouping"]["pending_wordings"] == 5 and "尚未归类" in before["grouping"]["text"]
 
     HotspotClusterer.from_settings(settings).run(full=True)
-    app.extensions["hotspot_analysis"].forget_cache()
+    app.extensions["hotline"].hotspot_analysis.forget_cache()
     after = agree()
     assert after["grouping"]["pending_wordings"] == 0 and "同义问法归类更新于" in after["grouping"]["text"]
     assert "本期的问法都已归类" in after["grouping"]["text"]
