@@ -1,7 +1,7 @@
 """The Twilio voice channel: `/ivr/…` webhooks answering with TwiML.
 
 One class, after Rasa's `twilio_voice` connector: `IvrChannel.from_config(settings)` validates the
-settings, `blueprint(handle_turn, …)` returns the webhooks. Each webhook checks the Twilio
+settings, `blueprint(handle_turn)` returns the webhooks, registered by the app like every channel. Each webhook checks the Twilio
 signature, loads the call's state by CallSid, lets `ivr.flow.CallFlow` decide, saves the state
 and returns the TwiML. The numbers to configure on the Twilio phone number:
 
@@ -22,6 +22,7 @@ from bot.config import ConfigError, Settings
 from bot.core.messages import say
 from bot.errors import error_response
 from ivr import menu, twiml
+from ivr import rules as rule_table
 from ivr.calls import CallState, CallStore, Mode
 from ivr.flow import PATHS, CallFlow, FlowConfig, SlotRules, Urls
 from ivr.security import auth_token, signature_required
@@ -114,34 +115,13 @@ class IvrChannel(InputChannel):
         config = FlowConfig(self.speaker(hints), self.agent_numbers, self.dial_timeout, self.voicemail_seconds)
         return CallFlow(config, handle_turn, rules, log_event)
 
-    def blueprint(
-        self,
-        handle_turn: TurnHandler,
-        *,
-        hints: Callable[[], str] | None = None,
-        rules: SlotRules | None = None,
-        log_event: Callable[[str, str, dict], None] | None = None,
-        state_store: Callable[[], object] | None = None,
-    ) -> Blueprint:
+    def blueprint(self, handle_turn: TurnHandler) -> Blueprint:
         """The webhooks.
 
         :param handle_turn: the shared turn logic, `Turn -> Reply`; it logs the turn.
-        :param hints: builds `<Gather hints>` once, on first use (default: menu words only).
-        :param rules: IVR prompts, slot types and keypad keys (default: `ivr.rules`, the rule table).
-        :param log_event: `record_call_event` (default: `Services.turn_log`).
-        :param state_store: returns the `StateStore` (default: `Services.state`).
         :returns: the `ivr` blueprint.
         """
-        from ivr import rules as rule_table
-
-        wiring = _Wiring(
-            channel=self,
-            handle_turn=handle_turn,
-            hints=hints or (lambda: menu.speech_hints(())),
-            rules=rules or rule_table,
-            log_event=log_event or _services_call_log,
-            state_store=state_store or (lambda: current_services().state),
-        )
+        wiring = _Wiring(self, handle_turn)
         bp = Blueprint(self.name(), __name__, url_prefix=self.url_prefix())
         guard = signature_required(self.auth_token, self.public_url)
         views = {
@@ -160,56 +140,29 @@ class IvrChannel(InputChannel):
         return bp
 
 
-def _services_call_log(sid: str, event: str, data: dict) -> None:
+def _call_event(sid: str, event: str, data: dict) -> None:
     current_services().turn_log.record_call_event(sid, event, data)
 
 
-def blueprint_for(services, handle_turn: TurnHandler | None = None) -> Blueprint:
-    """The IVR blueprint wired to the app's services (the one line `register_blueprints` needs).
-
-    :param services: the app's `Services`; the conversation, turn log and state store are used
-        lazily, on the first call.
-    :param handle_turn: the app's shared turn handler (default: `services.conversation.handle`).
-    :returns: the `ivr` blueprint.
-    """
-    from ivr import rules
-
-    channel = IvrChannel.from_config(services.settings)
-    return channel.blueprint(
-        handle_turn or (lambda turn: services.conversation.handle(turn)),
-        hints=lambda: rules.speech_hints_from(services),
-        log_event=lambda sid, event, data: services.turn_log.record_call_event(sid, event, data),
-        state_store=lambda: services.state,
-    )
-
-
 class _Wiring:
-    """The views of one blueprint, bound to their collaborators."""
+    """The views of one blueprint, bound to the app's services while serving a request."""
 
-    def __init__(self, channel: IvrChannel, handle_turn, hints, rules, log_event, state_store):
+    def __init__(self, channel: IvrChannel, handle_turn: TurnHandler):
         self.channel = channel
         self._handle_turn = handle_turn
-        self._hints = hints
-        self._rules = rules
-        self._log_event = log_event
-        self._state_store = state_store
 
     @cached_property
     def flow(self) -> CallFlow:
+        """Built on the first call, inside a request: the speech hints read the knowledge base."""
         try:
-            hints = self._hints()
+            hints = rule_table.speech_hints_from(current_services())
         except Exception:  # noqa: BLE001 - hints only help recognition; the menu works without
             log.exception("could not build speech hints from the knowledge base; using the menu's words")
             hints = menu.speech_hints(())
-        return self.channel.flow(
-            self._handle_turn,
-            hints=hints,
-            rules=self._rules,
-            log_event=self._log_event,
-        )
+        return self.channel.flow(self._handle_turn, hints=hints, rules=rule_table, log_event=_call_event)
 
     def _calls(self) -> CallStore:
-        return CallStore(self._state_store())
+        return CallStore(current_services().state)
 
     def _urls(self) -> Urls:
         base = self.channel.public_url or request.script_root
