@@ -54,7 +54,7 @@ logconfig_dict = {
 def post_worker_init(worker) -> None:
     """Load the retriever, the conversation and the log before the worker takes its first request."""
     from bot.app import services_of
-    from bot.heap import freeze_loaded_heap
+    from bot.runtime.heap import freeze_loaded_heap
 
     services = services_of(worker.wsgi)
     try:

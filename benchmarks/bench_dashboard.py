@@ -38,7 +38,7 @@ from bot.hotspots.clustering import HotspotClusterer, make_question_encoder  # n
 from bot.hotspots.log import TurnLog, question_key  # noqa: E402
 from bot.hotspots.masking import mask_personal_data  # noqa: E402
 from bot.hotspots.pseudonym import Pseudonymizer  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.runtime.services import Services  # noqa: E402
 
 DOCUMENT = "大人社发[2020]38号"
 PAGE_TARGET_MS = 300

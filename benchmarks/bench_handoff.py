@@ -41,7 +41,7 @@ from bot.config import Settings  # noqa: E402
 from bot.dashboard import auth  # noqa: E402
 from bot.dashboard.console import POLL_MS  # noqa: E402
 from bot.hotspots import db  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.runtime.services import Services  # noqa: E402
 
 SHOW_TARGET_S = 2.0
 PAGE_TARGET_MS = 300

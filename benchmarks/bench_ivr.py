@@ -93,7 +93,7 @@ def serve_in_process(fake: bool):
     from werkzeug.serving import make_server
 
     from bot.app import create_app
-    from bot.services import Services
+    from bot.runtime.services import Services
 
     var_dir = Path(tempfile.mkdtemp(prefix="bench-ivr-"))
     settings = Settings.from_env(var_dir=var_dir, agent_numbers=AGENTS)

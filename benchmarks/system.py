@@ -102,7 +102,7 @@ def build_index(var_dir: Path) -> Path:
     :returns: the index folder.
     """
     from bot.config import Settings
-    from bot.services import Services
+    from bot.runtime.services import Services
 
     services = Services(Settings.from_env({}, var_dir=Path(var_dir)))
     services.warm_up()
@@ -212,7 +212,7 @@ class HotlineSystem:
 
     def _link_model(self) -> None:
         """Put the trained model where `hotline serve` looks, so it never trains by itself."""
-        from bot.rasa_process import ensure_model, model_path, models_dir
+        from bot.runtime.rasa_process import ensure_model, model_path, models_dir
 
         model, _ = ensure_model(REPO_MODELS)
         target = model_path(models_dir(self.settings()))

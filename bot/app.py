@@ -9,7 +9,7 @@ from flask import Flask, Response
 from bot.config import REPO_ROOT, Settings
 from bot.core.turn import Reply, Turn
 from bot.errors import register_error_handlers
-from bot.services import Services
+from bot.runtime.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ def _var_dir() -> Path:
 
 
 # Data under var/ (databases, turn-log spills, secrets) is for the service user alone: files the
-# `hotline` command creates get this umask (`bot/cli.py`), var/ itself mode 0700.
+# `hotline` command creates get this umask (`bot/runtime/cli.py`), var/ itself mode 0700.
 DATA_UMASK = 0o077
 
 

@@ -1,6 +1,6 @@
 """Entry point of the Rasa NLU server process: Rasa's own command line, plus three changes.
 
-Runs inside `.venv-rasa` (Python 3.10, rasa 3.6.21), started by `bot.rasa_process` as
+Runs inside `.venv-rasa` (Python 3.10, rasa 3.6.21), started by `bot.runtime.rasa_process` as
 `.venv-rasa/bin/python scripts/rasa_nlu_server.py run …`; it imports nothing from the app
 (Python 3.11), which is why it lives outside the app's packages. Rasa serves only `/model/parse`:
 the dialogue is the app's, so Rasa keeps no conversation (no tracker store, no actions).

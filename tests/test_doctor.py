@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.doctor import placeholder_secrets
+from bot.runtime.cli import main
+from bot.runtime.doctor import placeholder_secrets
 
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 STRONG = secrets.token_hex(32)

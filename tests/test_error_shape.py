@@ -10,7 +10,7 @@ from flask import Blueprint
 
 from bot.app import create_app
 from bot.channels import ApiChannel, WeChatChannel
-from bot.services import Services
+from bot.runtime.services import Services
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 TOKEN = "shapetoken"

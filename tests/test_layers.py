@@ -9,8 +9,8 @@ Every import counts, at module level or inside a function. The packages, lowest 
 - dialogue: `bot.eligibility`, `bot.dialogue`;
 - channels: `bot.channels`, `ivr`;
 - staff: `bot.hotspots`, `bot.dashboard`, `bot.handoff`;
-- runtime, the other modules at `bot/`: the app factory, services, the supervisor, the Rasa
-  process, the CLI (`RUNTIME` below).
+- runtime: the app factory (`bot.app`, the composition root) and `bot.runtime`: services, the
+  supervisor, the Rasa process, the CLI.
 
 Run: .venv/bin/python -m pytest -q tests/test_layers.py
 """
@@ -34,8 +34,7 @@ PACKAGES = {
     "bot.dashboard": "staff",
     "bot.handoff": "staff",
 }
-RUNTIME = ("app", "services", "serve", "procgroup", "rasa_process", "rasa_cli", "cli", "doctor", "heap")
-PACKAGES.update({f"bot.{name}": "runtime" for name in RUNTIME})
+PACKAGES.update({"bot.app": "runtime", "bot.runtime": "runtime"})
 
 
 def package_of(module: str) -> str | None:

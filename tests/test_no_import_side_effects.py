@@ -31,5 +31,5 @@ def test_importing_every_module_starts_no_thread():
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=True,
     )
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    assert {"bot.services", "bot.dashboard.views", "ivr.voice", "knowledge_base.retrieval"} <= set(found["modules"])
+    assert {"bot.runtime.services", "bot.dashboard.views", "ivr.voice", "knowledge_base.retrieval"} <= set(found["modules"])
     assert found["threads"] == ["MainThread"]

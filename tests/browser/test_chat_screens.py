@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from bot.app import create_app
 from bot.core import slots as S
 from bot.core.turn import TEXT_MAX, Citation, Reply
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.browser.conftest import ChatPage
 from tests.fixtures.app import serve_app
 

@@ -17,7 +17,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.app import create_app
 from bot.core.turn import Citation, Reply
-from bot.services import Services
+from bot.runtime.services import Services
 
 ARTICLE_4 = Citation(
     document="大人社发[2020]38号",

@@ -1,4 +1,4 @@
-"""`hotline serve`: the supervisor and its children (`bot.procgroup.Child`), and the app under
+"""`hotline serve`: the supervisor and its children (`bot.runtime.procgroup.Child`), and the app under
 gunicorn started and stopped for real."""
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from bot.config import development_token
-from bot.procgroup import Child, program_name
-from bot.serve import RasaWatch, Supervisor, banner, development_tokens, port_free
+from bot.runtime.procgroup import Child, program_name
+from bot.runtime.serve import RasaWatch, Supervisor, banner, development_tokens, port_free
 
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
@@ -55,7 +55,7 @@ def test_development_tokens_are_listed_only_when_unset(settings):
 
 @pytest.mark.parametrize("argv, program", [
     (["/srv/.venv-rasa/bin/python", "/srv/scripts/rasa_nlu_server.py", "run", "--port", "5005"], "python rasa_nlu_server.py"),
-    (["/usr/bin/python3", "-m", "bot.procgroup", "123"], "python3 -m bot.procgroup"),
+    (["/usr/bin/python3", "-m", "bot.runtime.procgroup", "123"], "python3 -m bot.runtime.procgroup"),
     (["/srv/.venv/bin/python", "-c", "import time", "--auth-token", "s3cret-value"], "python"),
     (["/srv/.venv/bin/gunicorn", "--config", "gunicorn.conf.py"], "gunicorn"),
     ([""], "?"),
@@ -133,8 +133,8 @@ else:
 SUPERVISOR = r"""
 import json, os, sys, time
 from pathlib import Path
-from bot.procgroup import Child
-from bot.serve import Supervisor
+from bot.runtime.procgroup import Child
+from bot.runtime.serve import Supervisor
 
 stand_in, tmp = sys.argv[1], Path(sys.argv[2])
 ports = [int(p) for p in sys.argv[3:5]]

@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.channels import ApiChannel, WeChatChannel, WebChannel
 from bot.config import Settings
 from bot.hotspots.db import FeedbackRow, TurnRow
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.channels.conftest import TOKEN, WeChatServerSim
 from tests.fixtures.app import serve_app
 

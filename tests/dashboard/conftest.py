@@ -14,7 +14,7 @@ from bot.app import create_app
 from bot.core.turn import Citation, Reply, Turn
 from bot.dashboard import auth
 from bot.hotspots import db
-from bot.services import Services
+from bot.runtime.services import Services
 
 DOCUMENT = "大人社发[2020]38号"
 PASSWORDS = {"admin": "admin-pass-123", "editor": "editor-pass-123", "agent": "agent-pass-123",

@@ -137,7 +137,7 @@ def test_session_cookie_flags(client, staff):
 def test_cookie_is_secure_behind_https(settings):
     from dataclasses import replace
 
-    from bot.services import Services
+    from bot.runtime.services import Services
 
     services = Services(replace(settings, public_url="https://hotline.example.cn"))
     app = create_app({"TESTING": True, "HOTSPOT_CLUSTER_INTERVAL": 0}, services=services)

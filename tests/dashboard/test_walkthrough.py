@@ -11,7 +11,7 @@ import re
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.dashboard import views
 from bot.hotspots.clustering import HotspotClusterer
 

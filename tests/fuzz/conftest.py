@@ -29,7 +29,7 @@ from wechatpy.utils import WeChatSigner
 from bot.app import create_app
 from bot.channels import ApiChannel, WeChatChannel
 from bot.config import Settings
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.fixtures.app import serve_app
 
 WECHAT_TOKEN = "fuzztoken2020"

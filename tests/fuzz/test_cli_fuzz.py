@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.core.turn import Reply, Turn
 from bot.dashboard.exports import FORMULA_PREFIXES
 from bot.hotspots import db

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bot.app import create_app
 from bot.dashboard import auth
 from bot.hotspots import db
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.dashboard.conftest import PASSWORDS, SEED, csrf_of, seed_turns
 from tests.fixtures.app import serve_app
 from tests.fuzz.conftest import CJK, FUZZ_SETTINGS, assert_error_shape, content_type

@@ -20,7 +20,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.dashboard import auth
 from bot.hotspots import db
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.fixtures.app import serve_app
 from tests.handoff.fake_wechat import APP_ID, APP_SECRET, FakeWeChatApi
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.hotspots import db
 from bot.hotspots.log import TurnLog
 

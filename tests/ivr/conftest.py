@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.core import slots
 from bot.core.turn import Citation, Reply
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.fixtures.app import serve_app
 
 TOKEN = "ivr-test-auth-token-0123456789ab"

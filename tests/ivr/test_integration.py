@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.config import REPO_ROOT
 from bot.core import slots
 from bot.eligibility import prompt_for

@@ -5,7 +5,7 @@ Run: .venv/bin/python -m pytest -q tests/ivr/test_sim.py
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.core.messages import say
 from ivr import menu
 from ivr.sim import ConsoleCaller, ScriptedCaller, SimulatedCall, voicemail_words

@@ -6,7 +6,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.runtime.cli import main
 from knowledge_base.model import KnowledgeBase
 from knowledge_base.store import (
     PARSED_DIR,

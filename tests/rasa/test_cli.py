@@ -5,8 +5,8 @@ import json
 
 from click.testing import CliRunner
 
-from bot.rasa_cli import macro_f1, rasa
-from bot.rasa_process import model_path
+from bot.runtime.rasa_cli import macro_f1, rasa
+from bot.runtime.rasa_process import model_path
 
 
 def test_train_reuses_the_model_of_unchanged_training_data(tmp_path, monkeypatch):

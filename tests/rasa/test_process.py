@@ -1,10 +1,10 @@
-"""Rasa command lines, environment and training inputs (`bot.rasa_process`), without starting anything."""
+"""Rasa command lines, environment and training inputs (`bot.runtime.rasa_process`), without starting anything."""
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from bot.rasa_process import (
+from bot.runtime.rasa_process import (
     NLU_DATA,
     RASA_PYTHON,
     RASA_SERVER,
@@ -68,7 +68,7 @@ def test_training_config_points_jieba_at_a_folder_holding_only_the_dictionary(tm
 
 
 def test_a_stack_that_never_started_is_not_running(settings, tmp_path):
-    from bot.rasa_process import RasaStack
+    from bot.runtime.rasa_process import RasaStack
 
     stack = RasaStack(settings, tmp_path / "m.tar.gz", 1)
     assert not stack.running and stack.pid is None

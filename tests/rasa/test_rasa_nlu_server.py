@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from bot.rasa_process import RASA_PYTHON, RASA_SERVER, rasa_env
+from bot.runtime.rasa_process import RASA_PYTHON, RASA_SERVER, rasa_env
 
 PARSE_CACHE_PROBE = r"""
 import json

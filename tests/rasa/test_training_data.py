@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from bot.eligibility import load_rules
-from bot.rasa_process import CONFIG, DATA_DIR, NLU_DATA, TRAINING_DIR
+from bot.runtime.rasa_process import CONFIG, DATA_DIR, NLU_DATA, TRAINING_DIR
 
 GENERAL_INTENTS = {
     "greet", "thank", "goodbye", "affirm", "deny", "stop", "ask_human", "out_of_scope", "chitchat",

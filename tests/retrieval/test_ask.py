@@ -4,7 +4,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.runtime.cli import main
 from knowledge_base.ask import ask
 
 API_FIELDS = {"reply", "citations", "answered", "intent", "confidence", "asking_for", "handoff", "suggestions"}

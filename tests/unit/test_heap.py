@@ -1,4 +1,4 @@
-"""`bot.heap`: objects alive at warm-up are frozen; garbage made before is collected, not frozen."""
+"""`bot.runtime.heap`: objects alive at warm-up are frozen; garbage made before is collected, not frozen."""
 from __future__ import annotations
 
 import gc
@@ -6,7 +6,7 @@ import weakref
 
 import pytest
 
-from bot.heap import freeze_loaded_heap
+from bot.runtime.heap import freeze_loaded_heap
 
 
 class Node:

@@ -2,11 +2,11 @@
 that one is SIGKILLed, and that is stopped whole.
 
 `Child` is the one supervised process of the app: `hotline serve` runs gunicorn as one, and
-`bot.rasa_process.RasaStack` the Rasa NLU server. A child runs in its own session, so its pid is
+`bot.runtime.rasa_process.RasaStack` the Rasa NLU server. A child runs in its own session, so its pid is
 its process-group id and one `killpg` reaches it and everything it forked (gunicorn workers, a
 server's worker processes). `PR_SET_PDEATHSIG` alone does not make such a group die with its
 starter: it reaches only the direct child, and only if that child passes it on. So the starter
-also keeps one small guard process (this module run as `python -m bot.procgroup`): the starter
+also keeps one small guard process (this module run as `python -m bot.runtime.procgroup`): the starter
 tells it, over a pipe, which groups it owns; when the pipe closes without the groups having been
 released (the starter died, however), the guard SIGTERMs each group, waits `GRACE_SECONDS`, and
 SIGKILLs what is left.
@@ -107,7 +107,7 @@ class GroupGuard:
             self._groups = set()  # a forked copy of the starter owns nothing yet
         self._owner = os.getpid()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bot.procgroup", str(os.getpid())],
+            [sys.executable, "-m", "bot.runtime.procgroup", str(os.getpid())],
             stdin=subprocess.PIPE,
             cwd=REPO_ROOT,
             start_new_session=True,  # a terminal's Ctrl-C must not take the guard down first
@@ -212,7 +212,7 @@ class Child:
 
 def program_name(argv: list[str]) -> str:
     """The program of a command line without its options, which may hold a secret:
-    `python3 -m bot.procgroup`, `python rasa_nlu_server.py`, `gunicorn`."""
+    `python3 -m bot.runtime.procgroup`, `python rasa_nlu_server.py`, `gunicorn`."""
     name = os.path.basename(argv[0]) if argv and argv[0] else "?"
     if len(argv) > 2 and argv[1] == "-m":
         return f"{name} -m {argv[2]}"

@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from bot.config import REPO_ROOT, Settings, development_token
-from bot.procgroup import program_name
+from bot.runtime.procgroup import program_name
 from bot.rasa_client import api_token
 
 # Values no deployment may run with: the placeholder of deploy/scaleout.env and common stand-ins.

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from bot.config import REPO_ROOT, Settings
-from bot.rasa_process import (
+from bot.runtime.rasa_process import (
     NLU_DATA,
     RASA_BIN,
     RasaStack,

@@ -1,12 +1,12 @@
 """`hotline serve` (what `make run` runs): the Rasa NLU server and the app, supervised together.
 
 1. Trains the Rasa model when the training data changed, then starts the Rasa NLU server
-   (`bot.rasa_process.RasaStack`); restarts it if it crashes.
+   (`bot.runtime.rasa_process.RasaStack`); restarts it if it crashes.
 2. Starts the app under gunicorn (gthread workers; see `gunicorn.conf.py`) on HOTLINE_HOST:HOTLINE_PORT.
    Each worker warms up (encoder, index, conversation) before it takes a request.
 3. Prints the development WeChat and Twilio tokens when WECHAT_TOKEN / TWILIO_AUTH_TOKEN are unset.
 4. Supervises: if the app dies, or on Ctrl-C / SIGTERM, stops everything (SIGTERM, then SIGKILL
-   after a grace period) and exits. Each child, the app and Rasa alike, is a `bot.procgroup.Child`:
+   after a grace period) and exits. Each child, the app and Rasa alike, is a `bot.runtime.procgroup.Child`:
    a process group that dies with this supervisor, even when it is killed with SIGKILL, and is
    stopped whole, also when its leader died first and left workers behind.
 5. A crashed Rasa is restarted with a growing pause (5 s, doubling up to 5 min while it keeps
@@ -28,7 +28,7 @@ from pathlib import Path
 import click
 
 from bot.config import REPO_ROOT, Settings, development_token
-from bot.procgroup import Child, program_name
+from bot.runtime.procgroup import Child, program_name
 
 GRACE_SECONDS = 20.0
 POLL_SECONDS = 0.5
@@ -124,7 +124,7 @@ def port_holders(port: int) -> list[str]:
 
 
 class RasaWatch:
-    """Keeps the Rasa NLU server (a `bot.rasa_process.RasaStack`) running beside the app.
+    """Keeps the Rasa NLU server (a `bot.runtime.rasa_process.RasaStack`) running beside the app.
 
     The app answers without Rasa's NLU (degraded mode) and recovers by itself when Rasa returns,
     so a crashed Rasa process is restarted rather than taking the app down. A server that keeps
@@ -132,7 +132,7 @@ class RasaWatch:
     stays up a minute; while another process (an orphan, a second `hotline serve`) holds its port it
     is not started at all: that is said once, with the holder, and checked again after the pause.
 
-    :param stack: the started stack (`bot.rasa_process.RasaStack`).
+    :param stack: the started stack (`bot.runtime.rasa_process.RasaStack`).
     :param say: where status lines go.
     :param clock: seconds, monotonic (tests pass a fake one).
     """
@@ -197,7 +197,7 @@ def start_rasa(settings: Settings, train: bool, say):
     :returns: the started `RasaStack` (not yet ready: the model loads in the background).
     :raises RasaStartError: training failed, or there is no model and `train` is False.
     """
-    from bot.rasa_process import RasaStack, model_path, models_dir
+    from bot.runtime.rasa_process import RasaStack, model_path, models_dir
 
     if train and not model_path(models_dir(settings)).exists():
         say(f"[serve] training the Rasa model (training data changed); log: {models_dir(settings) / 'train.log'}")
@@ -284,7 +284,7 @@ def serve(rasa: bool, train: bool) -> None:
             if wait_until_up(f"http://{settings.host}:{settings.port}/api/openapi.json", supervisor):
                 click.echo(banner(settings, tokens), err=True)
             if stack is not None:
-                from bot.rasa_process import RasaStartError
+                from bot.runtime.rasa_process import RasaStartError
 
                 try:
                     stack.wait_ready(timeout=600)

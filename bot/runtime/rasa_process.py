@@ -3,7 +3,7 @@ runs the Rasa NLU server.
 
 `hotline serve` starts it with the app::
 
-    from bot.rasa_process import RasaStack
+    from bot.runtime.rasa_process import RasaStack
 
     stack = RasaStack.from_settings(settings)   # trains first if the training data changed
     stack.start()                               # `rasa run --enable-api` on loopback
@@ -33,7 +33,7 @@ import requests
 import yaml
 
 from bot.config import REPO_ROOT, Settings
-from bot.procgroup import Child
+from bot.runtime.procgroup import Child
 from bot.rasa_client import api_token
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,7 @@ def port_of(url: str) -> int:
 
 @dataclass
 class RasaStack:
-    """The Rasa NLU server, a `bot.procgroup.Child` with its model, port and log.
+    """The Rasa NLU server, a `bot.runtime.procgroup.Child` with its model, port and log.
 
     :param settings: the app's settings (var dir, secret key for the API token).
     :param model: the trained NLU model file.

@@ -14,12 +14,12 @@ COMMANDS = {
     "kb": "knowledge_base.build:kb",
     "ask": "knowledge_base.ask:ask",
     "eval": "knowledge_base.evaluate:eval_command",
-    "rasa": "bot.rasa_cli:rasa",
-    "serve": "bot.serve:serve",
+    "rasa": "bot.runtime.rasa_cli:rasa",
+    "serve": "bot.runtime.serve:serve",
     "ivr-sim": "ivr.sim:ivr_sim",
     "hotspots": "bot.hotspots.cli:hotspots",
     "staff": "bot.dashboard.cli:staff",
-    "doctor": "bot.doctor:doctor",
+    "doctor": "bot.runtime.doctor:doctor",
 }
 
 
