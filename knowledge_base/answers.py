@@ -36,11 +36,6 @@ TIME_FACTS = frozenset({"duration", "date"})
 DEFAULT_DOCUMENT = "大人社发[2020]38号"
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith(("。", "；", "！", "？")) else text + "。"
-
-
 def _judged(v: Validity, as_of: dt.date, epidemic_end: dt.date | None) -> ValidityAsOf:
     return validity_as_of(v.kind, as_of, epidemic_end, until=v.until_date, text=v.text, explicit=v.explicit)
 

@@ -23,6 +23,7 @@ CONTRIBUTION_YEARS = "contribution_years"
 SEPARATION_REASON = "separation_reason"
 CLASS_HOURS = "class_hours"
 CLASS_MINUTES = "class_minutes"
+SAME_PROJECT_SUBSIDIZED = "same_project_subsidized"
 UNEMPLOYED_REGISTERED_MONTHS = "unemployed_registered_months"
 CONTRACT_YEARS = "contract_years"
 SOCIAL_INSURANCE_PAID = "social_insurance_paid"
@@ -153,6 +154,10 @@ SLOTS = (
          chat="请问每一课时的培训有多少分钟？",
          voice="请输入每一课时的分钟数，按井号键结束。",
          help="每课时的分钟数以培训课件或培训记录为准；不少于45分钟的才能计算补贴。"),
+    Slot(SAME_PROJECT_SUBSIDIZED, "bool", "同一培训项目已享受过补贴",
+         chat="请问这个培训项目以前是否已经享受过培训补贴？",
+         help="同一培训项目不得重复享受补贴；以补贴申领记录为准。",
+         options=_yes_no("已经享受过", "没有")),
     Slot(UNEMPLOYED_REGISTERED_MONTHS, "number", "登记失业", unit="个月", min=0, max=600,
          chat="请问这名人员已经登记失业多长时间了？例如：八个月、一年。",
          voice="请输入登记失业的月数，按井号键结束。",

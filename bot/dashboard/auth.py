@@ -72,15 +72,6 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> db.S
         return user
 
 
-def count_admins(engine: Engine) -> int:
-    db.ensure_schema(engine)
-    with engine.connect() as conn:
-        table = db.StaffUser.__table__
-        return conn.execute(
-            select(func.count()).where(table.c.role == "admin", table.c.active.is_(True))
-        ).scalar_one()
-
-
 def authenticate(engine: Engine, username: str, password: str) -> db.StaffUser | None:
     """The active account with this name and password, or None (same time cost either way)."""
     db.ensure_schema(engine)

@@ -86,14 +86,20 @@ def agent_conversation(session_id: int):
         return _desk_error(error)
 
 
-@bp.post("/agent/c/<int:session_id>/take")
+# Actions on a conversation that carry no form fields: URL word → (desk method, audit action).
+DESK_ACTIONS = {"take": ("take", "handoff_take"), "handback": ("hand_back", "handoff_handback"),
+                "close": ("close", "handoff_close")}
+
+
+@bp.post("/agent/c/<int:session_id>/<any(take, handback, close):action>")
 @login_required(AGENT_ROLE)
-def agent_take(session_id: int):
+def agent_action(session_id: int, action: str):
+    method, audit = DESK_ACTIONS[action]
     try:
-        _desk().take(session_id, _me())
+        getattr(_desk(), method)(session_id, _me())
     except DeskError as error:
         return _desk_error(error)
-    auth.record("handoff_take", f"handoff:{session_id}")
+    auth.record(audit, f"handoff:{session_id}")
     return _json({"ok": True})
 
 
@@ -114,28 +120,6 @@ def agent_reply(session_id: int):
         return _desk_error(error)
     auth.record("handoff_reply", f"handoff:{session_id}", f"{len(text.strip())} 字；{result['delivery']}")
     return _json(result)
-
-
-@bp.post("/agent/c/<int:session_id>/handback")
-@login_required(AGENT_ROLE)
-def agent_handback(session_id: int):
-    try:
-        _desk().hand_back(session_id, _me())
-    except DeskError as error:
-        return _desk_error(error)
-    auth.record("handoff_handback", f"handoff:{session_id}")
-    return _json({"ok": True})
-
-
-@bp.post("/agent/c/<int:session_id>/close")
-@login_required(AGENT_ROLE)
-def agent_close(session_id: int):
-    try:
-        _desk().close(session_id, _me())
-    except DeskError as error:
-        return _desk_error(error)
-    auth.record("handoff_close", f"handoff:{session_id}")
-    return _json({"ok": True})
 
 
 @bp.get("/agent/answers.json")

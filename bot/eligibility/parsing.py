@@ -116,7 +116,8 @@ def _after_number_ok(spec) -> re.Pattern:
 
 # "算不算中小微", "是不是大连生源": a question, not a negation.
 _A_NOT_A = re.compile(r"(.)不\1$|(.)没\2$")
-_NEGATION_BEFORE = re.compile(r"(?:不是|不属于|并非|不算|非|不)$")
+# "不是他自己走的": a pronoun may stand between the negation and the word.
+_NEGATION_BEFORE = re.compile(r"(?:不是|不属于|并非|不算|非|不)(?:他|她|我|他们|她们|我们)?$")
 
 # Words per choice, for answers to the question itself. Longest words win where they overlap.
 CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -126,7 +127,7 @@ CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     S.SEPARATION_REASON: {
         "employer": ("被辞退", "辞退", "被裁", "裁员", "裁掉", "开除", "解雇", "单位解除", "公司解除", "被迫辞职",
-                     "被迫离职", "被炒", "炒鱿鱼", "劝退", "被单位", "被公司"),
+                     "被迫离职", "被炒", "炒鱿鱼", "劝退", "被单位", "被公司", "倒闭", "黄了"),
         "contract_end": ("合同到期", "合同期满", "期满", "到期", "不续签", "没续签", "没有续签"),
         "personal": ("个人原因", "本人原因", "自己原因", "自己辞职", "主动辞职", "辞职", "主动离职", "自愿离职",
                      "离职", "不想干", "自己走", "跳槽", "自己提出"),
@@ -159,7 +160,7 @@ _EXTRACT_CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 _YES_OVERRIDES = ("没错", "没问题", "不错", "是不是都", "对对")
 _NO_WORDS = ("不是", "没有", "没", "不", "否", "无", "未", "并非", "no")
 _YES_WORDS = ("是", "对", "有", "嗯", "好", "可以", "属于", "当然", "确实", "yes", "ok", "交了", "缴了", "参保",
-              "阳", "感染", "确诊", "患", "农民工", "受")
+              "阳", "感染", "确诊", "患", "农民工", "受", "领过", "享受过")
 
 
 def parse_slot_value(slot: str, text: str, channel: str = "chat"):
@@ -189,7 +190,7 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
         choice = _parse_choice(raw, CHOICE_WORDS.get(slot, {}))
         if choice is None and slot == S.ORIGIN:  # "我是丹东的": a place other than Dalian
             place = re.search(r"(?:我是|是|来自|老家|家在)([\u4e00-\u9fff]{2,3}?)(?:人|的|市|县|省|那边)", raw)
-            if place and place.group(1) not in ("哪里", "哪儿", "什么", "外地"):
+            if place and place.group(1) not in ("哪里", "哪儿", "什么", "外地") and not place.group(1).startswith(("自己", "这个", "那个")):
                 choice = "dalian" if place.group(1).startswith("大连") else "non_dalian"
         return choice
     arabic = _arabic(_NEIGHBOURS.sub(_vague_pair, raw))
@@ -238,13 +239,14 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     found: dict = {}
     masked = arabic
 
-    def take(pattern: str, slot: str, convert=None) -> None:
+    def take(pattern: str, slot: str, convert=None, *, about_ok: bool = False) -> None:
         nonlocal masked
         m = re.search(pattern, masked)
         if m is None or slot in found:
             return
         span_text = m.group(0)
-        if _VAGUE.search(masked[m.start(): m.end() + _VAGUE_LOOKAHEAD]):
+        start = m.start(1) if about_ok else m.start()
+        if _VAGUE.search(masked[start: m.end() + _VAGUE_LOOKAHEAD]):
             return  # "失业半年多了": the words right after a number can make it vague
         value = convert(m) if convert else _plain(Fraction(m.group(1)))
         if value is None:
@@ -253,7 +255,8 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
         masked = masked[: m.start()] + "_" * len(span_text) + masked[m.end():]
 
     # Rates, layoffs, class hours and durations first, so their numbers are not read as head counts.
-    take(rf"裁员率(?:是|为|有|达到|大约)?({_NUM})%?", S.LAYOFF_RATE)
+    # "裁员率大概3%": the rate the firm states, shown in the working (计算：裁员率 3% …).
+    take(rf"裁员率(?:是|为|有|达到)?(?:大概|大约|约|差不多)?({_NUM})%?", S.LAYOFF_RATE, about_ok=True)
     take(rf"(?:裁(?:员|掉|了|减)*|辞(?:退|掉)?(?:了)?|开除(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
     take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?被(?:裁|辞退)", S.LAYOFFS)
     take(r"(?:1个(?:人)?(?:都|也)?没(?:有)?|没有?|不|零|未)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)  # "一个没裁": no head count
@@ -319,6 +322,11 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     _flag(found, arabic, S.COVID_INFECTED,
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
+    _flag(found, arabic, S.SAME_PROJECT_SUBSIDIZED,
+          no=r"(?:不同的?|另一个|另外的?|新的?|别的)(?:培训)?项目",
+          # cn2an's pass hides 同一 as 某 (see `_arabic`).
+          yes=r"(?:同一|某|同样的?|一样的?)(?:个|批)?[^。]{0,8}项目[^。]{0,16}(?:领过|享受过|拿过|申领过|补过|补贴过|再|重复|又)"
+              r"|重复(?:享受|领|申领|申请)|(?:领过|享受过|拿过)[^。]{0,8}(?:同一|某|同样的?|一样的?)[^。]{0,6}(?:培训|项目)")
     _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
     origin = re.search(r"(?:生源地?(?:是|在|属于)?|老家(?:是|在)?|户口(?:是|在)|籍贯(?:是)?)([\u4e00-\u9fff]{2,3})"
                        r"|([\u4e00-\u9fff]{2})生源|我是([\u4e00-\u9fff]{2,3}?)(?:市|县)?人", arabic)
@@ -474,7 +482,7 @@ def _parse_choice(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
         if any(start < e and s < end for s, e in taken):
             continue
         taken.append((start, end))
-        before = text[max(0, start - 3):start]
+        before = text[max(0, start - 5):start]
         if _NEGATION_BEFORE.search(before) and not _A_NOT_A.search(before):
             negated.add(value)
         else:

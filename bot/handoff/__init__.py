@@ -9,12 +9,3 @@ from __future__ import annotations
 AGENT_ROLE = "agent"
 CALLBACK_ROLE = AGENT_ROLE
 
-
-class NoDesk:
-    """A desk with nobody behind it: the bot answers every turn (unit tests of the conversation)."""
-
-    def intercept(self, turn):
-        return None
-
-    def after_reply(self, turn, reply):
-        return reply

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FEEDBACK_VALUES = ("up", "down")
-CALL_EVENTS = ("status", "voicemail", "handoff")
 QUESTION_MAX = 2000
 COMMENT_MAX = 1000
 

@@ -198,7 +198,7 @@ def _rule(data: dict, rule_id: str) -> dict:
         (lambda d: _rule(d, "stabilization_refund").update(clause="裁员率标准放宽到不高于 6%"), "verbatim"),
         (lambda d: _rule(d, "loan_extension")["inputs"].append({"slot": "covid"}), "canonical slot"),
         (lambda d: _rule(d, "stabilization_refund")["params"]["general_max_rate"].pop("inclusive"), "inclusive"),
-        (lambda d: _rule(d, "training_subsidy")["cases"][0]["check"][0].update(min="nope"), "unknown param"),
+        (lambda d: _rule(d, "training_subsidy")["cases"][1]["check"][0].update(min="nope"), "unknown param"),
         (lambda d: _rule(d, "unemployment_insurance_rate").pop("valid_until"), "valid_until"),
         (lambda d: _rule(d, "stabilization_refund")["params"]["refund_share"].update(text="90%"), "not in the clause"),
         (lambda d: d["rules"].append(dict(_rule(d, "loan_extension"))), "duplicate"),
