@@ -110,7 +110,7 @@ def _abstain_text(result: RetrievalResult) -> str:
     return text
 
 
-def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date | None = None) -> Reply:
+def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date | None = None, broad: bool = False) -> Reply:
     """Render a retrieval result as the assistant's reply: when every quoted measure has ended,
     a first sentence that says so; then the answer (the whole sentences of the notice that hold
     it, with the citation); then the validity as of `as_of`.
@@ -118,6 +118,7 @@ def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date 
     :param result: what `PolicyRetriever.run` returned.
     :param as_of: the date validity is judged against (`Settings.today`).
     :param epidemic_end: the end of 疫情防控期间 (HOTLINE_EPIDEMIC_END); None keeps it open.
+    :param broad: quote the sentences of every clause found, as for "有哪些…" (a topic named alone).
     :returns: a `Reply` with `intent="ask_policy"`; `answered=False` when abstaining.
     """
     suggestions = list(result.suggestions)
@@ -151,7 +152,7 @@ def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date 
             abstain_reason=result.abstain_reason or "no_match",
         )
     hit = result.hits[0]
-    quoted = _answer_clauses(hit, result.query)
+    quoted = _answer_clauses(hit, result.query, broad)
     sentences = "".join(c.text.strip() for c in quoted)
     judged = [_judged(v, as_of, epidemic_end) for v in governing_validity(hit, [c.number for c in quoted])]
     ended = [j for j in judged if j.ended]
@@ -195,7 +196,7 @@ def _common_run(a: str, b: str) -> int:
     return best
 
 
-def _answer_clauses(hit: ArticleHit, question: str) -> list[Clause]:
+def _answer_clauses(hit: ArticleHit, question: str, broad: bool = False) -> list[Clause]:
     """The clauses an answer quotes: the whole sentence of the best clause; for a broad question
     ("有哪些…") the sentences of the next best clauses too."""
     article = hit.article_clauses or tuple(sorted(hit.clauses, key=lambda c: c.number))
@@ -213,8 +214,9 @@ def _answer_clauses(hit: ArticleHit, question: str) -> list[Clause]:
         has = tuple(not any(f.kind in kind for f in clause.facts) for kind in kinds)
         return (*has, _common_run(clause.text, question) < SHARED_PHRASE)
 
-    ranked.sort(key=preference)
-    wanted = MAX_SENTENCES if BROAD_QUESTION.search(question) else 1
+    if not broad:  # a topic's own order stands: the measure's clause leads
+        ranked.sort(key=preference)
+    wanted = MAX_SENTENCES if broad or BROAD_QUESTION.search(question) else 1
     chosen: dict[int, Clause] = {}
     sentences = 0
     for clause in ranked:

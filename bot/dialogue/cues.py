@@ -66,6 +66,13 @@ VALIDITY_ASK = re.compile(
     r"什么时候(?:截止|到期|结束)|截止|失效|废止|停了吗"
 )
 
+# "稳岗返还", "我想问问失业金的事", "关于农民工的政策": a topic named, nothing more asked. Retrieval is
+# rarely sure of two words; the article that holds them is the answer.
+TOPIC_ONLY = re.compile(
+    r"(?:你好|您好|请问|嗯|呃|那个|就是|我|俺)*(?:想|要|就想)?(?:问问?|问一下|咨询|了解|打听|说说|讲讲|介绍)?(?:一下|下)?(?:关于)?"
+    r"(?P<topic>[^，,。？?！!\s]+?)(?:的|方面的?|相关的?)?(?:事情?|问题|政策|情况|规定|内容)?(?:吧|呢|啊|呀)?[。！!？?]*"
+)
+TOPIC_MAX_CHARS = 8
 
 ASKER = re.compile(_ASKER)
 # "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.

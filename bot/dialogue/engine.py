@@ -303,7 +303,7 @@ class DialogueEngine:
         )
 
     def _answer(self, command: Answer, state: DialogueState, flow: CheckFlow, channel: str, confidence: float) -> Reply:
-        reply = policy_reply(command.result, self.settings.today, self.settings.epidemic_end)
+        reply = policy_reply(command.result, self.settings.today, self.settings.epidemic_end, broad=command.broad)
         if not reply.answered:
             return self._missed(reply, state, flow, channel)
         state.misses = 0

@@ -37,6 +37,7 @@ CHECK_PREFIX = "check_"
 # A message this short that retrieval cannot place is a follow-up on the article in focus.
 SHORT_MESSAGE = 6
 SMALL_TALK_SURE = 0.8  # small talk this sure wins over a follow-up reading
+MAX_TOPIC_CLAUSES = 6  # clauses kept for a topic named alone (the answer quotes at most 3 sentences)
 # Facts that belong to one person's or one firm's case (a head count, years paid): stating them
 # is telling one's own case. Choices and rates alone ("中小微企业裁员率5.5%…") describe a class.
 CASE_FACTS = frozenset({
@@ -91,6 +92,7 @@ class Answer:
 
     result: Any
     resume: bool = False  # a check is open on this article: ask its next fact again after
+    broad: bool = False  # a topic named alone: quote every sentence found, not only the best
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,9 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     question = bool(cues.QUESTION.search(text))
     if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
         return [SmallTalk(sig.nlu.intent)]
+    topic = _topic_answer(sig.retrieval, text, table) if not _answerable(sig.retrieval) else None
+    if topic is not None:
+        return [Answer(_lead_with_rule(topic, sig.rule, table, text, whole=True), broad=True)]
     follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)))
     if sig.focused is not None and follow_up and _answerable(sig.focused):
         return [Answer(_lead_with_rule(sig.focused, sig.rule, table, text))]
@@ -376,18 +381,42 @@ def _rule_of_facts_agreeing(sig: Signals, table: RuleTable) -> str | None:
     return None
 
 
-def _lead_with_rule(result, rule_id: str | None, table: RuleTable, text: str):
+def _lead_with_rule(result, rule_id: str | None, table: RuleTable, text: str, whole: bool = False):
     """A follow-up's answer leads with the clause of the measure it names ("自己辞职的人呢" → the
     失业补助金 sentence of article 8), when that is the article in focus; its sentences are then
-    chosen by the user's own words (a follow-up's query also holds the article title)."""
+    chosen by the user's own words (a follow-up's query also holds the article title). `whole`:
+    every sentence of the measure's clause leads (a topic named alone is answered by its measure)."""
     if rule_id is None or not result.hits or result.hits[0].article != table[rule_id].article:
         return result
-    top, key = result.hits[0], _letters(table[rule_id].clause)[:20]
-    named = [c for c in top.article_clauses if key and key in _letters(c.text)]
-    if not named or (top.clauses and top.clauses[0] == named[0]):
+    top, rule_text = result.hits[0], _letters(table[rule_id].clause)
+    if whole:
+        named = [c for c in top.article_clauses if _letters(c.text) and _letters(c.text) in rule_text]
+    else:
+        named = [c for c in top.article_clauses if rule_text[:20] and rule_text[:20] in _letters(c.text)][:1]
+    if not named or (not whole and top.clauses and top.clauses[0] == named[0]):
         return result
-    clauses = [named[0], *[c for c in top.clauses if c != named[0]]][: max(len(top.clauses), 1)]
+    size = MAX_TOPIC_CLAUSES if whole else max(len(top.clauses), 1)
+    clauses = [*named, *[c for c in top.clauses if c not in named]][:size]
     return replace(result, query=text, hits=[replace(top, clauses=clauses), *result.hits[1:]])
+
+
+def _topic_answer(result, text: str, table: RuleTable):
+    """For a message that only names a topic ("稳岗返还", "问一下大学生报到的事"), the retrieval result
+    answered from the first article found that holds the topic (in its text, or as a word of its
+    measures); None when the message asks more, or no article found holds it."""
+    m = cues.TOPIC_ONLY.fullmatch(text)
+    if m is None or len(m.group("topic")) > cues.TOPIC_MAX_CHARS or result is None or not result.hits:
+        return None
+    topic = _letters(m.group("topic"))
+    if len(topic) < 2 or cues.QUESTION.search(topic):  # "失业金怎么申请" asks more than its topic
+        return None
+    for hit in result.hits:
+        words = [w for rule in table if rule.article == hit.article for w in rule.words]
+        held = _letters(hit.title + "".join(c.text for c in hit.article_clauses))
+        # the topic is the article's own words, or one of its measures with a word or two (大学生报到)
+        if topic in held or any(w in topic and len(topic) - len(w) <= 3 for w in words):
+            return replace(result, hits=[hit, *[h for h in result.hits if h is not hit]], abstained=False, abstain_reason=None)
+    return None
 
 
 def _rule_of_top_clause(result, table: RuleTable) -> str | None:

@@ -289,3 +289,34 @@ def test_a_vague_answer_with_another_fact_keeps_both(talk):
 def test_how_long_a_measure_lasts_is_answered_not_checked(talk):
     reply = talk()("俺想干活，现在没活，那个公益岗位能干多长时间")
     assert reply["answered"] and reply["asking_for"] is None and "3至6个月" in reply["reply"]
+
+
+@pytest.mark.parametrize("text, article, words", [
+    ("稳岗返还", 4, ["5.5%", "3.62%", "80%"]),  # the web page's own quick reply
+    ("失业金", 8, ["90%"]),
+    ("我想问问培训补贴的事", 5, ["10元"]),
+    ("问一下大学生报到的事情", 15, ["报到"]),
+    ("农民工的事", 9, ["农民工"]),
+])
+def test_a_topic_named_alone_is_answered_from_its_article(talk, text, article, words):
+    reply = talk()(text)
+    assert reply["answered"] and articles(reply)[0] == article and reply["asking_for"] is None
+    assert all(w in reply["reply"] for w in words), reply["reply"]
+
+
+def test_a_topic_with_a_question_the_notice_lacks_is_not_answered_from_the_topic(talk):
+    reply = talk()("失业金怎么申请")
+    assert not reply["answered"] and reply["citations"] == []
+
+
+@pytest.mark.parametrize("turns, outcome", [
+    (["我们厂同一个培训项目去年领过补贴了 今年再培训一次还能领吗"], "【不符合条件】"),
+    (["嗯 我没阳过 就是疫情那会儿生意不行 创业贷款能展期不"], "【不符合条件】"),
+    (["我们公司 layoff rate 大概3% 能拿稳岗返还吗"], "【符合条件"),
+    (["我想问我家老王能不能领失业金", "交了八年", "是 公司 倒闭了 不是 他 自己 走的"], "【符合条件"),
+])
+def test_facts_that_settle_a_check_in_voice_and_mixed_wording(talk, turns, outcome):
+    user = talk()
+    for text in turns:
+        reply = user(text)
+    assert outcome in reply["reply"], reply["reply"]
