@@ -274,13 +274,16 @@ class DialogueEngine:
             lines.append(verdict.text)
         state.last_rule, state.focus = rule.id, (rule.document, rule.article)
         state.close_check()
+        # "房贷能展期吗": the notice does not say, so the staff queue sees it as a near miss.
+        covered = verdict.outcome != "not_covered"
         return Reply(
             reply="\n".join(lines),
             citations=[verdict.citation],
-            answered=True,
+            answered=covered,
             intent=intent,
             confidence=1.0,  # the rule table's verdict is exact once the facts are known
-            suggestions=[say("human")] if verdict.outcome == "not_covered" else [],
+            suggestions=[] if covered else [say("human")],
+            abstain_reason=None if covered else "near_miss",
         )
 
     def _explain(self, state: DialogueState, flow: CheckFlow, channel: str, slot: str) -> Reply:

@@ -40,6 +40,7 @@ _ALIASES = {
     "below_threshold": AbstainReason.LOW_CONFIDENCE,
     "outofscope": AbstainReason.OUT_OF_SCOPE,
     "out_of_domain": AbstainReason.OUT_OF_SCOPE,
+    "nearmiss": AbstainReason.OUT_OF_SCOPE,  # sounds like the notice's, which does not say (失业金最长领几个月)
     "thumbsdown": AbstainReason.THUMBS_DOWN,
     "down": AbstainReason.THUMBS_DOWN,
     "human": AbstainReason.HANDOFF,

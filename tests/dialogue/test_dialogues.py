@@ -222,6 +222,7 @@ def test_out_of_scope_and_near_misses_say_so_and_start_no_check(talk, question):
 def test_another_loan_than_the_guarantee_loan_is_not_covered(talk):
     reply = talk()("我得过新冠，房贷能延期还吗")
     assert reply["asking_for"] is None and say("human") in reply["suggestions"]
+    assert not reply["answered"]  # the notice does not say: the staff queue sees it
     assert "【本通知未作规定】" in reply["reply"] and "放款银行" in reply["reply"]
 
 
