@@ -76,7 +76,8 @@ TOPIC_MAX_CHARS = 8
 
 ASKER = re.compile(_ASKER)
 # "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
-GENERIC = re.compile(r"的(?:企业|公司|单位|职工|员工|毕业生)|如果|假如|假设|比如|一般|通常|正好|刚好|恰好")
+HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|万一|要是")
+GENERIC = re.compile(rf"的(?:企业|公司|单位|职工|员工|毕业生)|{HYPOTHETICAL.pattern}|一般|通常|正好|刚好|恰好")
 
 
 def strip_intro(text: str) -> str:

@@ -42,7 +42,7 @@ MAX_TOPIC_CLAUSES = 6  # clauses kept for a topic named alone (the answer quotes
 # is telling one's own case. Choices and rates alone ("中小微企业裁员率5.5%…") describe a class.
 CASE_FACTS = frozenset({
     "employees", "layoffs", "layoff_rate", "contribution_years", "class_hours", "unemployed_registered_months",
-    "contract_years", "accident_insurance_premium",
+    "contract_years", "accident_insurance_premium", "same_project_subsidized",
 })
 # Facts that are events in one person's life: own case when told as a completed event.
 EVENT_FACTS = frozenset({"separation_reason", "covid_infected", "lost_income", "rent_waived"})
@@ -352,12 +352,13 @@ def _states_own_case(sig: Signals, table: RuleTable) -> bool:
         return False
     text = sig.text
     asker = bool(cues.ASKER.search(cues.strip_intro(text)))
+    facts = set(sig.facts)
+    # "正好交满十年 被裁了": an event that happened is a case, unless it is supposed (如果被裁了).
+    if EVENT_FACTS & facts and cues.EVENT.search(text) and not cues.HYPOTHETICAL.search(text):
+        return True
     if cues.GENERIC.search(text) and not asker:
         return False
-    facts = set(sig.facts)
     if CASE_FACTS & set(relevant(sig.facts, rule, table)):
-        return True
-    if EVENT_FACTS & facts and cues.EVENT.search(text):
         return True
     return asker and bool(relevant(sig.facts, rule, table)) and (
         not cues.QUESTION.search(text) or bool(cues.ELIGIBILITY_ASK.search(text))

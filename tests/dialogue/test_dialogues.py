@@ -314,6 +314,8 @@ def test_a_topic_with_a_question_the_notice_lacks_is_not_answered_from_the_topic
     (["我们厂同一个培训项目去年领过补贴了 今年再培训一次还能领吗"], "【不符合条件】"),
     (["嗯 我没阳过 就是疫情那会儿生意不行 创业贷款能展期不"], "【不符合条件】"),
     (["我们公司 layoff rate 大概3% 能拿稳岗返还吗"], "【符合条件"),
+    (["同一个培训项目 已经补贴过一次 还能再领吗"], "【不符合条件】"),  # no 我: the project is a case
+    (["失业保险刚好交满十年 被单位辞退了 失业金按90%还是95%"], "【符合条件"),  # an event told, not a class
     (["我想问我家老王能不能领失业金", "交了八年", "是 公司 倒闭了 不是 他 自己 走的"], "【符合条件"),
 ])
 def test_facts_that_settle_a_check_in_voice_and_mixed_wording(talk, turns, outcome):

@@ -37,6 +37,7 @@ def test_what_the_notice_lacks_is_named(scope, question, missing):
     "创业担保贷款能展期多久",
     "给农民工上人身意外险补贴一个人多少",  # 人身意外险 is the notice's 人身意外伤害保险
     "我没阳过就是疫情那会儿生意不行贷款能延期不",  # a clause before 贷款, not a programme's name
+    "同一个培训项目已经补贴过一次还能再领吗",
 ])
 def test_questions_the_notice_answers_are_left_alone(scope, question):
     assert scope.missing(question) is None
