@@ -69,7 +69,7 @@ VALIDITY_ASK = re.compile(
 # "稳岗返还", "我想问问失业金的事", "关于农民工的政策": a topic named, nothing more asked. Retrieval is
 # rarely sure of two words; the article that holds them is the answer.
 TOPIC_ONLY = re.compile(
-    r"(?:你好|您好|请问|嗯|呃|那个|就是|我|俺)*(?:想|要|就想)?(?:问问?|问一下|咨询|了解|打听|说说|讲讲|介绍)?(?:一下|下)?(?:关于)?"
+    r"(?:喂|哎|诶|唉|啊|哦|噢|你好|您好|请问|麻烦|打扰一下|嗯|呃|那个|这个|就是|我|俺)*(?:想|要|就想)?(?:问问?|问一下|咨询|了解|打听|说说|讲讲|介绍)?(?:一下|下)?(?:那个|这个)?(?:关于)?"
     r"(?P<topic>[^，,。？?！!\s]+?)(?:的|方面的?|相关的?)?(?:事情?|问题|政策|情况|规定|内容)?(?:吧|呢|啊|呀)?[。！!？?]*"
 )
 TOPIC_MAX_CHARS = 8

@@ -322,12 +322,13 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
             return [StartCheck(rule), SetSlots(relevant(sig.facts, rule, table))]
         if own_case and not _answerable(sig.retrieval):
             return [Clarify("topic")]
-    question = bool(cues.QUESTION.search(text))
-    if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
-        return [SmallTalk(sig.nlu.intent)]
+    # Before small talk: "喂你好，我想问一下稳岗返还" greets, and names what it is about.
     topic = _topic_answer(sig.retrieval, text, table) if not _answerable(sig.retrieval) else None
     if topic is not None:
         return [Answer(_lead_with_rule(topic, sig.rule, table, text, whole=True), broad=True)]
+    question = bool(cues.QUESTION.search(text))
+    if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
+        return [SmallTalk(sig.nlu.intent)]
     follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)))
     if sig.focused is not None and follow_up and _answerable(sig.focused):
         return [Answer(_lead_with_rule(sig.focused, sig.rule, table, text))]

@@ -298,6 +298,7 @@ def test_how_long_a_measure_lasts_is_answered_not_checked(talk):
     ("我想问问培训补贴的事", 5, ["10元"]),
     ("问一下大学生报到的事情", 15, ["报到"]),
     ("农民工的事", 9, ["农民工"]),
+    ("喂 你好 我想问一下 那个 稳岗返还", 4, ["5.5%"]),  # a caller's first words
 ])
 def test_a_topic_named_alone_is_answered_from_its_article(talk, text, article, words):
     reply = talk()(text)
