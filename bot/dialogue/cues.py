@@ -10,7 +10,7 @@ import re
 # 转人工 also works without Rasa: the one list of handoff words, for the chat and the IVR alike.
 HANDOFF = re.compile(
     r"转人工|人工服务|人工客服|找人工|接人工|转接人工|要人工|人工坐席|人工台|真人|换(?:个|一个)人(?:工|来|跟|和|给|说|吧|吗|$)|话务员|接线员|坐席|找客服|转客服|"
-    r"工作人员|回(?:个|一个)?电话|打(?:个)?电话给我|投诉|领导|找(?:个|一个)?人(?:跟|和|给|来)|(?:人工|客服)(?:吧|啊|呢)?$|"
+    r"工作人员|回(?:个|一个)?电话|打(?:个)?电话给我|投诉|领导|找(?:个|一个)?人(?:跟|和|给|来|问)|(?:人工|客服)(?:吧|啊|呢)?$|"
     r"real person|human|agent|operator|speak to (?:someone|somebody)|talk to (?:someone|somebody)",
     re.IGNORECASE,
 )

@@ -245,7 +245,7 @@ def test_a_policy_question_while_waiting_for_a_person_is_answered_and_the_wait_g
     assert "95%" in reply["reply"] and ("排队" in reply["reply"] or "留言" in reply["reply"])
 
 
-@pytest.mark.parametrize("text", ["能不能换个人跟我说", "换个人吧"])
+@pytest.mark.parametrize("text", ["能不能换个人跟我说", "换个人吧", "OK 那我找个人问问吧"])
 def test_asking_for_another_person_hands_off(talk, text):
     assert talk()(text)["handoff"]
 
