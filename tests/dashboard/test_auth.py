@@ -14,7 +14,7 @@ from bot.hotspots import db
 
 from .conftest import PASSWORDS, csrf_of
 
-SAMPLE_ARGS = {"key": "0" * 32, "answer_id": 1, "event_id": 1, "session_id": 1}
+SAMPLE_ARGS = {"key": "0" * 32, "answer_id": 1, "event_id": 1, "session_id": 1, "action": "take"}
 
 
 def staff_routes(app):
