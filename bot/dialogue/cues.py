@@ -31,6 +31,7 @@ OWN_CASE = re.compile(rf"{_ASKER}[^。？?！!]{{0,80}}?{_ELIGIBLE}|帮(?:我|�
 # With facts stated, any ask for eligibility is about that case ("公司30个人裁了6个，还能领吗").
 ELIGIBILITY_ASK = re.compile(
     r"能不能|能否|可不可以|可以|能(?:领|拿|申请|享受|返)|够不够|符合|算不算|有资格|有份|有(?:那|这)|行吗|行不|够吗|适用|"
+    r"有(?:没有)?[^，,。]{0,6}补(?:贴|助)(?:吗|没|不)|"
     r"qualify|eligible|(?<![a-z])ok(?![a-z])",
     re.IGNORECASE,
 )
@@ -53,6 +54,10 @@ CORRECTION = re.compile(r"不对|错了|说错|更正|纠正|应该是|改成|�
 DONT_KNOW = re.compile(r"不知道|不清楚|说不清|说不好|不确定|不记得|记不清|忘了|不太清楚|搞不清|没数|不晓得|不了解")
 CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 CANCEL = re.compile(r"^(?:算了|不用了|不查了|不问了|不核对了|取消|先这样|停止|别查了|不需要了|不用核对)")
+# Rasa's affirm / deny count only with a word that says so ("乱七八糟" is no "好的").
+YES_OR_NO = re.compile(r"好|行|对|是|嗯|可以|没问题|收到|明白|知道|不|没|否|ok|yes|no", re.IGNORECASE)
+# "呃呃呃": sounds, not words; never small talk, whatever Rasa reads into them.
+FILLER_ONLY = re.compile(r"^[呃嗯啊哦额唔噢哎诶嘛\s。.,，…!！?？~～]+$")
 RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")
 # A message that is only an ask for a check of the measure in focus ("我能领吗", "帮我核对能否享受").
 CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享受|核对资格|资格核对|能否享受")
@@ -73,6 +78,9 @@ TOPIC_ONLY = re.compile(
     r"(?P<topic>[^，,。？?！!\s]+?)(?:的|方面的?|相关的?)?(?:事情?|问题|政策|情况|规定|内容)?(?:吧|呢|啊|呀)?[。！!？?]*"
 )
 TOPIC_MAX_CHARS = 8
+# "招用农民工有什么补贴": a measure named with an ask for what it gives, answered like a topic.
+ASKS_WHAT = re.compile(r"有什么|有哪些|有啥|哪些|什么补贴|啥补贴|什么政策|啥政策|给多少|补多少|多少钱")
+ASKS_WHAT_MAX_CHARS = 16
 
 ASKER = re.compile(_ASKER)
 # "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.

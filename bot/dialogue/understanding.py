@@ -272,6 +272,8 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
         return [Resume()]
     if sig.near_miss:
         return [OutOfScope(sig.near_miss)]
+    if cues.FILLER_ONLY.match(text) or (sig.nlu.intent in ("affirm", "deny") and not cues.YES_OR_NO.search(text)):
+        return [Clarify("not_understood")]
     if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
         return [SmallTalk(sig.nlu.intent), Resume()]
     if question:
@@ -323,7 +325,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         if own_case and not _answerable(sig.retrieval):
             return [Clarify("topic")]
     # Before small talk: "喂你好，我想问一下稳岗返还" greets, and names what it is about.
-    topic = _topic_answer(sig.retrieval, text, table) if not _answerable(sig.retrieval) else None
+    topic = _topic_answer(sig.retrieval, text, table, sig.rule) if not _answerable(sig.retrieval) else None
     if topic is not None:
         return [Answer(_lead_with_rule(topic, sig.rule, table, text, whole=True), broad=True)]
     question = bool(cues.QUESTION.search(text))
@@ -402,12 +404,20 @@ def _lead_with_rule(result, rule_id: str | None, table: RuleTable, text: str, wh
     return replace(result, query=text, hits=[replace(top, clauses=clauses), *result.hits[1:]])
 
 
-def _topic_answer(result, text: str, table: RuleTable):
-    """For a message that only names a topic ("稳岗返还", "问一下大学生报到的事"), the retrieval result
-    answered from the first article found that holds the topic (in its text, or as a word of its
-    measures); None when the message asks more, or no article found holds it."""
+def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = None):
+    """For a message that only names a topic ("稳岗返还", "问一下大学生报到的事"), or names a measure
+    and asks what it gives ("招用农民工有什么补贴"), the retrieval result answered from the first
+    article found that holds the topic (in its text, or as a word of its measures); None when the
+    message asks more, or no article found holds it."""
+    if result is None or not result.hits:
+        return None
+    if rule_id is not None and cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS:
+        article = table[rule_id].article
+        hit = next((h for h in result.hits if h.article == article), None)
+        if hit is not None:
+            return replace(result, hits=[hit, *[h for h in result.hits if h is not hit]], abstained=False, abstain_reason=None)
     m = cues.TOPIC_ONLY.fullmatch(text)
-    if m is None or len(m.group("topic")) > cues.TOPIC_MAX_CHARS or result is None or not result.hits:
+    if m is None or len(m.group("topic")) > cues.TOPIC_MAX_CHARS:
         return None
     topic = _letters(m.group("topic"))
     if len(topic) < 2 or cues.QUESTION.search(topic):  # "失业金怎么申请" asks more than its topic

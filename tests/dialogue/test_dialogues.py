@@ -299,6 +299,7 @@ def test_how_long_a_measure_lasts_is_answered_not_checked(talk):
     ("问一下大学生报到的事情", 15, ["报到"]),
     ("农民工的事", 9, ["农民工"]),
     ("喂 你好 我想问一下 那个 稳岗返还", 4, ["5.5%"]),  # a caller's first words
+    ("招用农民工有什么补贴", 9, ["社会保险补贴", "岗位补贴"]),  # a measure named, and what it gives
 ])
 def test_a_topic_named_alone_is_answered_from_its_article(talk, text, article, words):
     reply = talk()(text)
@@ -316,6 +317,8 @@ def test_a_topic_with_a_question_the_notice_lacks_is_not_answered_from_the_topic
     (["嗯 我没阳过 就是疫情那会儿生意不行 创业贷款能展期不"], "【不符合条件】"),
     (["我们公司 layoff rate 大概3% 能拿稳岗返还吗"], "【符合条件"),
     (["同一个培训项目 已经补贴过一次 还能再领吗"], "【不符合条件】"),  # no 我: the project is a case
+    (["我们单位提供公益性岗位安置农民工，还给交了社保，能有什么补贴"], "【符合条件"),  # the employer's measure of art. 9
+    (["我们公司招了几个农民工 社保还没交 有岗位补贴吗"], "【不符合条件】"),
     (["失业保险刚好交满十年 被单位辞退了 失业金按90%还是95%"], "【符合条件"),  # an event told, not a class
     (["我想问我家老王能不能领失业金", "交了八年", "是 公司 倒闭了 不是 他 自己 走的"], "【符合条件"),
 ])

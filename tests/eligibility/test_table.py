@@ -31,6 +31,7 @@ RULE_IDS = {
     "job_service_subsidy",
     "absorption_subsidy",
     "migrant_public_welfare_post",
+    "migrant_employer_subsidy",
     "migrant_accident_insurance",
     "loan_extension",
     "loan_priority",
