@@ -274,8 +274,8 @@ class DialogueEngine:
             lines.append(verdict.text)
         state.last_rule, state.focus = rule.id, (rule.document, rule.article)
         state.close_check()
-        # "房贷能展期吗": the notice does not say, so the staff queue sees it as a near miss.
-        covered = verdict.outcome != "not_covered"
+        # "房贷能展期吗": about another programme than the measure, so the staff queue sees it.
+        covered = not verdict.near_miss
         return Reply(
             reply="\n".join(lines),
             citations=[verdict.citation],

@@ -93,6 +93,7 @@ class Verdict:
     validity: str = ""
     expired: bool = False
     reasons: list[str] = field(default_factory=list)
+    near_miss: bool = False  # the case is about something else than the measure (see `Case.near_miss`)
     # The rule table's text this verdict was written from: two verdicts from one template say the
     # same thing of different cases (the 5.5% and the 3.62% bound both passed).
     template: str = ""
@@ -206,6 +207,7 @@ def evaluate(
         expired=expired,
         reasons=reasons,
         template=template,
+        near_miss=case.near_miss,
     )
 
 

@@ -84,6 +84,9 @@ class Case:
     otherwise: str = "not_eligible"
     formula: str = ""
     texts: dict[str, str] = field(default_factory=dict)
+    # The case asks about something the measure is not (a mortgage, not a guarantee loan): a near
+    # miss, which the staff queue should see, rather than a case the measure decides.
+    near_miss: bool = False
 
 
 @dataclass(frozen=True)
@@ -269,6 +272,7 @@ def _rule(raw: dict, data: dict, source_text: str) -> Rule:
             otherwise=c.get("else", "not_eligible"),
             formula=c.get("formula", ""),
             texts=dict(c.get("texts") or {}),
+            near_miss=bool(c.get("near_miss")),
         )
         for c in raw["cases"]
     )
