@@ -19,7 +19,7 @@ from collections import Counter
 
 import numpy as np
 
-from knowledge_base.passages import Passage, ScoredPassage, resolve_top_k
+from knowledge_base.passages import Passage, ScoredPassage, best_indices, resolve_top_k
 from knowledge_base.query import AnalyzedQuery, QueryAnalyzer
 from knowledge_base.text import normalize
 
@@ -166,7 +166,7 @@ class BM25Retriever:
         if isinstance(query, str):
             query = self.analyzer.analyze(query)
         scores, bound = self._score_all(query)
-        order = np.argsort(-scores, kind="stable")[:top_k]
+        order = best_indices(scores, top_k)
         return {
             "documents": [ScoredPassage(self.passages[i], float(scores[i])) for i in order if scores[i] > 0],
             "scores": scores,

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge_base.encoders import Encoder, make_encoder
-from knowledge_base.passages import Passage, PassageKind, ScoredPassage, passages_fingerprint, resolve_top_k
+from knowledge_base.passages import Passage, PassageKind, ScoredPassage, best_indices, passages_fingerprint, resolve_top_k
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ class DenseRetriever:
             raise RuntimeError("DenseRetriever.warm_up() must be called first")
         vector = self._query_vector(query)
         scores = self._score(vector)
-        order = np.argsort(-scores, kind="stable")[:top_k]
+        order = best_indices(scores, top_k)
         return {
             "documents": [ScoredPassage(self.passages[i], float(scores[i])) for i in order],
             "scores": scores,

@@ -104,3 +104,19 @@ def resolve_top_k(top_k: int | None, default: int) -> int:
     if top_k <= 0:
         raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
     return top_k
+
+
+def best_indices(scores, top_k: int):
+    """The indices of the `top_k` highest scores, best first (ties in passage order).
+
+    A partition, then a sort of those few: a fused retriever asks for one passage per component,
+    and sorting every passage per query would cost more than scoring them.
+    """
+    import numpy as np
+
+    if top_k >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, len(scores) - top_k)[len(scores) - top_k]  # the top_k-th best score
+    few = np.flatnonzero(scores >= kth)  # every passage tied with it too, so ties keep passage order
+    return few[np.lexsort((few, -scores[few]))][:top_k]
+

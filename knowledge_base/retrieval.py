@@ -367,13 +367,14 @@ class PolicyRetriever:
             return RetrievalResult(raw, [], 0.0, True, "empty", suggestions=[HANDOFF_SUGGESTION])
 
         scores: dict[str, np.ndarray] = {}
-        lexical = self.bm25.run(analyzed)
+        # Fusion reads every passage's score; one best passage per component is all else it needs.
+        lexical = self.bm25.run(analyzed, top_k=1)
         if "bm25" in self.retriever_names:
             scores["bm25"] = lexical["scores"]
         bound = lexical["bound"]
         vector = None
         if self.dense is not None:
-            semantic = self.dense.run(analyzed.dense_text)
+            semantic = self.dense.run(analyzed.dense_text, top_k=1)
             vector = semantic["embedding"]
             if "dense" in self.retriever_names:
                 scores["dense"] = semantic["scores"]

@@ -50,3 +50,13 @@ class TestBM25Retriever:
         retriever.warm_up()
         assert retriever.run("今天天气")["documents"] == []
         assert retriever.coverage(analyzer.analyze("今天天气")) == 0.0
+
+
+@pytest.mark.parametrize("top_k", [1, 2, 3, 5, 8])
+def test_best_indices_are_a_stable_sort_cut_short(top_k):
+    import numpy as np
+
+    from knowledge_base.passages import best_indices
+
+    scores = np.array([0.5, 2.0, 0.5, 2.0, 1.0, 0.0, 2.0], dtype=np.float32)  # ties keep passage order
+    assert list(best_indices(scores, top_k)) == list(np.argsort(-scores, kind="stable")[:top_k])
