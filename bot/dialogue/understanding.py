@@ -415,7 +415,7 @@ def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = Non
         article = table[rule_id].article
         hit = next((h for h in result.hits if h.article == article), None)
         if hit is not None:
-            return replace(result, hits=[hit, *[h for h in result.hits if h is not hit]], abstained=False, abstain_reason=None)
+            return _answered_from(result, hit)
     m = cues.TOPIC_ONLY.fullmatch(text)
     if m is None or len(m.group("topic")) > cues.TOPIC_MAX_CHARS:
         return None
@@ -427,8 +427,14 @@ def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = Non
         held = _letters(hit.title + "".join(c.text for c in hit.article_clauses))
         # the topic is the article's own words, or one of its measures with a word or two (大学生报到)
         if topic in held or any(w in topic and len(topic) - len(w) <= 3 for w in words):
-            return replace(result, hits=[hit, *[h for h in result.hits if h is not hit]], abstained=False, abstain_reason=None)
+            return _answered_from(result, hit)
     return None
+
+
+def _answered_from(result, hit):
+    """An abstained retrieval result answered from `hit`; the other articles become the suggestions."""
+    others = [h for h in result.hits if h is not hit]
+    return replace(result, hits=[hit, *others], abstained=False, abstain_reason=None, suggestions=[h.title for h in others[:2]])
 
 
 def _rule_of_top_clause(result, table: RuleTable) -> str | None:

@@ -305,6 +305,7 @@ def test_a_topic_named_alone_is_answered_from_its_article(talk, text, article, w
     reply = talk()(text)
     assert reply["answered"] and articles(reply)[0] == article and reply["asking_for"] is None
     assert all(w in reply["reply"] for w in words), reply["reply"]
+    assert reply["citations"][0]["title"] not in reply["suggestions"]  # related articles are other ones
 
 
 def test_a_topic_with_a_question_the_notice_lacks_is_not_answered_from_the_topic(talk):
