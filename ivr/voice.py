@@ -24,7 +24,7 @@ from bot.errors import error_response
 from ivr import menu, twiml
 from ivr import rules as rule_table
 from ivr.calls import CallState, CallStore, Mode
-from ivr.flow import PATHS, CallFlow, FlowConfig, SlotRules, Urls
+from ivr.flow import PATHS, CallFlow, FlowConfig, Urls
 from ivr.security import auth_token, signature_required
 
 log = logging.getLogger(__name__)
