@@ -1,9 +1,9 @@
 """The Twilio voice channel: `/ivr/…` webhooks answering with TwiML.
 
 One class, after Rasa's `twilio_voice` connector: `IvrChannel.from_config(settings)` validates the
-settings, `blueprint(handle_turn)` returns the webhooks, registered by the app like every channel. Each webhook checks the Twilio
-signature, loads the call's state by CallSid, lets `ivr.flow.CallFlow` decide, saves the state
-and returns the TwiML. The numbers to configure on the Twilio phone number:
+settings, `blueprint(handle_turn)` returns the webhooks, registered by the app like every channel.
+Each webhook checks the Twilio signature, loads the call's state by CallSid, lets
+`ivr.flow.CallFlow` decide, saves the state and returns the TwiML. The numbers to configure on the Twilio phone number:
 
 - "A call comes in": `POST <public URL>/ivr/voice`
 - "Call status changes": `POST <public URL>/ivr/status`

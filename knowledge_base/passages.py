@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass
 from enum import Enum
 
+import numpy as np
+
 from knowledge_base.model import KnowledgeBase
 
 
@@ -112,11 +114,8 @@ def best_indices(scores, top_k: int):
     A partition, then a sort of those few: a fused retriever asks for one passage per component,
     and sorting every passage per query would cost more than scoring them.
     """
-    import numpy as np
-
     if top_k >= len(scores):
         return np.argsort(-scores, kind="stable")
     kth = np.partition(scores, len(scores) - top_k)[len(scores) - top_k]  # the top_k-th best score
     few = np.flatnonzero(scores >= kth)  # every passage tied with it too, so ties keep passage order
     return few[np.lexsort((few, -scores[few]))][:top_k]
-
