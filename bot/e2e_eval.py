@@ -29,7 +29,7 @@ from typing import Any, Callable
 import yaml
 
 BLIND_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "questions" / "blind"
-SETS = ("dev", "dev2", "heldout")
+SETS = ("dev", "dev2", "dev3", "heldout")
 IN_SCOPE_KINDS = ("policy", "own_case")
 OUT_OF_SCOPE_KINDS = ("out_of_scope", "near_miss")
 VERDICTS = {"符合条件": "eligible", "不符合条件": "not_eligible", "本通知未作规定": "not_covered"}
@@ -40,7 +40,7 @@ Chat = Callable[[str, str], dict]  # (user_id, text) -> the chat-API body
 
 
 def load_set(name: str, directory: Path = BLIND_DIR) -> tuple[list[dict], list[dict]]:
-    """The questions and dialogues of the `dev`, `dev2` or `heldout` set."""
+    """The questions and dialogues of one blind set (`SETS`)."""
     if name not in SETS:
         raise ValueError(f"unknown set {name!r}; known: {', '.join(SETS)}")
     questions = yaml.safe_load((directory / f"{name}_questions.yaml").read_text(encoding="utf-8")) or []
