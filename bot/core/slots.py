@@ -35,6 +35,8 @@ MIGRANT_WORKER = "migrant_worker"
 ACCIDENT_INSURANCE_PREMIUM = "accident_insurance_premium"
 STARTUP_GUARANTEE_LOAN = "startup_guarantee_loan"
 RECEIVING_UNEMPLOYMENT_BENEFIT = "receiving_unemployment_benefit"
+RECEIVING_UNEMPLOYMENT_SUBSIDY = "receiving_unemployment_subsidy"
+LOAN_DISBURSED = "loan_disbursed"
 LOST_INCOME = "lost_income"
 RENT_WAIVED = "rent_waived"
 PERSONS = "persons"  # people a per-person amount is paid for (referred to a job)
@@ -198,6 +200,14 @@ SLOTS = (
          chat="请问您现在是否正在领取失业保险金？",
          help="可以在“大连人社”微信公众号、社保经办机构或12333查询失业保险金的领取情况。",
          options=_yes_no("正在领取失业保险金", "没有")),
+    Slot(RECEIVING_UNEMPLOYMENT_SUBSIDY, "bool", "正在领取失业补助金",
+         chat="请问您现在是否正在领取失业补助金？",
+         help="可以在社保经办机构或12333查询失业补助金的领取情况。",
+         options=_yes_no("正在领取失业补助金", "没有")),
+    Slot(LOAN_DISBURSED, "bool", "贷款已发放",
+         chat="请问这笔创业担保贷款已经发放（放款）了吗？",
+         help="以贷款银行的放款记录为准。",
+         options=_yes_no("已经发放", "还没有发放")),
     Slot(STARTUP_GUARANTEE_LOAN, "bool", "已发放的个人创业担保贷款",
          chat="请问这笔贷款是已经发放的个人创业担保贷款吗？（房贷、车贷等其他贷款不在本条范围内）",
          help="可以看贷款合同，或问放款银行：创业担保贷款由政府担保、财政贴息。",

@@ -11,7 +11,7 @@ import re
 HANDOFF = re.compile(
     r"转人工|人工服务|人工客服|找人工|接人工|转接人工|要人工|人工坐席|人工台|真人|换(?:个|一个)人(?:工|来|跟|和|给|说|吧|吗|$)|话务员|接线员|坐席|找客服|转客服|"
     r"工作人员|回(?:个|一个)?电话|打(?:个)?电话给我|投诉|领导|找(?:个|一个)?人(?:跟|和|给|来|问)|(?:人工|客服)(?:吧|啊|呢)?$|"
-    r"real person|human|agent|operator|speak to (?:someone|somebody)|talk to (?:someone|somebody)",
+    r"real person|human|agent|operator|speak to (?:someone|somebody)|talk to (?:someone|somebody)|transfer (?:me )?to",
     re.IGNORECASE,
 )
 
@@ -24,7 +24,7 @@ _ASKER = (
 _ELIGIBLE = (
     r"(?:能不能|能否|可不可以|可以|能|够不够|够|符合|符不符合|算不算|算|有没有(?:资格|份)|有资格|有份|行不行|"
     r"领得到|拿得到|可否|是否|给多少|领多少|拿多少|发多少|按多少|按什么|按啥|什么标准|啥标准|能拿|能领|领什么|拿什么|"
-    r"享受|适用|有(?:那|这)|延长了?吗)"
+    r"享受|适用|有(?:那|这)|延长了?吗|有(?:没有)?[^，,。]{0,6}补(?:贴|助)(?:吗|没|不))"
 )
 # "我们公司能申请吗", "我交了5年能领多少": the user asks about their own case.
 OWN_CASE = re.compile(rf"{_ASKER}[^。？?！!]{{0,80}}?{_ELIGIBLE}|帮(?:我|我们)(?:核对|查|算|看|核|测)|我的情况|我们的情况")
@@ -67,8 +67,8 @@ CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享
 # "那个公益岗位能干多长时间": how long a measure lasts is what it says, answered first.
 HOW_LONG = re.compile(r"多长时间|多久|几个月|多少个月|多少天")
 VALIDITY_ASK = re.compile(
-    r"现在还(?:能|可以|有|管用|有效|执行|算)|还能用|还(?:有效|管用|算数|执行|实行|在执行|在实行)|过期|(?<![报合同])到期了?[吗没]|"
-    r"什么时候(?:截止|到期|结束)|截止|失效|废止|停了吗"
+    r"(?i)现在还(?:能|可以|有|管用|有效|执行|算)|还能用|还(?:有效|管用|算数|执行|实行|在执行|在实行)|过期|(?<![报合同])到期了?[吗没]|"
+    r"什么时候(?:截止|到期|结束)|截止|失效|废止|停了吗|still (?:available|valid|effective|open)|expired"
 )
 
 # "稳岗返还", "我想问问失业金的事", "关于农民工的政策": a topic named, nothing more asked. Retrieval is
@@ -83,6 +83,8 @@ ASKS_WHAT = re.compile(r"有什么|有哪些|有啥|哪些|什么补贴|啥补�
 ASKS_WHAT_MAX_CHARS = 16
 
 ASKER = re.compile(_ASKER)
+# "我现在还在领失业保险金": a fact of the asker's, not the measure asked about
+RECEIVING = re.compile(r"(?:在|正在|已经在|还在|现在)领(?:着|取)?(?:失业保险金|失业金|失业补助金?)|领着(?:失业保险金|失业金|失业补助金?)")
 # "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
 HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|万一|要是")
 GENERIC = re.compile(rf"的(?:企业|公司|单位|职工|员工|毕业生)|{HYPOTHETICAL.pattern}|一般|通常|正好|刚好|恰好")

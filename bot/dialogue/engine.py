@@ -129,7 +129,7 @@ class DialogueEngine:
         rule = named_rule(text, nlu, self.table, retrieval)
         focused = None
         if state.focus and (retrieval.abstained or cues.FOLLOW_UP.search(text) or len(text) <= cues.FOLLOW_UP_MAX_CHARS):
-            focused = self._focused(text, state.focus)
+            focused = self._focused(text, state.focus, state.last_rule)
         return Signals(
             text=text,
             nlu=nlu,
@@ -149,13 +149,15 @@ class DialogueEngine:
             self.scope = Scope(self.retriever.kb, self.retriever.lexicon or Lexicon.load())
         return self.scope
 
-    def _focused(self, text: str, focus: tuple[str, int]):
-        """Retrieval of a follow-up with the article in focus as its topic; None when that does
-        not lead back to the article."""
+    def _focused(self, text: str, focus: tuple[str, int], last_rule: str | None = None):
+        """Retrieval of a follow-up with the article in focus as its topic (and the measure last
+        checked there: article 6 holds three); None when that does not lead back to the article."""
         document, article = focus
         title = next((a.title for d, a in self.retriever.kb.articles() if d.doc_number == document and a.number == article), "")
         if not title:
             return None
+        if last_rule in self.table and self.table[last_rule].article == article:
+            title = f"{title}{self.table[last_rule].topic}"
         result = self.retriever.run(f"{title}：{text}")
         top = result.hits[0] if result.hits else None
         if top is None or top.article != article or top.document != document or result.curated is not None:
@@ -252,6 +254,8 @@ class DialogueEngine:
             settled = flow.settle_range(state, step.ask, values)
             if settled.verdict is not None:
                 step = Step(verdict=settled.verdict, problems=[*step.problems, *settled.problems], noted=step.noted)
+            elif step.ask in state.facts:  # either value serves: on to the next fact
+                step = flow.next_step(state, Step(problems=[*step.problems, *settled.problems], noted=step.noted))
         rule = self.table[state.check]
         lines = [*lines, *step.problems]
         intent = CHECK_INTENT.format(rule=rule.id)

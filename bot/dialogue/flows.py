@@ -208,6 +208,10 @@ class CheckFlow:
             step = Step(verdict=verdicts[0], problems=referred.problems)
             step.problems.append(say("range_settled", values=spoken))
             return step
+        if None in verdicts and self._same_side(state.check, slot, values, state.facts):
+            # "七八个月" where only 半年 counts: either value serves, and the check goes on
+            self.take(state, {slot: values[0]})
+            return Step(problems=[*referred.problems, say("range_settled", values=spoken)])
         step = Step(ask=slot, problems=referred.problems)
         step.problems.append(say("range_matters", values=spoken, label=self.table.slots[slot].label))
         return step
@@ -217,20 +221,26 @@ class CheckFlow:
         spec = self.table.slots[slot]
         return spec.label + ("人数" if spec.unit == "人" else "")
 
-    def _possible_values(self, rule_id: str, slot: str, known: dict) -> list:
-        """Values that stand for every answer to `slot`: each choice, yes and no, or for a number
-        that the rule only compares with bounds (a head count against 30), each side of every bound.
-        [] for a number that enters a computation still open (employees of 3 laid off)."""
-        spec = self.table.slots[slot]
-        if spec.type == "choice":
-            return list(spec.choices)
-        if spec.type == "bool":
-            return [True, False]
+    def _same_side(self, rule_id: str, slot: str, values, known: dict) -> bool:
+        """Whether every value lies on the same side of each bound the rule compares `slot` with."""
+        if self.table.slots[slot].type not in ("int", "number", "percent"):
+            return False
+        derived = self.table[rule_id].derive.values()
+        if any(slot in (d.get("ratio") or d.get("product") or [d.get("of")]) for d in derived):
+            return False  # it enters a figure (a rate, an amount): the exact number matters
+        bounds = self._bounds(rule_id, slot, known)
+        if not bounds:
+            return False
+        return len({tuple((v < b, v <= b) for b in sorted(bounds)) for v in values}) == 1
+
+    def _bounds(self, rule_id: str, slot: str, known: dict) -> set | None:
+        """The values the rule compares a number slot with; None when it enters a computation
+        still open (employees of 3 laid off)."""
         rule = self.table[rule_id]
         for name, derived in rule.derive.items():
             operands = derived.get("ratio") or derived.get("product") or [derived.get("of")]
             if slot in operands and name not in known:
-                return []
+                return None
         bounds: set = set()
 
         def visit(f: dict) -> None:
@@ -247,6 +257,20 @@ class CheckFlow:
         for inp in rule.inputs:
             for f in inp.when:
                 visit(f)
+        return bounds
+
+    def _possible_values(self, rule_id: str, slot: str, known: dict) -> list:
+        """Values that stand for every answer to `slot`: each choice, yes and no, or for a number
+        that the rule only compares with bounds (a head count against 30), each side of every bound.
+        [] for a number that enters a computation still open (employees of 3 laid off)."""
+        spec = self.table.slots[slot]
+        if spec.type == "choice":
+            return list(spec.choices)
+        if spec.type == "bool":
+            return [True, False]
+        bounds = self._bounds(rule_id, slot, known)
+        if bounds is None:
+            return []
         step = 1 if spec.type in ("int", "year") else Fraction(1, 100)
         return sorted({v for b in bounds for v in (b - step, b, b + step) if spec.min is None or v >= spec.min})
 

@@ -42,7 +42,7 @@ MAX_TOPIC_CLAUSES = 6  # clauses kept for a topic named alone (the answer quotes
 # is telling one's own case. Choices and rates alone ("中小微企业裁员率5.5%…") describe a class.
 CASE_FACTS = frozenset({
     "employees", "layoffs", "layoff_rate", "contribution_years", "class_hours", "unemployed_registered_months",
-    "contract_years", "accident_insurance_premium", "same_project_subsidized",
+    "contract_years", "accident_insurance_premium", "same_project_subsidized", "class_minutes",
 })
 # Facts that are events in one person's life: own case when told as a completed event.
 EVENT_FACTS = frozenset({"separation_reason", "covid_infected", "lost_income", "rent_waived"})
@@ -170,6 +170,7 @@ def named_rule(text: str, nlu: Nlu, table: RuleTable, retrieval=None) -> str | N
     """The measure a message names: the longest word of a rule that it contains (the last one said
     among equals), else Rasa's confident check intent when retrieval does not point to another article."""
     best, key = None, (0, -1)
+    text = cues.RECEIVING.sub("", text)
     for rule in table:
         for word in rule.words:
             at = text.rfind(word)
@@ -179,6 +180,9 @@ def named_rule(text: str, nlu: Nlu, table: RuleTable, retrieval=None) -> str | N
     if best is None and nlu.intent.startswith(CHECK_PREFIX) and nlu.confidence >= NLU_CONFIDENT:
         candidate = nlu.intent[len(CHECK_PREFIX):]
         top = _top_article(retrieval) if _answerable(retrieval) else None
+        if candidate in table and table[candidate].needs_word:
+            candidate = next((r.id for r in table if r.article == table[candidate].article and r.checkable
+                              and not r.needs_word), None)
         if candidate in table and top in (None, table[candidate].article):
             best = candidate
     return best
@@ -294,7 +298,9 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         # "那4%呢": a bare value whose unit names one fact of the last check
         changed = relevant(sig.facts, state.last_rule, table) or unit_facts(sig.text, table[state.last_rule].reads)
         other = checkable_rule(sig.rule, table) or (state.last_rule if changed else rule_of_facts(sig.facts, table))
-        if changed and other in (None, state.last_rule):
+        # Rasa's guess of a measure does not outweigh the check just done; a measure named does
+        named = sig.rule is not None and any(w in text for w in table[sig.rule].words)
+        if changed and (other in (None, state.last_rule) or not named):
             return [ReJudge(state.last_rule), SetSlots(changed, correction=True)]
         if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"
             return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
@@ -333,7 +339,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [SmallTalk(sig.nlu.intent)]
     follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)))
     if sig.focused is not None and follow_up and _answerable(sig.focused):
-        return [Answer(_lead_with_rule(sig.focused, sig.rule, table, text))]
+        return [Answer(_lead_with_rule(sig.focused, sig.rule or state.last_rule, table, text))]
     if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):
         return [SmallTalk(sig.nlu.intent)]
     if _answerable(sig.retrieval):
@@ -411,7 +417,8 @@ def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = Non
     message asks more, or no article found holds it."""
     if result is None or not result.hits:
         return None
-    if rule_id is not None and cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS:
+    # "稳岗返还 still available吗": whether a named measure still runs, answered from its article
+    if rule_id is not None and (cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS or cues.VALIDITY_ASK.search(text)):
         article = table[rule_id].article
         hit = next((h for h in result.hits if h.article == article), None)
         if hit is not None:

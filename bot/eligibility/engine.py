@@ -367,7 +367,8 @@ class _Context:
             return None if any(r is None for r in results) else False
         value = self.value(f["of"])
         if value is None:
-            return None
+            # an optional fact is never asked: untold, the case it decides does not apply
+            return False if any(i.optional and i.slot == f["of"] for i in self.rule.inputs) else None
         if "eq" in f:
             return value == f["eq"]
         if "is" in f:
@@ -510,8 +511,8 @@ def _decided(rule: Rule, ctx: _Context) -> bool:
         applies = ctx.all_hold(case.when)
         if applies is None:
             return False
-        if applies:
-            return any(ctx.holds(c) is False for c in case.check)
+        if applies:  # a case with no conditions to check gives its outcome whatever else is told
+            return (not case.check and case.outcome != "eligible") or any(ctx.holds(c) is False for c in case.check)
     return False
 
 

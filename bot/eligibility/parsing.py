@@ -28,7 +28,13 @@ _TO_ASCII = str.maketrans("０１２３４５６７８９．％／", "0123456789
 # English words that stand for a fact's Chinese words (mixed-language messages).
 _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])layoff rate(?![a-z])"), "裁员率"),
+    (re.compile(r"(?i)(?<![a-z])no\s+lay\s*-?offs?(?![a-z])"), "没裁员"),
     (re.compile(r"(?i)(?<![a-z])(?:lay\s*-?offs?|laid off|fired)(?![a-z])"), "裁了"),
+    (re.compile(r"(?i)(?<![a-z])(?:resign(?:ed)?|quit)(?![a-z])"), "辞职了"),
+    (re.compile(r"(?i)(?<![a-z])social insurance(?![a-z])"), "社保"),
+    (re.compile(r"(?i)(?<![a-z])accident insurance(?![a-z])"), "人身意外伤害保险"),
+    (re.compile(r"(?i)(?<![a-z])(?:rent|rental)(?![a-z])"), "租金"),
+    (re.compile(r"(?i)(?<![a-z])(?:startup |business )?incubators?(?![a-z])"), "孵化基地"),
     (re.compile(r"(?i)(?<![a-z])(?:insured\s+)?(?:staff|employees|headcount|workers)(?![a-z])"), "职工"),
     (re.compile(r"(?i)(?<![a-z])(?:smes?|small business|small company)(?![a-z])"), "中小企业"),
     (re.compile(r"(?i)(?<![a-z])our (?:company|firm|business)(?![a-z])"), "我们公司"),
@@ -42,6 +48,10 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])unemployment insurance(?![a-z])"), "失业保险"),
     (re.compile(r"(?i)(?<![a-z])subsid(?:y|ies)(?![a-z])"), "补贴"),
     (re.compile(r"(?i)(?<![a-z])training(?![a-z])"), "培训"),
+    (re.compile(r"(?i)(?<![a-z])(?:hr|staffing|recruit(?:ment|ing)?) agency(?![a-z])"), "人力资源服务机构"),
+    (re.compile(r"(?i)(?<=\d)\s*(?:mins?|minutes)(?![a-z])"), "分钟"),
+    (re.compile(r"(?i)(?<![a-z])online(?![a-z])"), "线上"),
+    (re.compile(r"(?i)(?<![a-z])standard(?![a-z])"), "标准"),
     (re.compile(r"(?i)(?<![a-z])migrant workers?(?![a-z])"), "农民工"),
     (re.compile(r"(?i)(?<![a-z])(?:covid|coronavirus)(?:-19)?(?![a-z])"), "新冠"),
     (re.compile(r"(?i)(?<![a-z])loans?(?![a-z])"), "贷款"),
@@ -69,6 +79,8 @@ _VAGUE = re.compile(
     rf"{_NUM}(?:来|多|几|余)|{_NUM}个?(?:{HALF})?(?:年|月|人|个|课时|分钟|小时)?(?:多|左右|上下|以上|以下|出头)"
     rf"|{HALF}个?(?:年|月)?(?:多|以上|以下)|几十|十几|好几|左右|大概|大约|(?<!签)约{_NUM}|差不多|估计|不到|不足|至少|最多|超过|将近|接近|快{_NUM}|快{HALF}|差{_NUM}|几个"
 )
+# "裁员率算下来百分之四", "裁员率正好3.62%": words between the rate and its number
+_RATE_FILLER = r"是|为|有|在|达到|算下来|算起来|下来|正好|刚好|恰好|大概|大约|约|差不多"
 _VAGUE_LOOKAHEAD = 2  # characters after a number that may still qualify it (多了, 左右)
 _ZERO = re.compile(r"^(?:0|没有?|无|零|都没有?|没有?裁(?:员|人)?|不裁(?:员|人)?|1个(?:人)?(?:都|也)没(?:有)?裁?(?:员|人)?|没有?缴(?:过|费)?|没有?交(?:过)?)$")
 
@@ -147,9 +159,10 @@ _EXTRACT_CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     S.SEPARATION_REASON: {
         "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁",
                      "公司辞退", "单位辞退", "被公司辞", "被单位辞", "被公司裁", "被单位裁", "公司倒闭", "单位倒闭", "倒闭了",
-                     "给裁了", "给辞了", "给开了", "单位黄了", "厂子黄了", "公司黄了"),
+                     "给裁了", "给辞了", "给开了", "单位黄了", "厂子黄了", "公司黄了", "公司裁员", "单位裁员", "厂里裁员"),
         "contract_end": ("合同到期", "合同期满"),
-        "personal": ("个人原因", "自己辞职", "主动辞职", "主动离职", "自愿离职", "我辞职", "辞职了", "自己不干", "自己走的"),
+        "personal": ("个人原因", "自己辞职", "主动辞职", "主动离职", "自愿离职", "我辞职", "辞职了", "自己不干", "自己走的",
+                     "辞的职", "自己辞的", "自己不想干"),
     },
     S.ORIGIN: {
         "non_dalian": ("非大连生源", "外地生源", "外省生源", "非大连", "外地的"),
@@ -256,7 +269,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
 
     # Rates, layoffs, class hours and durations first, so their numbers are not read as head counts.
     # "裁员率大概3%": the rate the firm states, shown in the working (计算：裁员率 3% …).
-    take(rf"裁员率(?:是|为|有|达到)?(?:大概|大约|约|差不多)?({_NUM})%?", S.LAYOFF_RATE, about_ok=True)
+    take(rf"裁员率(?:{_RATE_FILLER})*({_NUM})%?", S.LAYOFF_RATE, about_ok=True)
     take(rf"(?:裁(?:员|掉|了|减)*|辞(?:退|掉)?(?:了)?|开除(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
     take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?被(?:裁|辞退)", S.LAYOFFS)
     take(r"(?:1个(?:人)?(?:都|也)?没(?:有)?|没有?|不|零|未)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)  # "一个没裁": no head count
@@ -302,8 +315,8 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响|影响(?:不大|很小|不太大)|正常生产",
           yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,10}影响(?:挺|很|非常|比较|特别)?大|订单(?:少|减|没)了")
     _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
-          no=r"(?:没|没有|未|不)(?:有)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)"
-             r"|(?:社保|社会保险)(?:还|也|都)?(?:没|没有|未)(?:有)?(?:交|缴|上)",
+          no=r"(?:没|没有|未|不)(?:有)?(?:给(?:他|她|他们|她们|人家|员工|职工|工人)?)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)"
+             r"|(?:社保|社会保险)(?:还|也|都)?(?:没|没有|未)(?:有)?(?:给(?:他|她|他们|她们)?)?(?:交|缴|上)",
           yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|社保(?:也|都)?(?:交|缴|上)了|已参保|参保了|有社保|参保人员")
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
           no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)",
@@ -314,6 +327,12 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     _flag(found, arabic, S.RECEIVING_UNEMPLOYMENT_BENEFIT,
           no=r"没(?:有)?(?:在)?领(?:过|到)?(?:失业保险金|失业金)",
           yes=r"(?:在|正在|已经在|还在|现在)领(?:着|取)?(?:失业保险金|失业金)|领着(?:失业保险金|失业金)")
+    _flag(found, arabic, S.RECEIVING_UNEMPLOYMENT_SUBSIDY,
+          no=r"没(?:有)?(?:在)?领(?:过|到)?失业补助",
+          yes=r"(?:在|正在|已经在|还在|现在)领(?:着|取)?失业补助|领着失业补助")
+    _flag(found, arabic, S.LOAN_DISBURSED,
+          no=r"贷款[^，,。]{0,4}(?:还)?(?:没|没有|未)(?:有)?(?:放|发放|批|下来|到账)|(?:还)?(?:没|没有|未)(?:有)?(?:放款|发放|批下来|贷下来)",
+          yes=r"(?:已经|已)(?:发放|放款|到账)|放下来了|贷下来了|批下来了")
     _flag(found, arabic, S.LOST_INCOME,
           no=r"(?:收入|生意)(?:还行|正常|没受影响)|有收入",
           yes=r"没(?:有)?(?:了)?收入|失去(?:了)?收入|断了收入|收入(?:来源)?(?:没了|断了|中断)|没(?:有)?进项|停业|停工了|歇业")
@@ -321,7 +340,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"(?:没|没有|未)(?:给)?(?:入驻\w{0,6})?(?:减免|免)(?:了)?(?:场地)?(?:房租|租金)",
           yes=r"(?:减免|免|减)(?:了)?(?:\w{0,4})?(?:场地)?(?:房租|租金)|(?:房租|租金)(?:全)?免了")
     _flag(found, arabic, S.COVID_INFECTED,
-          no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)",
+          no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)|(?:我|本人)(?:自己)?(?:没事|好好的|没感染|没阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
     _flag(found, arabic, S.SAME_PROJECT_SUBSIDIZED,
           no=r"(?:不同的?|另一个|另外的?|新的?|别的)(?:培训)?项目",
@@ -370,11 +389,15 @@ def candidate_values(slot: str, text: str) -> list:
         values = [parse_slot_value(slot, _strip_vague(p)) for p in pieces]
         if all(v is not None for v in values):
             return sorted(set(values))
-    for m in re.finditer(r"不到|不足|不满|少于|没到", raw):
+    step = 1 if spec.type == "int" or spec.unit == "个月" else Fraction(1, 100)
+    # "不到十年": below it; "反正不超过4个": up to it; "快一年了": just below it
+    for m in re.finditer(r"(不到|不足|不满|少于|没到)|(不超过|最多|顶多|至多)|(快|将近|接近)", raw):
         bound = parse_slot_value(slot, raw[m.end():])
-        if bound is not None and spec.min is not None and bound > spec.min:
-            step = 1 if spec.type == "int" else Fraction(1, 100)
-            return [_plain(Fraction(spec.min)), _plain(Fraction(bound) - step)]
+        if bound is None or spec.min is None or bound <= spec.min:
+            continue
+        if m.group(3):
+            return [_plain(Fraction(bound) - step)]
+        return [_plain(Fraction(spec.min)), _plain(Fraction(bound) - (0 if m.group(2) else step))]
     for above in re.finditer(rf"(?:超过|至少|不止|多于)?({_NUM}个?(?:年|个月|月|人|个|课时|分钟|%)?)(以上)?", _arabic(raw)):
         if (above.group(2) or above.group(0) != above.group(1)) and spec.max is not None:
             low = parse_slot_value(slot, above.group(1))  # "七个月以上": at least seven, as far as the slot goes
@@ -385,7 +408,6 @@ def candidate_values(slot: str, text: str) -> list:
         low = parse_slot_value(slot, more.group(1) + (more.group(2) or ""))
         high = parse_slot_value(slot, str(int(Fraction(more.group(1))) + 1) + (more.group(2) or ""))
         if low is not None and high is not None:
-            step = 1 if spec.type == "int" else Fraction(1, 100)
             return [low, _plain(Fraction(high) - step)]
     value = parse_slot_value(slot, _strip_vague(raw))
     return [value] if value is not None and _VAGUE.search(_arabic(raw)) else []

@@ -109,6 +109,9 @@ class Rule:
     texts: dict[str, str]
     # Words that name this measure in a question (稳岗返还, 失业补助金 …), longest match wins.
     words: tuple[str, ...] = ()
+    # Only when one of `words` is said (not on Rasa's intent alone): a measure for one kind of asker
+    # (人力资源服务机构) beside another of the same article for everyone else.
+    needs_word: bool = False
     # The rule in one sentence, said when a check starts ({param} placeholders).
     summary: str = ""
     # What may be taken as known from other facts ({when, then, says}): a firm that is not 中小微
@@ -328,6 +331,7 @@ def _rule(raw: dict, data: dict, source_text: str) -> Rule:
         cases=cases,
         texts=texts,
         words=tuple(raw.get("words") or ()),
+        needs_word=bool(raw.get("needs_word", False)),
         summary=" ".join(str(raw.get("summary") or "").split()),
         assume=assume,
         refer=refer,

@@ -154,6 +154,41 @@ def test_a_vague_answer_that_matters_is_asked_again_saying_why(talk):
     assert "95%" in user("十年")["reply"]
 
 
+def test_a_vague_answer_on_one_side_of_every_bound_is_taken_and_the_check_goes_on(talk):
+    user = talk()
+    assert user("我们厂春节期间一直生产口罩，招了几个人，有吸纳就业的补贴吗")["asking_for"] == "unemployed_registered_months"
+    reply = user("他们失业登记都有九十个月了吧")  # one number: taken as it is
+    assert reply["asking_for"] is None and "符合条件" in reply["reply"]
+    user = talk()
+    user("我们是人力资源公司，介绍了几个人去防疫物资厂上班，能拿服务补助吗")
+    reply = user("登记失业八九个月")
+    assert "结论都相同" in reply["reply"] and reply["asking_for"] == "contract_years", reply
+
+
+def test_an_upper_bound_that_cannot_change_the_verdict_settles_it(talk):
+    user = talk()
+    assert user("我们小微企业，参保20人，能申请稳岗返还吗")["asking_for"] == "layoffs"
+    reply = user("记不清了，反正最多3个")
+    assert "【符合条件" in reply["reply"] and reply["asking_for"] is None
+    assert "参保职工 20 人" in reply["reply"], "the head count stays what was said"
+
+
+@pytest.mark.parametrize("question, verdict", [
+    ("我们公司一直没给员工交失业保险，能拿稳岗返还不", "不符合条件"),
+    ("我的创业担保贷款还没批下来，我阳了，能展期吗", "不符合条件"),
+    ("我正在领失业补助金，还能同时领失业保险金吗", "不符合条件"),
+    ("我们是小微企业，裁员率算下来百分之四，能领稳岗返还吗", "符合条件"),
+])
+def test_a_fact_that_decides_the_check_is_used_without_asking_the_rest(talk, question, verdict):
+    reply = talk()(question)
+    assert reply["asking_for"] is None and f"【{verdict}" in reply["reply"], reply["reply"]
+
+
+def test_a_firm_that_hired_gets_the_hiring_subsidy_not_the_agency_one(talk):
+    reply = talk()("我们工厂春节一直在做消毒水，招了两个失业的，有补贴不")
+    assert reply["intent"] == "check_absorption_subsidy", reply
+
+
 # -- 4. follow-ups in context ---------------------------------------------------------------------
 
 def test_what_if_re_judges_the_last_verdict_with_the_changed_fact(talk):
