@@ -203,15 +203,20 @@ class CheckFlow:
         referred = Step()
         self.follow_referral(state, referred)
         verdicts = [self._verdict_for(state.check, {**state.facts, slot: value})[0] for value in values]
-        spoken = "、".join(self.describe(slot, v).lstrip("：").strip() for v in values)
+        said = [self.describe(slot, v).lstrip("：").strip() for v in values]
+        # "两三年": 2年、3年; "最多3个": 0人至3人, worked out with its bound (3); "快一年": 11个月
+        spans = len(values) == 2 and abs(values[1] - values[0]) > 1
+        shown = -1 if spans else 0
+        spoken = "至".join(said) if spans else "、".join(said)
+        key = "range_settled" if len(values) > 1 else "range_taken"
         if None not in verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
-            step = Step(verdict=verdicts[0], problems=referred.problems)
-            step.problems.append(say("range_settled", values=spoken))
+            step = Step(verdict=verdicts[shown], problems=referred.problems)
+            step.problems.append(say(key, values=spoken))
             return step
         if None in verdicts and self._same_side(state.check, slot, values, state.facts):
             # "七八个月" where only 半年 counts: either value serves, and the check goes on
-            self.take(state, {slot: values[0]})
-            return Step(problems=[*referred.problems, say("range_settled", values=spoken)])
+            self.take(state, {slot: values[shown]})
+            return Step(problems=[*referred.problems, say(key, values=spoken)])
         step = Step(ask=slot, problems=referred.problems)
         step.problems.append(say("range_matters", values=spoken, label=self.table.slots[slot].label))
         return step

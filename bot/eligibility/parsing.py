@@ -48,6 +48,7 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])unemployment insurance(?![a-z])"), "失业保险"),
     (re.compile(r"(?i)(?<![a-z])subsid(?:y|ies)(?![a-z])"), "补贴"),
     (re.compile(r"(?i)(?<![a-z])training(?![a-z])"), "培训"),
+    (re.compile(r"(?i)(?<![a-z])application (?:materials?|documents?)(?![a-z])"), "申请材料"),
     (re.compile(r"(?i)(?<![a-z])(?:hr|staffing|recruit(?:ment|ing)?) agency(?![a-z])"), "人力资源服务机构"),
     (re.compile(r"(?i)(?<=\d)\s*(?:mins?|minutes)(?![a-z])"), "分钟"),
     (re.compile(r"(?i)(?<![a-z])online(?![a-z])"), "线上"),
