@@ -37,7 +37,8 @@ ELIGIBILITY_ASK = re.compile(
 )
 # A question word: a message with facts and none of these is a statement of one's case.
 QUESTION = re.compile(
-    r"多少|几|怎么|如何|什么|哪些|哪个|哪里|哪儿|从哪|哪出|哪来|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?"
+    r"多少|几|怎么|如何|什么|哪(?!怕)|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?|"
+    r"能不能|可不可以|行不行|[能行可][^，,。]{0,6}不[？?]?$"  # "我能把他辞了不": asked by A-not-A
 )
 # A message that ends as a question ("…标准是多少？", "…吗").
 ASKS_BACK = re.compile(r"[？?]|[吗嘛呢]$|多少|怎么|什么")
@@ -54,6 +55,8 @@ CORRECTION = re.compile(r"不对|错了|说错|更正|纠正|应该是|改成|�
 DONT_KNOW = re.compile(r"不知道|不清楚|说不清|说不好|不确定|不记得|记不清|忘了|不太清楚|搞不清|没数|不晓得|不了解")
 CLAUSES = re.compile(r"[，,。；;！!？?\s]+")
 CANCEL = re.compile(r"^(?:算了|不用了|不查了|不问了|不核对了|取消|先这样|停止|别查了|不需要了|不用核对)")
+# "算了 先问个别的 …": what comes after the stop and the words that announce a new question
+_NEW_QUESTION = re.compile(r"^[\s，,。.！!：:]*(?:(?:先|我)?(?:问|说)(?:个|一个|点)?(?:别的|其他的?|另外的?)(?:事|问题)?|换个(?:问题|话题)|另外)?[\s，,。.！!：:]*")
 # Rasa's affirm / deny count only with a word that says so ("乱七八糟" is no "好的").
 YES_OR_NO = re.compile(r"好|行|对|是|嗯|可以|没问题|收到|明白|知道|不|没|否|ok|yes|no", re.IGNORECASE)
 # "呃呃呃": sounds, not words; never small talk, whatever Rasa reads into them.
@@ -88,6 +91,15 @@ RECEIVING = re.compile(r"(?:在|正在|已经在|还在|现在)领(?:着|取)?(?
 # "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
 HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|万一|要是")
 GENERIC = re.compile(rf"的(?:企业|公司|单位|职工|员工|毕业生)|{HYPOTHETICAL.pattern}|一般|通常|正好|刚好|恰好")
+
+
+def after_cancel(text: str) -> str:
+    """The question a stop carries with it ("算了，先问个别的：报到截止是哪天" → "报到截止是哪天"), or ""."""
+    m = CANCEL.match(text)
+    if m is None:
+        return ""
+    rest = _NEW_QUESTION.sub("", text[m.end():], count=1)
+    return rest if len(rest) >= 4 and QUESTION.search(rest) else ""
 
 
 def strip_intro(text: str) -> str:

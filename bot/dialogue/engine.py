@@ -176,6 +176,11 @@ class DialogueEngine:
             return Reply(reply=say("handoff"), intent="ask_human", confidence=1.0, handoff=True, answered=False)
         if isinstance(first, Cancel):
             state.close_check()
+            rest = cues.after_cancel(sig.text)
+            if rest:  # "算了，先问个别的：2018届报到截止是哪天": stopped, and the new question answered
+                rest_sig = self.signals(rest, state)
+                reply = self._execute(understand(rest_sig, state, self.table), state, rest_sig, flow, channel)
+                return replace(reply, reply=f"{say('check_stopped_for_question')}\n{reply.reply}")
             return Reply(reply=say("goodbye") if sig.nlu.intent == "goodbye" else say("check_stopped"), intent="stop",
                          confidence=confidence, answered=False)
         if isinstance(first, StartCheck):

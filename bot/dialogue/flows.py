@@ -205,18 +205,20 @@ class CheckFlow:
         verdicts = [self._verdict_for(state.check, {**state.facts, slot: value})[0] for value in values]
         said = [self.describe(slot, v).lstrip("：").strip() for v in values]
         # "两三年": 2年、3年; "最多3个": 0人至3人, worked out with its bound (3); "快一年": 11个月
+        spec = self.table.slots[slot]
         spans = len(values) == 2 and abs(values[1] - values[0]) > 1
-        shown = -1 if spans else 0
-        spoken = "至".join(said) if spans else "、".join(said)
-        key = "range_settled" if len(values) > 1 else "range_taken"
+        open_ended = spans and spec.max is not None and values[1] == spec.max  # "七个月以上"
+        shown = -1 if spans and not open_ended else 0
+        spoken = f"{said[0]}以上" if open_ended else "至".join(said) if spans else "、".join(said)
+        settled = say("range_settled", values=spoken) if len(values) > 1 else say("range_taken", values=spoken)
         if None not in verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
             step = Step(verdict=verdicts[shown], problems=referred.problems)
-            step.problems.append(say(key, values=spoken))
+            step.problems.append(settled)
             return step
         if None in verdicts and self._same_side(state.check, slot, values, state.facts):
             # "七八个月" where only 半年 counts: either value serves, and the check goes on
             self.take(state, {slot: values[shown]})
-            return Step(problems=[*referred.problems, say(key, values=spoken)])
+            return Step(problems=[*referred.problems, settled])
         step = Step(ask=slot, problems=referred.problems)
         step.problems.append(say("range_matters", values=spoken, label=self.table.slots[slot].label))
         return step

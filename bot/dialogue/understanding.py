@@ -194,10 +194,16 @@ def rule_of_facts(facts: dict, table: RuleTable) -> str | None:
     for rule in table:
         if not rule.checkable:
             continue
-        n = len(set(facts) & set(rule.reads))
+        n = len(set(facts) & asked_by(rule))
         if n > count:
             best, count = rule.id, n
     return best
+
+
+def asked_by(rule) -> set[str]:
+    """The facts a rule reads that it would ask for: an optional one ("没交失业保险" for 稳岗返还)
+    decides when told, but does not make a message about that measure."""
+    return set(rule.reads) - {i.slot for i in rule.inputs if i.optional}
 
 
 def checkable_rule(rule_id: str | None, table: RuleTable) -> str | None:
@@ -221,6 +227,11 @@ def relevant(facts: dict, rule_id: str | None, table: RuleTable) -> dict:
         return {}
     reads = set(table[rule_id].reads)
     return {slot: value for slot, value in {**infer_facts(facts), **facts}.items() if slot in reads}
+
+
+def _named(sig: Signals, table: RuleTable) -> bool:
+    """Whether the message says a word of the measure it is about, rather than Rasa guessing it."""
+    return sig.rule is not None and any(w in sig.text for w in table[sig.rule].words)
 
 
 def _answerable(result) -> bool:
@@ -260,7 +271,7 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
             # one misread ("两三个" is no head count of 23)
             others = {k: v for k, v in own.items() if k != state.asking and table.slots[k].type in ("bool", "choice")}
             return [SetRange(state.asking, tuple(values)), *([SetSlots(others)] if others else [])]
-    if switching and (cues.asks_own_case(text) or relevant(sig.facts, other, table)):
+    if switching and (cues.asks_own_case(text) or set(relevant(sig.facts, other, table)) & asked_by(table[other])):
         return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
     question = bool(cues.QUESTION.search(text))
 
@@ -299,8 +310,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         changed = relevant(sig.facts, state.last_rule, table) or unit_facts(sig.text, table[state.last_rule].reads)
         other = checkable_rule(sig.rule, table) or (state.last_rule if changed else rule_of_facts(sig.facts, table))
         # Rasa's guess of a measure does not outweigh the check just done; a measure named does
-        named = sig.rule is not None and any(w in text for w in table[sig.rule].words)
-        if changed and (other in (None, state.last_rule) or not named):
+        if changed and (other in (None, state.last_rule) or not _named(sig, table)):
             return [ReJudge(state.last_rule), SetSlots(changed, correction=True)]
         if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"
             return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
@@ -320,8 +330,13 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [Answer(sig.retrieval)]  # "裁员率5.5%现在还能用不": whether the measure still runs comes first
     if own_case or stated:
         focus_article = state.focus[1] if state.focus else None
+        # "我们是大型企业 两千多人 能领不" after the training answer: the measure in focus, unless one is named
+        focus_rule = article_rule(focus_article, table)
+        if focus_rule is not None and not set(relevant(sig.facts, focus_rule, table)) & asked_by(table[focus_rule]):
+            focus_rule = None
         rule = (
-            checkable_rule(sig.rule, table)
+            (checkable_rule(sig.rule, table) if _named(sig, table) or focus_rule is None else None)
+            or focus_rule
             or _rule_of_facts_agreeing(sig, table)
             or (_rule_of_top_clause(sig.retrieval, table) if _answerable(sig.retrieval) else None)
             or article_rule(focus_article, table)
@@ -418,7 +433,8 @@ def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = Non
     if result is None or not result.hits:
         return None
     # "稳岗返还 still available吗": whether a named measure still runs, answered from its article
-    if rule_id is not None and (cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS or cues.VALIDITY_ASK.search(text)):
+    named = rule_id is not None and any(w in text for w in table[rule_id].words)
+    if rule_id is not None and (cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS or named and cues.VALIDITY_ASK.search(text)):
         article = table[rule_id].article
         hit = next((h for h in result.hits if h.article == article), None)
         if hit is not None:

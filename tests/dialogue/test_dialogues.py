@@ -237,6 +237,28 @@ def test_another_topic_mid_check_closes_it_and_says_so(talk):
     assert articles(answer)[0] == 15 and "核对已结束" in answer["reply"] and answer["asking_for"] is None
 
 
+def test_a_stop_with_a_new_question_stops_the_check_and_answers_it(talk):
+    user = talk()
+    user("我们公司能申请稳岗返还吗")
+    reply = user("算了，我问个别的，毕业生报到期限延长到哪天")
+    assert "已停止本次核对" in reply["reply"] and articles(reply)[0] == 15 and reply["answered"]
+    assert reply["asking_for"] is None
+
+
+def test_a_question_asked_as_a_not_a_mid_check_is_answered(talk):
+    user = talk()
+    user("我们小店想给员工办培训，能领培训补贴吗")
+    reply = user("对了，员工因为疫情回不来上班，我能把他辞退了不")
+    assert articles(reply)[0] == 11 and reply["answered"], reply
+
+
+def test_own_facts_after_an_answer_are_judged_for_the_measure_in_focus(talk):
+    user = talk()
+    user("培训补贴一个课时补多少钱")
+    reply = user("我们是大企业，三千人，能领不")
+    assert reply["intent"] == "check_training_subsidy" and "不符合条件" in reply["reply"], reply
+
+
 def test_two_misunderstandings_in_a_row_offer_a_person(talk):
     user = talk()
     user("我们公司能申请稳岗返还吗")
