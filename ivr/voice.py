@@ -50,6 +50,8 @@ class IvrChannel(InputChannel):
     :raises ConfigError: a value Twilio would reject, named with the allowed form.
     """
 
+    NAME = "ivr"
+
     def __init__(
         self,
         auth_token: str,
@@ -91,10 +93,6 @@ class IvrChannel(InputChannel):
                 )
 
     @classmethod
-    def name(cls) -> str:
-        return "ivr"
-
-    @classmethod
     def from_config(cls, settings: Settings) -> "IvrChannel":
         return cls(
             auth_token=auth_token(settings),
@@ -124,19 +122,10 @@ class IvrChannel(InputChannel):
         wiring = _Wiring(self, handle_turn)
         bp = Blueprint(self.name(), __name__, url_prefix=self.url_prefix())
         guard = signature_required(self.auth_token, self.public_url)
-        views = {
-            "voice": wiring.voice,
-            "input": wiring.input,
-            "no_input": wiring.no_input,
-            "dial_result": wiring.dial_result,
-            "voicemail": wiring.voicemail,
-            "recording": wiring.recording,
-            "status": wiring.status,
-        }
-        for endpoint, view in views.items():
+        for endpoint, path in PATHS.items():  # each webhook is the `_Wiring` method of its name
             # Every route goes through the signature check; GET is allowed because a Twilio number
             # may be configured to use it (the parameters are then in the signed URL).
-            bp.add_url_rule(PATHS[endpoint], endpoint, guard(view), methods=["GET", "POST"])
+            bp.add_url_rule(path, endpoint, guard(getattr(wiring, endpoint)), methods=["GET", "POST"])
         return bp
 
 

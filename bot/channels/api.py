@@ -95,14 +95,12 @@ class ApiChannel(InputChannel):
         address it forwards.
     """
 
+    NAME = "api"
+
     def __init__(self, user_limit: int = 20, ip_limit: int = 120):
         if user_limit < 0 or ip_limit < 0:
             raise ValueError(f"rate limits must be 0 (off) or more, got user={user_limit} ip={ip_limit}")
         self.user_limit, self.ip_limit = user_limit, ip_limit
-
-    @classmethod
-    def name(cls) -> str:
-        return "api"
 
     @classmethod
     def from_config(cls, settings: Settings) -> "ApiChannel":

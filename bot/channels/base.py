@@ -22,15 +22,13 @@ TurnHandler = Callable[[Turn], Reply]
 
 
 class InputChannel:
-    """Base class of the channels; subclasses override `name()` and `blueprint()`."""
+    """Base class of the channels; subclasses set `NAME` and override `blueprint()`."""
+
+    NAME = ""  # the slug: URL prefix, Turn channel and log channel, e.g. "wechat"
 
     @classmethod
     def name(cls) -> str:
-        """The slug: URL prefix, Turn channel and log channel.
-
-        :returns: e.g. `"wechat"`.
-        """
-        raise NotImplementedError
+        return cls.NAME
 
     @classmethod
     def from_config(cls, settings: Settings) -> "InputChannel":

@@ -23,13 +23,13 @@ def non_blank_pattern() -> str:
 ERROR_EXAMPLE = {"error": {"code": "text_too_long", "message": "问题内容 text不能超过 1000 个字符。"}}
 
 
+def _json(schema: str, **example) -> dict:
+    """A `content` of one JSON body, the named component schema (and `example=`, when given)."""
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}, **example}}
+
+
 def _error_response(description: str, headers: dict | None = None) -> dict:
-    response = {
-        "description": description,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "example": ERROR_EXAMPLE}
-        },
-    }
+    response = {"description": description, "content": _json("Error", example=ERROR_EXAMPLE)}
     if headers:
         response["headers"] = headers
     return response
@@ -81,12 +81,7 @@ def openapi_document() -> dict:
                     ],
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ChatRequest"},
-                                "example": {"user_id": "u-123", "text": "稳岗返还的裁员率标准是多少？"},
-                            }
-                        },
+                        "content": _json("ChatRequest", example={"user_id": "u-123", "text": "稳岗返还的裁员率标准是多少？"}),
                     },
                     "responses": {
                         "200": {
@@ -97,7 +92,7 @@ def openapi_document() -> dict:
                                     "schema": {"type": "string"},
                                 }
                             },
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatReply"}}},
+                            "content": _json("ChatReply"),
                         },
                         **errors,
                     },
@@ -109,20 +104,10 @@ def openapi_document() -> dict:
                     "summary": "Rate one answer 👍 (`up`) or 👎 (`down`)",
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/FeedbackRequest"},
-                                "example": {"turn_id": "9f1c…", "value": "up"},
-                            }
-                        },
+                        "content": _json("FeedbackRequest", example={"turn_id": "9f1c…", "value": "up"}),
                     },
                     "responses": {
-                        "200": {
-                            "description": "stored",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/FeedbackRequest"}}
-                            },
-                        },
+                        "200": {"description": "stored", "content": _json("FeedbackRequest")},
                         **errors,
                     },
                 }
@@ -141,7 +126,7 @@ def openapi_document() -> dict:
                     "responses": {
                         "200": {
                             "description": "where the conversation stands",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HandoffView"}}},
+                            "content": _json("HandoffView"),
                         },
                         "400": _error_response("a missing or oversized user_id, a non-integer after, or an "
                                                "unknown X-Hotline-Channel"),

@@ -25,9 +25,7 @@ CONTENT_SECURITY_POLICY = (
 class WebChannel(InputChannel):
     """`/`: the mobile web chat; its turns reach the API logged under the `web` channel."""
 
-    @classmethod
-    def name(cls) -> str:
-        return "web"
+    NAME = "web"
 
     def blueprint(self, handle_turn: TurnHandler) -> Blueprint:
         bp = Blueprint(

@@ -202,6 +202,8 @@ class WeChatChannel(InputChannel):
     :raises ConfigError: a token or AES key WeChat would not accept.
     """
 
+    NAME = "wechat"
+
     def __init__(
         self,
         token: str,
@@ -235,10 +237,6 @@ class WeChatChannel(InputChannel):
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wechat-turn")
         self._client: WeChatApiClient | None = None
         self._client_lock = threading.Lock()
-
-    @classmethod
-    def name(cls) -> str:
-        return "wechat"
 
     @classmethod
     def from_config(cls, settings: Settings) -> "WeChatChannel":
@@ -402,16 +400,12 @@ class WeChatChannel(InputChannel):
             store.delete(f"wechat:suggest:{openid}")
 
     def _answer(self, handle_turn: TurnHandler, message, started: float) -> str:
-        if isinstance(message, TextMessage):
-            text = (message.content or "").strip()
+        if isinstance(message, (TextMessage, VoiceMessage)):
+            voice = isinstance(message, VoiceMessage)
+            text = ((message.recognition if voice else message.content) or "").strip()
             if text:
                 return self._answer_turn(handle_turn, message, text, started)
-            return self._text_reply(message, say("wechat_unsupported"))
-        if isinstance(message, VoiceMessage):
-            text = (message.recognition or "").strip()
-            if not text:
-                return self._text_reply(message, say("wechat_voice_not_recognised"))
-            return self._answer_turn(handle_turn, message, text, started)
+            return self._text_reply(message, say("wechat_voice_not_recognised" if voice else "wechat_unsupported"))
         if message.type == "event":
             event = getattr(message, "event", "")
             if event in ("subscribe", "subscribe_scan"):
