@@ -23,7 +23,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 from sqlalchemy import func, select, update
@@ -80,6 +80,8 @@ _OUTBOX = "handoff:outbox:"
 _ADDRESS = "handoff:address:"
 _AGENTS = "handoff:agents"
 _VERSION = "handoff:version"
+_SESSIONS = db.HandoffSession.__table__
+_MESSAGES = db.HandoffMessage.__table__
 
 
 class DeskError(Exception):
@@ -110,12 +112,8 @@ class Session:
     @classmethod
     def from_row(cls, row) -> "Session":
         m = row._mapping
-        return cls(
-            id=m["id"], conv_key=m["conv_key"], channel=m["channel"], status=m["status"],
-            created_at=m["created_at"], off_duty=bool(m["off_duty"]), topic=json.loads(m["topic"] or "{}"),
-            agent=m["agent"], taken_at=m["taken_at"], first_reply_at=m["first_reply_at"], ended_at=m["ended_at"],
-            outcome=m["outcome"], callback_enc=m["callback_enc"], callback_tail=m["callback_tail"],
-        )
+        values = {f.name: m[f.name] for f in fields(cls)}
+        return cls(**{**values, "off_duty": bool(m["off_duty"]), "topic": json.loads(m["topic"] or "{}")})
 
 
 Sender = Callable[[str, str], str]  # (openid, text) -> delivery code (DELIVERY_LABELS)
@@ -288,13 +286,12 @@ class HandoffDesk:
 
         :returns: how many were given up.
         """
-        table = db.HandoffSession.__table__
         now = self.clock()
-        self._ensure_schema()
+        db.ensure_schema(self.engine)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(table).where(table.c.status == "waiting", (
-                (table.c.off_duty.is_(False) & (table.c.created_at < now - WAIT_EXPIRY))
-                | (table.c.off_duty.is_(True) & (table.c.created_at < now - OFF_DUTY_EXPIRY))
+            rows = conn.execute(select(_SESSIONS).where(_SESSIONS.c.status == "waiting", (
+                (_SESSIONS.c.off_duty.is_(False) & (_SESSIONS.c.created_at < now - WAIT_EXPIRY))
+                | (_SESSIONS.c.off_duty.is_(True) & (_SESSIONS.c.created_at < now - OFF_DUTY_EXPIRY))
             ))).all()
         expired = 0
         for row in rows:
@@ -309,22 +306,21 @@ class HandoffDesk:
 
     def queue(self) -> list[dict]:
         """Open conversations (waiting first, oldest first; then held), with a preview each."""
-        sessions_t, messages_t = db.HandoffSession.__table__, db.HandoffMessage.__table__
-        self._ensure_schema()
+        db.ensure_schema(self.engine)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(sessions_t).where(sessions_t.c.status.in_(("waiting", "held")))
-                .order_by(sessions_t.c.status.desc(), sessions_t.c.created_at, sessions_t.c.id)
+                select(_SESSIONS).where(_SESSIONS.c.status.in_(("waiting", "held")))
+                .order_by(_SESSIONS.c.status.desc(), _SESSIONS.c.created_at, _SESSIONS.c.id)
             ).all()
             ids = [r.id for r in rows]
             last: dict[int, tuple] = {}
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                newest = (select(messages_t.c.session_id, func.max(messages_t.c.id).label("mid"))
-                          .where(messages_t.c.session_id.in_(chunk)).group_by(messages_t.c.session_id).subquery())
+                newest = (select(_MESSAGES.c.session_id, func.max(_MESSAGES.c.id).label("mid"))
+                          .where(_MESSAGES.c.session_id.in_(chunk)).group_by(_MESSAGES.c.session_id).subquery())
                 for session_id, mid, speaker, text_ in conn.execute(
-                    select(newest.c.session_id, newest.c.mid, messages_t.c.speaker, messages_t.c.text)
-                    .join(messages_t, messages_t.c.id == newest.c.mid)
+                    select(newest.c.session_id, newest.c.mid, _MESSAGES.c.speaker, _MESSAGES.c.text)
+                    .join(_MESSAGES, _MESSAGES.c.id == newest.c.mid)
                 ):
                     last[session_id] = (mid, speaker, text_)
         items = []
@@ -335,23 +331,18 @@ class HandoffDesk:
                 position += 1
             mid, speaker, preview = last.get(s.id, (0, "", ""))
             items.append({
-                "id": s.id, "channel": s.channel, "channel_label": CHANNEL_LABELS.get(s.channel, s.channel),
-                "status": s.status, "status_label": STATUS_LABELS[s.status], "agent": s.agent,
-                "created_at": _iso(s.created_at), "taken_at": _iso(s.taken_at), "off_duty": s.off_duty,
-                "position": position if s.status == "waiting" else None,
-                "topic": topic_label(s.topic), "last_message_id": mid,
+                **_summary(s), "taken_at": _iso(s.taken_at), "position": position if s.status == "waiting" else None,
+                "last_message_id": mid, "callback_tail": s.callback_tail,
                 "preview": f"{SPEAKER_LABELS.get(speaker, speaker)}：{preview[:60]}" if preview else "",
-                "callback_tail": s.callback_tail,
             })
         return items
 
     def transcript(self, session_id: int, after: int = 0) -> list[dict]:
-        messages_t = db.HandoffMessage.__table__
-        self._ensure_schema()
+        db.ensure_schema(self.engine)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(messages_t).where(messages_t.c.session_id == session_id, messages_t.c.id > after)
-                .order_by(messages_t.c.id)
+                select(_MESSAGES).where(_MESSAGES.c.session_id == session_id, _MESSAGES.c.id > after)
+                .order_by(_MESSAGES.c.id)
             ).all()
         return [{
             "id": r.id, "at": _iso(r.created_at), "speaker": r.speaker,
@@ -366,16 +357,10 @@ class HandoffDesk:
         :param reveal_number: show the full callback number (roles allowed to call back).
         :raises DeskError: 404 when there is no such conversation.
         """
-        session = self.session(session_id)
-        if session is None:
-            raise DeskError("not_found", "会话不存在。", 404)
+        session = self._existing(session_id)
         number = self.numbers.decrypt(session.callback_enc) if reveal_number else ""
         return {
-            "id": session.id, "channel": session.channel,
-            "channel_label": CHANNEL_LABELS.get(session.channel, session.channel),
-            "status": session.status, "status_label": STATUS_LABELS[session.status], "agent": session.agent,
-            "created_at": _iso(session.created_at), "off_duty": session.off_duty,
-            "topic": topic_label(session.topic), "topic_data": session.topic,
+            **_summary(session), "topic_data": session.topic,
             "callback": number or (f"尾号 {session.callback_tail}" if session.callback_tail else ""),
             "messages": self.transcript(session.id),
         }
@@ -385,17 +370,14 @@ class HandoffDesk:
 
         :raises DeskError: 409 when someone else took it first or it ended; 404 when unknown.
         """
-        table = db.HandoffSession.__table__
         now = self.clock()
-        self._ensure_schema()
+        db.ensure_schema(self.engine)
         with self.engine.begin() as conn:
             won = conn.execute(
-                update(table).where(table.c.id == session_id, table.c.status == "waiting")
+                update(_SESSIONS).where(_SESSIONS.c.id == session_id, _SESSIONS.c.status == "waiting")
                 .values(status="held", agent=agent, taken_at=now)
             ).rowcount
-        session = self.session(session_id)
-        if session is None:
-            raise DeskError("not_found", "会话不存在。", 404)
+        session = self._existing(session_id)
         if not won:
             who = f"已被 {session.agent} 接入" if session.status == "held" else "已结束"
             raise DeskError("already_taken", f"该会话{who}。")
@@ -422,9 +404,8 @@ class HandoffDesk:
         entry_id = self._add_message(session_id, "agent", text, agent=agent, citations=citations)
         self.turn_log.record_agent_message(session.channel, session.conv_key, text, agent, message_id,
                                            [c[:2] for c in citations])
-        table = db.HandoffSession.__table__
         with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == session_id, table.c.first_reply_at.is_(None))
+            conn.execute(update(_SESSIONS).where(_SESSIONS.c.id == session_id, _SESSIONS.c.first_reply_at.is_(None))
                          .values(first_reply_at=self.clock()))
         delivery = self._deliver(session, text, "agent", agent, citations)
         self._set_delivery(entry_id, delivery)
@@ -441,27 +422,23 @@ class HandoffDesk:
 
         :raises DeskError: 409 when someone else holds it or it already ended.
         """
-        session = self.session(session_id)
-        if session is None:
-            raise DeskError("not_found", "会话不存在。", 404)
+        session = self._existing(session_id)
         if session.status == "ended" or (session.status == "held" and session.agent != agent):
             raise DeskError("not_yours", "该会话已结束或由其他客服处理中。")
         self._finish(session, agent, "close", say("handoff_closed"))
 
     def metrics(self, start: dt.date, end: dt.date) -> dict:
         """Handoffs per day, time to first human reply, handled or abandoned, for local days start..end."""
-        table = db.HandoffSession.__table__
-        self._ensure_schema()
+        c = _SESSIONS.c
+        db.ensure_schema(self.engine)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(table.c.day, table.c.created_at, table.c.taken_at, table.c.first_reply_at, table.c.outcome,
-                       table.c.status)
-                .where(table.c.day >= start, table.c.day <= end)
+                select(c.day, c.created_at, c.first_reply_at, c.outcome, c.status).where(c.day >= start, c.day <= end)
             ).all()
         per_day: dict[dt.date, int] = {}
         waits = []
         outcomes = {"handled": 0, "abandoned": 0, "open": 0}
-        for day, created, _taken, first_reply, outcome, status in rows:
+        for day, created, first_reply, outcome, status in rows:
             per_day[day] = per_day.get(day, 0) + 1
             if first_reply is not None:
                 waits.append((first_reply - created).total_seconds())
@@ -479,22 +456,18 @@ class HandoffDesk:
     def session(self, session_id: int | None) -> Session | None:
         if session_id is None:
             return None
-        table = db.HandoffSession.__table__
-        self._ensure_schema()
+        db.ensure_schema(self.engine)
         with self.engine.connect() as conn:
-            row = conn.execute(select(table).where(table.c.id == int(session_id))).first()
+            row = conn.execute(select(_SESSIONS).where(_SESSIONS.c.id == int(session_id))).first()
         return Session.from_row(row) if row else None
 
     def ahead(self, session_id: int) -> int:
         """Conversations waiting in front of this one."""
-        table = db.HandoffSession.__table__
         with self.engine.connect() as conn:
             return conn.execute(
-                select(func.count()).select_from(table).where(table.c.status == "waiting", table.c.id < session_id)
+                select(func.count()).select_from(_SESSIONS)
+                .where(_SESSIONS.c.status == "waiting", _SESSIONS.c.id < session_id)
             ).scalar_one()
-
-    def _ensure_schema(self) -> None:
-        db.ensure_schema(self.engine)
 
     def _flag(self, key: str) -> int | None:
         self._load_flags_once()
@@ -508,11 +481,10 @@ class HandoffDesk:
         with self._lock:
             if self._flags_loaded:
                 return
-            table = db.HandoffSession.__table__
-            self._ensure_schema()
+            db.ensure_schema(self.engine)
             with self.engine.connect() as conn:
                 for session_id, key in conn.execute(
-                    select(table.c.id, table.c.conv_key).where(table.c.status.in_(("waiting", "held")))
+                    select(_SESSIONS.c.id, _SESSIONS.c.conv_key).where(_SESSIONS.c.status.in_(("waiting", "held")))
                 ):
                     self.state.add(_FLAG + key, session_id, FLAG_TTL)
             self._flags_loaded = True
@@ -534,20 +506,19 @@ class HandoffDesk:
         return recent
 
     def _enqueue(self, turn: Turn, key: str, recent: list[dict]) -> Session:
-        table = db.HandoffSession.__table__
-        self._ensure_schema()
+        db.ensure_schema(self.engine)
         existing = self.session(self._flag(key))
         if existing is not None and existing.status != "ended":
             return existing
         now = self.clock()
         topic = self.topic_source(turn, recent)
         with self.engine.begin() as conn:
-            session_id = conn.execute(table.insert().values(
+            session_id = conn.execute(_SESSIONS.insert().values(
                 conv_key=key, channel=turn.channel, status="waiting", created_at=now, day=db.local_day(now),
                 off_duty=not self.on_duty(), topic=json.dumps(topic, ensure_ascii=False),
-            ).returning(table.c.id)).scalar_one()
+            ).returning(_SESSIONS.c.id)).scalar_one()
             if recent:
-                conn.execute(db.HandoffMessage.__table__.insert(), [{
+                conn.execute(_MESSAGES.insert(), [{
                     "session_id": session_id, "created_at": _parse_iso(e.get("at")) or now, "speaker": e["speaker"],
                     "agent": None, "text": e["text"][:4000],
                     "citations": json.dumps(e.get("citations") or [], ensure_ascii=False), "delivery": None,
@@ -564,29 +535,30 @@ class HandoffDesk:
 
     def _add_message(self, session_id: int, speaker: str, text: str, agent: str | None = None,
                      citations: list | None = None) -> int:
-        table = db.HandoffMessage.__table__
         with self.engine.begin() as conn:
-            return conn.execute(table.insert().values(
+            return conn.execute(_MESSAGES.insert().values(
                 session_id=session_id, created_at=self.clock(), speaker=speaker, agent=agent,
                 text=mask_personal_data(text[:TEXT_MAX * 4]),
                 citations=json.dumps(citations or [], ensure_ascii=False), delivery=None,
-            ).returning(table.c.id)).scalar_one()
+            ).returning(_MESSAGES.c.id)).scalar_one()
 
     def _set_delivery(self, message_id: int, delivery: str) -> None:
-        table = db.HandoffMessage.__table__
         with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == message_id).values(delivery=delivery))
+            conn.execute(update(_MESSAGES).where(_MESSAGES.c.id == message_id).values(delivery=delivery))
 
     def _set_callback(self, session_id: int, number: str) -> None:
-        table = db.HandoffSession.__table__
         with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == session_id).values(
+            conn.execute(update(_SESSIONS).where(_SESSIONS.c.id == session_id).values(
                 callback_enc=self.numbers.encrypt(number), callback_tail=phone_tail(number) or number[-4:]))
 
-    def _held_by(self, session_id: int, agent: str) -> Session:
+    def _existing(self, session_id: int) -> Session:
         session = self.session(session_id)
         if session is None:
             raise DeskError("not_found", "会话不存在。", 404)
+        return session
+
+    def _held_by(self, session_id: int, agent: str) -> Session:
+        session = self._existing(session_id)
         if session.status != "held" or session.agent != agent:
             raise DeskError("not_yours", "请先接入该会话；它可能已由其他客服接入或已结束。")
         return session
@@ -599,11 +571,10 @@ class HandoffDesk:
         self._bump()
 
     def _end(self, session: Session, agent: str | None, reason: str) -> bool:
-        table = db.HandoffSession.__table__
         with self.engine.begin() as conn:
-            first_reply = conn.execute(select(table.c.first_reply_at).where(table.c.id == session.id)).scalar()
+            first_reply = conn.execute(select(_SESSIONS.c.first_reply_at).where(_SESSIONS.c.id == session.id)).scalar()
             done = conn.execute(
-                update(table).where(table.c.id == session.id, table.c.status != "ended").values(
+                update(_SESSIONS).where(_SESSIONS.c.id == session.id, _SESSIONS.c.status != "ended").values(
                     status="ended", ended_at=self.clock(), ended_by=agent, end_reason=reason,
                     outcome="handled" if first_reply is not None else "abandoned",
                 )
@@ -636,6 +607,15 @@ class HandoffDesk:
             self.state.incr(_VERSION, FLAG_TTL)
         except Exception:  # noqa: BLE001 - the console then refreshes on its next full poll
             log.warning("handoff: could not bump the desk version", exc_info=True)
+
+
+def _summary(s: Session) -> dict:
+    """What the console shows of any conversation, in the queue and in its pane."""
+    return {
+        "id": s.id, "channel": s.channel, "channel_label": CHANNEL_LABELS.get(s.channel, s.channel),
+        "status": s.status, "status_label": STATUS_LABELS[s.status], "agent": s.agent,
+        "created_at": _iso(s.created_at), "off_duty": s.off_duty, "topic": topic_label(s.topic),
+    }
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
