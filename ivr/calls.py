@@ -57,9 +57,6 @@ class CallState:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 class CallStore:
     """Load and save `CallState` by CallSid.
@@ -78,7 +75,7 @@ class CallStore:
 
     def save(self, call_sid: str, state: CallState) -> None:
         ttl = ENDED_CALL_TTL if state.mode == Mode.ENDED.value else self._ttl
-        self._store.set(_KEY_PREFIX + call_sid, state.to_dict(), ttl)
+        self._store.set(_KEY_PREFIX + call_sid, asdict(state), ttl)
 
     def delete(self, call_sid: str) -> None:
         self._store.delete(_KEY_PREFIX + call_sid)

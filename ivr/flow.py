@@ -91,13 +91,7 @@ class CallFlow:
     :param log_event: `record_call_event(call_sid, event, data)` of the hotspot log.
     """
 
-    def __init__(
-        self,
-        config: FlowConfig,
-        handle_turn: TurnHandler,
-        rules: SlotRules,
-        log_event: EventLogger,
-    ):
+    def __init__(self, config: FlowConfig, handle_turn: TurnHandler, rules: SlotRules, log_event: EventLogger):
         self.config = config
         self._handle_turn = handle_turn
         self._rules = rules
@@ -130,8 +124,7 @@ class CallFlow:
         """Ringing the agents ended: goodbye after a conversation, else take a voicemail."""
         call.dial_status = status
         if status in DIAL_ANSWERED:
-            call.mode = Mode.ENDED.value
-            return twiml.say_and_hang_up([say("goodbye", "ivr")], speaker=self.config.speaker)
+            return self._goodbye(call)
         return self._voicemail(call, urls, [say("ivr_agents_busy")])
 
     def on_voicemail(self, sid: str, call: CallState, recording: Mapping[str, str], first_time: bool) -> str:
@@ -140,12 +133,11 @@ class CallFlow:
         :param recording: Twilio's `RecordingUrl`, `RecordingSid`, `RecordingDuration`.
         :param first_time: False when the recording callback already logged this recording.
         """
-        call.mode = Mode.ENDED.value
         if not recording.get("RecordingUrl"):
-            return twiml.say_and_hang_up([say("ivr_voicemail_empty"), say("goodbye", "ivr")], speaker=self.config.speaker)
+            return self._goodbye(call, [say("ivr_voicemail_empty")])
         if first_time:
             self.log_voicemail(sid, call, recording)
-        return twiml.say_and_hang_up([say("ivr_voicemail_received"), say("goodbye", "ivr")], speaker=self.config.speaker)
+        return self._goodbye(call, [say("ivr_voicemail_received")])
 
     def log_voicemail(self, sid: str, call: CallState | None, recording: Mapping[str, str]) -> None:
         """One `voicemail` event: where the message is, how long, and whom to call back."""
@@ -225,13 +217,8 @@ class CallFlow:
     # --- the shared turn logic --------------------------------------------------------------
     def _ask(self, sid: str, call: CallState, urls: Urls, text: str, keypad: str = "") -> str:
         call.step += 1
-        turn = Turn(
-            channel="ivr",
-            user_id=sid,
-            text=text[:TEXT_MAX],
-            message_id=f"{sid}-{call.step}",
-            metadata={"keypad": keypad} if keypad else {},
-        )
+        turn = Turn(channel="ivr", user_id=sid, text=text[:TEXT_MAX], message_id=f"{sid}-{call.step}",
+                    metadata={"keypad": keypad} if keypad else {})
         reply = self._handle_turn(turn)
         spoken = for_ear(reply.reply)
         if reply.handoff:

@@ -27,22 +27,14 @@ log = logging.getLogger(__name__)
 
 
 def auth_token(settings: Settings) -> str:
-    """The token Twilio signs with: `TWILIO_AUTH_TOKEN`, else the development token under var/.
-
-    :param settings: the runtime settings.
-    :returns: the token (the same across restarts and processes sharing var/).
-    """
+    """The token Twilio signs with: `TWILIO_AUTH_TOKEN`, else the development token under var/
+    (the same across restarts and processes sharing var/)."""
     return settings.twilio_auth_token or development_token(settings.var_dir, TOKEN_VARIABLE)
 
 
 def signed_url(req: Request, public_url: str = "") -> str:
-    """The URL Twilio signed for this request.
-
-    :param req: the Flask request.
-    :param public_url: the public base URL (`HOTLINE_PUBLIC_URL`); empty to use `req.url`.
-    :returns: the public base (or this request's root URL) joined with the path and the raw,
-        still percent-encoded, query string.
-    """
+    """The URL Twilio signed for this request: the public base (`HOTLINE_PUBLIC_URL`, or when empty
+    this request's root URL) joined with the path and the raw, still percent-encoded, query string."""
     # Twilio signs the URL as it called it: percent-encoded. `req.url` would decode the query
     # (失业金 instead of %E5%A4%B1…), so the URL is rebuilt from the raw query string.
     base = public_url.rstrip("/") if public_url else req.root_url.rstrip("/")
@@ -56,12 +48,7 @@ def signature_params(req: Request):
 
 
 def signature_required(token: str, public_url: str = "") -> Callable:
-    """Decorator for a view: answer 403 unless `X-Twilio-Signature` is valid for the request.
-
-    :param token: the auth token (see `auth_token`).
-    :param public_url: the public base URL, or empty.
-    :returns: the decorator.
-    """
+    """Decorator for a view: answer 403 unless `X-Twilio-Signature` is valid for the request."""
     validator = RequestValidator(token)
 
     def decorate(view: Callable) -> Callable:
@@ -80,11 +67,6 @@ def signature_required(token: str, public_url: str = "") -> Callable:
 
 
 def sign(token: str, url: str, params: dict) -> str:
-    """The signature Twilio would send for a request (for the simulator and tests).
-
-    :param token: the auth token.
-    :param url: the full URL as Twilio would call it.
-    :param params: the POST parameters.
-    :returns: the `X-Twilio-Signature` value.
-    """
+    """The `X-Twilio-Signature` Twilio would send for a POST of `params` to the full `url` (for the
+    simulator and tests)."""
     return RequestValidator(token).compute_signature(url, params)

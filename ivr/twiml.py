@@ -37,9 +37,10 @@ class Speaker:
     hints: str = ""
 
 
-def _say(verb, text: str, speaker: Speaker) -> None:
-    if text:
-        verb.say(text, voice=speaker.voice, language=speaker.voice_language)
+def _say(verb, lines: Sequence[str], speaker: Speaker) -> None:
+    for text in lines:
+        if text:
+            verb.say(text, voice=speaker.voice, language=speaker.voice_language)
 
 
 def gather(
@@ -68,8 +69,7 @@ def gather(
     :returns: the TwiML document.
     """
     response = VoiceResponse()
-    for line in before:
-        _say(response, line, speaker)
+    _say(response, before, speaker)
     attrs: dict = {"action": action, "method": "POST"}
     if number:
         attrs.update(finish_on_key="#", timeout=NUMBER_TIMEOUT)
@@ -85,7 +85,7 @@ def gather(
         if speaker.hints:
             attrs["hints"] = speaker.hints
     listen = response.gather(**attrs)
-    _say(listen, prompt, speaker)
+    _say(listen, [prompt], speaker)
     response.redirect(no_input, method="POST")
     return response.to_xml()
 
@@ -106,8 +106,7 @@ def dial(
     if not numbers:
         raise ValueError("dial() needs at least one agent number")
     response = VoiceResponse()
-    for line in before:
-        _say(response, line, speaker)
+    _say(response, before, speaker)
     ring = response.dial(action=action, method="POST", timeout=timeout)
     for number in numbers:
         ring.number(number)
@@ -134,8 +133,7 @@ def voicemail(
     :returns: the TwiML document.
     """
     response = VoiceResponse()
-    for line in before:
-        _say(response, line, speaker)
+    _say(response, before, speaker)
     response.record(
         action=action,
         method="POST",
@@ -146,8 +144,7 @@ def voicemail(
         recording_status_callback=status_callback,
         recording_status_callback_method="POST",
     )
-    for line in if_silent:
-        _say(response, line, speaker)
+    _say(response, if_silent, speaker)
     response.hangup()
     return response.to_xml()
 
@@ -155,8 +152,7 @@ def voicemail(
 def say_and_hang_up(lines: Sequence[str], *, speaker: Speaker) -> str:
     """Say the lines, then end the call."""
     response = VoiceResponse()
-    for line in lines:
-        _say(response, line, speaker)
+    _say(response, lines, speaker)
     response.hangup()
     return response.to_xml()
 

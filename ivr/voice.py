@@ -20,7 +20,7 @@ from flask import Blueprint, Response, request
 from bot.channels.base import InputChannel, TurnHandler, current_services
 from bot.config import ConfigError, Settings
 from bot.core.messages import say
-from bot.errors import error_response
+from bot.errors import ApiError
 from ivr import menu, twiml
 from ivr import rules as rule_table
 from ivr.calls import CallState, CallStore, Mode
@@ -162,21 +162,19 @@ class _Wiring:
     def _param(name: str) -> str:
         return (request.values.get(name) or "").strip()
 
-    def _call_sid(self) -> str | None:
+    def _call_sid(self) -> str:
+        """:raises ApiError: 400 when the request names no valid call."""
         sid = self._param("CallSid")
-        return sid if _CALL_SID.match(sid) else None
+        if not _CALL_SID.match(sid):
+            raise ApiError("missing_call_sid", say("error_missing_call_sid"))
+        return sid
 
     def _twiml(self, body: str) -> Response:
         return Response(body, status=200, mimetype=TWIML_MIMETYPE)
 
-    def _missing_sid(self):
-        return error_response("missing_call_sid", say("error_missing_call_sid"), 400)
-
     def _turn(self, decide: Callable[[CallFlow, str, CallState, Urls], str], *, new_call: bool = False):
         """Load the call, let the flow decide, save, answer; a failure still answers the caller."""
         sid = self._call_sid()
-        if sid is None:
-            return self._missing_sid()
         calls = self._calls()
         call = None if new_call else calls.load(sid)
         call = call or CallState(caller=self._param("From"))
@@ -193,13 +191,9 @@ class _Wiring:
         if self.channel.agent_numbers:
             flow.event(sid, "handoff", {"reason": "error", "agents": len(self.channel.agent_numbers)})
             call.mode = Mode.AGENT.value
-            return twiml.dial(
-                self.channel.agent_numbers,
-                speaker=flow.config.speaker,
-                action=urls.dial_result,
-                timeout=self.channel.dial_timeout,
-                before=[say("system_error", "ivr"), say("handoff", "ivr")],
-            )
+            return twiml.dial(self.channel.agent_numbers, speaker=flow.config.speaker, action=urls.dial_result,
+                              timeout=self.channel.dial_timeout,
+                              before=[say("system_error", "ivr"), say("handoff", "ivr")])
         call.mode = Mode.ENDED.value
         return twiml.say_and_hang_up([say("system_error", "ivr"), say("goodbye", "ivr")], speaker=flow.config.speaker)
 
@@ -231,8 +225,6 @@ class _Wiring:
     def recording(self):
         """`recordingStatusCallback`: the file is ready; log it unless the action already did."""
         sid = self._call_sid()
-        if sid is None:
-            return self._missing_sid()
         recording = self._recording()
         status = self._param("RecordingStatus") or "completed"
         calls = self._calls()
@@ -247,8 +239,6 @@ class _Wiring:
     def status(self):
         """The call's status callback: logged; a finished call's state is kept only briefly."""
         sid = self._call_sid()
-        if sid is None:
-            return self._missing_sid()
         status = self._param("CallStatus")
         data = {"status": status, "duration": _int(self._param("CallDuration")), "direction": self._param("Direction")}
         self.flow.event(sid, "status", data)
