@@ -88,9 +88,7 @@ def open_to_others(settings: Settings) -> list[Path]:
                 mode = path.lstat().st_mode
             except OSError:
                 continue
-            if stat.S_ISLNK(mode):
-                continue
-            if mode & OTHERS:
+            if mode & OTHERS and not stat.S_ISLNK(mode):
                 found.append(path)
     return found
 

@@ -139,17 +139,8 @@ class GroupGuard:
             if self._process is not None and self._owner == os.getpid() and self._process.poll() is None:
                 self._send_locked(f"-{pgid}")
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
-
-_guard = GroupGuard()
-
-
-def group_guard() -> GroupGuard:
-    """This process's guard (started on first `watch`)."""
-    return _guard
+_guard = GroupGuard()  # this process's guard (started on first `watch`)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -184,7 +175,7 @@ class Child:
                 stderr=subprocess.STDOUT if out else None, start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
-        group_guard().watch(self.process.pid)
+        _guard.watch(self.process.pid)
         return self
 
     @property
@@ -207,7 +198,7 @@ class Child:
         stop_group(self.process.pid, grace, on_kill)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=grace)
-        group_guard().forget(self.process.pid)
+        _guard.forget(self.process.pid)
 
 
 def program_name(argv: list[str]) -> str:

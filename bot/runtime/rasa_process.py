@@ -231,9 +231,7 @@ def rasa_server_env(settings: Settings) -> dict[str, str]:
 
 def port_of(url: str) -> int:
     parts = urlsplit(url)
-    if parts.port:
-        return parts.port
-    return 443 if parts.scheme == "https" else 80
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 # -- running it ---------------------------------------------------------------------------------
@@ -324,15 +322,3 @@ class RasaStack:
                     f"the Rasa server did not answer within {timeout:.0f} s; log: {self.log_path}\n{_tail(self.log_path)}"
                 )
             time.sleep(poll)
-
-    def __enter__(self) -> "RasaStack":
-        self.start()
-        try:
-            self.wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -209,12 +209,8 @@ def start_rasa(settings: Settings, train: bool, say):
 
 def development_tokens(settings: Settings) -> dict[str, str]:
     """The development tokens in use because their variables are unset, by variable name."""
-    tokens = {}
-    if not settings.wechat_token:
-        tokens["WECHAT_TOKEN"] = development_token(settings.var_dir, "WECHAT_TOKEN")
-    if not settings.twilio_auth_token:
-        tokens["TWILIO_AUTH_TOKEN"] = development_token(settings.var_dir, "TWILIO_AUTH_TOKEN")
-    return tokens
+    configured = {"WECHAT_TOKEN": settings.wechat_token, "TWILIO_AUTH_TOKEN": settings.twilio_auth_token}
+    return {name: development_token(settings.var_dir, name) for name, value in configured.items() if not value}
 
 
 def wait_until_up(url: str, supervisor: Supervisor, timeout: float = 300.0) -> bool:
