@@ -121,13 +121,11 @@ class Settings:
         if self.threads < 1:
             raise ConfigError(f"HOTLINE_THREADS must be at least 1, got {self.threads}")
         if not (5 <= self.ivr_dial_timeout <= 600):
-            raise ConfigError(
-                f"HOTLINE_IVR_DIAL_TIMEOUT must be between 5 and 600 seconds, got {self.ivr_dial_timeout}"
-            )
+            raise ConfigError("HOTLINE_IVR_DIAL_TIMEOUT must be between 5 and 600 seconds, "
+                              f"got {self.ivr_dial_timeout}")
         if not (1 <= self.ivr_voicemail_seconds <= 3600):
-            raise ConfigError(
-                f"HOTLINE_IVR_VOICEMAIL_SECONDS must be between 1 and 3600, got {self.ivr_voicemail_seconds}"
-            )
+            raise ConfigError("HOTLINE_IVR_VOICEMAIL_SECONDS must be between 1 and 3600, "
+                              f"got {self.ivr_voicemail_seconds}")
         from bot.agent_hours import AgentHours  # validates the format, naming the bad value
 
         AgentHours.parse(self.agent_hours)
@@ -149,31 +147,26 @@ class Settings:
             environ = {**dotenv_values(REPO_ROOT / ".env"), **os.environ}
         env = {k: v for k, v in environ.items() if v not in (None, "")}
         values: dict = {}
-
-        def text(name: str, key: str) -> None:
-            if name in env:
-                values[key] = env[name].strip()
-
-        text("HOTLINE_HOST", "host")
-        text("HOTLINE_DATABASE_URL", "database_url")
-        text("HOTLINE_RASA_URL", "rasa_url")
-        text("HOTLINE_ENCODER", "encoder")
-        text("HOTLINE_PUBLIC_URL", "public_url")
-        text("HOTLINE_SECRET_KEY", "secret_key")
-        text("HOTLINE_REDIS_URL", "redis_url")
-        text("WECHAT_TOKEN", "wechat_token")
-        text("WECHAT_ENCODING_AES_KEY", "wechat_encoding_aes_key")
-        text("WECHAT_APP_ID", "wechat_app_id")
-        text("WECHAT_APP_SECRET", "wechat_app_secret")
-        text("WECHAT_API_BASE_URL", "wechat_api_base_url")
-        text("TWILIO_AUTH_TOKEN", "twilio_auth_token")
-        text("HOTLINE_IVR_VOICE", "ivr_voice")
-        text("HOTLINE_IVR_VOICE_LANGUAGE", "ivr_voice_language")
-        text("HOTLINE_IVR_LANGUAGE", "ivr_language")
-        text("HOTLINE_AGENT_HOURS", "agent_hours")
         if "HOTLINE_VAR_DIR" in env:
             values["var_dir"] = Path(env["HOTLINE_VAR_DIR"])
         for name, key, kind in (
+            ("HOTLINE_HOST", "host", str),
+            ("HOTLINE_DATABASE_URL", "database_url", str),
+            ("HOTLINE_RASA_URL", "rasa_url", str),
+            ("HOTLINE_ENCODER", "encoder", str),
+            ("HOTLINE_PUBLIC_URL", "public_url", str),
+            ("HOTLINE_SECRET_KEY", "secret_key", str),
+            ("HOTLINE_REDIS_URL", "redis_url", str),
+            ("WECHAT_TOKEN", "wechat_token", str),
+            ("WECHAT_ENCODING_AES_KEY", "wechat_encoding_aes_key", str),
+            ("WECHAT_APP_ID", "wechat_app_id", str),
+            ("WECHAT_APP_SECRET", "wechat_app_secret", str),
+            ("WECHAT_API_BASE_URL", "wechat_api_base_url", str),
+            ("TWILIO_AUTH_TOKEN", "twilio_auth_token", str),
+            ("HOTLINE_IVR_VOICE", "ivr_voice", str),
+            ("HOTLINE_IVR_VOICE_LANGUAGE", "ivr_voice_language", str),
+            ("HOTLINE_IVR_LANGUAGE", "ivr_language", str),
+            ("HOTLINE_AGENT_HOURS", "agent_hours", str),
             ("HOTLINE_PORT", "port", int),
             ("HOTLINE_RASA_TIMEOUT", "rasa_timeout", float),
             ("HOTLINE_RATE_LIMIT_USER", "rate_limit_user", int),
@@ -185,8 +178,8 @@ class Settings:
         ):
             if name in env:
                 try:
-                    values[key] = kind(env[name])
-                except ValueError:
+                    values[key] = kind(env[name].strip())
+                except ValueError:  # only a number can fail
                     raise ConfigError(f"{name} must be a number, got {env[name]!r}") from None
         if "HOTLINE_AS_OF" in env:
             try:

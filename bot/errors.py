@@ -74,8 +74,7 @@ def error_response(code: str, message: str, status: int, headers: dict[str, str]
     """
     response = jsonify(error_body(code, message))
     response.status_code = status
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
+    response.headers.update(headers or {})
     return response
 
 
@@ -85,9 +84,8 @@ def from_http_exception(exc: HTTPException):
     code, message = http_error(status)
     kept = {}
     if exc.response is None:
-        for name, value in exc.get_headers():
-            if name.lower() in ("allow", "retry-after", "www-authenticate"):
-                kept[name] = value
+        kept = {name: value for name, value in exc.get_headers()
+                if name.lower() in ("allow", "retry-after", "www-authenticate")}
     return error_response(code, message, status, kept)
 
 

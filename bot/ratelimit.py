@@ -27,14 +27,8 @@ class RateLimiter:
     :raises ValueError: a negative limit or a window that is not positive.
     """
 
-    def __init__(
-        self,
-        store: StateStore,
-        scope: str,
-        limit: int,
-        window: float = 60.0,
-        clock: Callable[[], float] = time.time,
-    ):
+    def __init__(self, store: StateStore, scope: str, limit: int, window: float = 60.0,
+                 clock: Callable[[], float] = time.time):
         if limit < 0:
             raise ValueError(f"limit must be 0 (off) or more, got {limit}")
         if window <= 0:

@@ -109,12 +109,8 @@ class ApiChannel(InputChannel):
     def _check_rate(self, scope: str, limit: int, key: str) -> None:
         retry_after = RateLimiter(current_services().state, scope, limit, RATE_WINDOW_SECONDS).hit(key)
         if retry_after is not None:
-            raise ApiError(
-                "rate_limited",
-                say("error_rate_limited_for", seconds=retry_after),
-                429,
-                {"Retry-After": str(retry_after)},
-            )
+            raise ApiError("rate_limited", say("error_rate_limited_for", seconds=retry_after), 429,
+                           {"Retry-After": str(retry_after)})
 
     def _check_ip_rate(self) -> None:
         address = client_address()

@@ -32,22 +32,13 @@ class InputChannel:
 
     @classmethod
     def from_config(cls, settings: Settings) -> "InputChannel":
-        """Build the channel from the settings.
-
-        :param settings: the runtime settings.
-        :returns: the channel.
-        """
         return cls()
 
     def url_prefix(self) -> str:
         return "/" + self.name()
 
     def blueprint(self, handle_turn: TurnHandler) -> Blueprint:
-        """The channel's endpoints.
-
-        :param handle_turn: the shared turn logic, `Turn -> Reply`; it logs the turn.
-        :returns: a blueprint named after the channel.
-        """
+        """The channel's endpoints, a blueprint named after it; `handle_turn` logs each turn."""
         raise NotImplementedError
 
 

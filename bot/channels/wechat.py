@@ -33,7 +33,7 @@ from wechatpy.session import SessionStorage
 from wechatpy.utils import check_signature
 
 from bot.channels.base import InputChannel, TurnHandler, current_services
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, development_token
 from bot.core.messages import say, starter_questions
 from bot.core.turn import TEXT_MAX, Reply, Turn, article_label
 from bot.errors import ApiError
@@ -81,12 +81,8 @@ def safe_xml_text(raw: bytes | str) -> str:
 
 
 def split_text(text: str, limit: int = TEXT_MAX_BYTES) -> list[str]:
-    """Split `text` into parts of at most `limit` UTF-8 bytes, at line, then sentence, breaks.
-
-    :param text: the full answer.
-    :param limit: the byte limit of one part.
-    :returns: the parts, in order; one part when the text fits.
-    """
+    """Split `text` into parts of at most `limit` UTF-8 bytes, at line, then sentence, breaks;
+    one part when the text fits."""
     def size(s: str) -> int:
         return len(s.encode("utf-8"))
 
@@ -118,12 +114,9 @@ def split_text(text: str, limit: int = TEXT_MAX_BYTES) -> list[str]:
 
 
 def render_reply(reply: Reply) -> tuple[str, list[str]]:
-    """The WeChat text of a reply: the answer, its sources, and quick replies.
-
-    :param reply: the shared turn result.
-    :returns: the text, and the suggestions a user may pick by number (empty when the reply asks
-        for a slot value, since a bare number is then the answer to that question).
-    """
+    """The WeChat text of a reply (the answer, its sources, and quick replies), and the suggestions
+    a user may pick by number (none when the reply asks for a slot value, since a bare number is
+    then the answer to that question)."""
     lines = [reply.reply.strip()]
     # A source the answer already names (its 第（四）条, with or without the document) is not repeated.
     unseen = [c.reference for c in reply.citations if f"第{article_label(c.article)}条" not in reply.reply]
@@ -240,8 +233,6 @@ class WeChatChannel(InputChannel):
 
     @classmethod
     def from_config(cls, settings: Settings) -> "WeChatChannel":
-        from bot.config import development_token
-
         return cls(
             token=settings.wechat_token or development_token(settings.var_dir, "WECHAT_TOKEN"),
             encoding_aes_key=settings.wechat_encoding_aes_key,
@@ -354,13 +345,8 @@ class WeChatChannel(InputChannel):
         text = choices.get(text, text)
         if RateLimiter(store, "wechat", self.user_limit).hit(openid) is not None:
             return self._text_reply(message, say("wechat_rate_limited"))
-        turn = Turn(
-            channel=self.name(),
-            user_id=openid,
-            text=text,
-            message_id=str(message.id or f"{openid}:{message.time}"),
-            metadata={"msg_type": message.type},
-        )
+        turn = Turn(channel=self.name(), user_id=openid, text=text,
+                    message_id=str(message.id or f"{openid}:{message.time}"), metadata={"msg_type": message.type})
         client = self.client()
         future: Future = self._executor.submit(handle_turn, turn)
         # Without the push API, an answer can still go out passively to a retry of this message.
