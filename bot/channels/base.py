@@ -2,7 +2,7 @@
 
 A channel is one class:
 
-- `name()` is its slug: the URL prefix (`/wechat`), the Turn's `channel` and the log's `channel`;
+- `NAME` (read through `name()`) is its slug: the URL prefix (`/wechat`), the Turn's `channel` and the log's `channel`;
 - `from_config(settings)` maps `Settings` onto explicit `__init__` arguments, validated there;
 - `blueprint(handle_turn)` returns the Flask blueprint that reads the platform's request, builds
   one `Turn`, calls `handle_turn(turn)` (the shared turn logic, which logs the turn) and renders
