@@ -154,9 +154,7 @@ def growth(current: int, previous: int) -> float | None:
 
 
 def growth_text(value: float | None) -> str:
-    if value is None:
-        return "新出现"
-    return f"{value:+.0%}"
+    return "新出现" if value is None else f"{value:+.0%}"
 
 
 def is_spike(daily: dict[dt.date, int], end: dt.date) -> bool:
@@ -330,23 +328,10 @@ class HotspotAnalysis:
     def _labels(self, conn, keys: list[str]) -> dict[str, str]:
         """A display name per cluster key: the cluster's typical wording, else the first wording
         logged with that key."""
-        if not keys:
-            return {}
-        clusters, turns = db.ClusterRow.__table__, db.TurnRow.__table__
-        labels: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            labels.update(conn.execute(
-                select(clusters.c.cluster_key, clusters.c.label).where(clusters.c.cluster_key.in_(chunk))
-            ).all())
-        texts = db.QuestionText.__table__
+        clusters, texts = db.ClusterRow.__table__, db.QuestionText.__table__
+        labels = db.lookup(conn, clusters.c.cluster_key, clusters.c.label, keys)
         missing = [k for k in keys if k not in labels]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start:start + 500]
-            labels.update(conn.execute(
-                select(texts.c.question_key, texts.c.question).where(texts.c.question_key.in_(chunk))
-            ).all())
-        return labels
+        return labels | db.lookup(conn, texts.c.question_key, texts.c.question, missing)
 
     def label_of(self, key: str) -> str:
         """The display name of one hotspot or wording key ("" when unknown)."""
@@ -440,20 +425,23 @@ class HotspotAnalysis:
 
     def _daily(self, conn, members: dict[str, list[str]], period: Period, filters) -> dict[str, dict[dt.date, int]]:
         """Daily counts per cluster over the period and the spike window, for the given wordings."""
-        daily_t = db.QuestionDaily.__table__
         first = min(period.start, period.end - dt.timedelta(days=SPIKE_BASELINE_DAYS + SPIKE_RECENT_DAYS))
         cluster_of = {key: cluster for cluster, keys in members.items() for key in keys}
         daily: dict[str, dict[dt.date, int]] = {cluster: defaultdict(int) for cluster in members}
-        keys = list(cluster_of)
-        for start in range(0, len(keys), 500):
-            for key, day, n in conn.execute(
-                select(daily_t.c.question_key, daily_t.c.day, func.sum(daily_t.c.turns))
-                .where(daily_t.c.question_key.in_(keys[start:start + 500]), daily_t.c.day >= first,
-                       daily_t.c.day <= period.end, *filters)
-                .group_by(daily_t.c.question_key, daily_t.c.day)
-            ):
-                daily[cluster_of[key]][day] += int(n)
+        for key, day, n, _ in self._daily_rows(conn, list(cluster_of), first, period.end, filters):
+            daily[cluster_of[key]][day] += int(n)
         return daily
+
+    @staticmethod
+    def _daily_rows(conn, keys: list[str], first: dt.date, last: dt.date, filters=()) -> Iterator[tuple]:
+        """(wording, day, turns, answered) of the given wordings, from `first` to `last`."""
+        daily_t = db.QuestionDaily.__table__
+        for chunk in db.chunks(keys):
+            yield from conn.execute(
+                select(daily_t.c.question_key, daily_t.c.day, func.sum(daily_t.c.turns), func.sum(daily_t.c.answered))
+                .where(daily_t.c.question_key.in_(chunk), daily_t.c.day >= first, daily_t.c.day <= last, *filters)
+                .group_by(daily_t.c.question_key, daily_t.c.day)
+            )
 
     def hotspot_detail(self, key: str, period: Period, examples: int = 50) -> HotspotDetail | None:
         """One hotspot with its wordings, recent example turns, weekly counts and abstention reasons.
@@ -464,8 +452,7 @@ class HotspotAnalysis:
         members = [k for k, c in mapping.items() if c == key] or [key]
         if key not in members:
             members.append(key)
-        turns, assigned = db.TurnRow.__table__, db.QuestionCluster.__table__
-        daily_t, texts = db.QuestionDaily.__table__, db.QuestionText.__table__
+        turns, assigned, texts = db.TurnRow.__table__, db.QuestionCluster.__table__, db.QuestionText.__table__
         weeks_start = Period.week_of(period.end).start - dt.timedelta(weeks=7)
         earliest = min(weeks_start, period.previous.start, period.end - dt.timedelta(days=SPIKE_BASELINE_DAYS + 1))
         with self._connect() as conn:
@@ -473,17 +460,12 @@ class HotspotAnalysis:
             answered_days: dict[dt.date, int] = defaultdict(int)
             variants: Counter[str] = Counter()
             reasons: Counter[str] = Counter()
-            for start in range(0, len(members), 500):
-                chunk = members[start:start + 500]
-                for qk, day, n, ok in conn.execute(
-                    select(daily_t.c.question_key, daily_t.c.day, func.sum(daily_t.c.turns), func.sum(daily_t.c.answered))
-                    .where(daily_t.c.question_key.in_(chunk), daily_t.c.day >= earliest, daily_t.c.day <= period.end)
-                    .group_by(daily_t.c.question_key, daily_t.c.day)
-                ):
-                    per_day[day] += int(n)
-                    answered_days[day] += int(ok or 0)
-                    if period.start <= day <= period.end:
-                        variants[qk] += int(n)
+            for qk, day, n, ok in self._daily_rows(conn, members, earliest, period.end):
+                per_day[day] += int(n)
+                answered_days[day] += int(ok or 0)
+                if period.start <= day <= period.end:
+                    variants[qk] += int(n)
+            for chunk in db.chunks(members):
                 in_period = and_(turns.c.question_key.in_(chunk), turns.c.day >= period.start, turns.c.day <= period.end)
                 for reason, feedback, n in conn.execute(
                     select(turns.c.abstain_reason, turns.c.feedback, func.count())
@@ -491,12 +473,8 @@ class HotspotAnalysis:
                     .group_by(turns.c.abstain_reason, turns.c.feedback)
                 ):
                     reasons[reason or AbstainReason.THUMBS_DOWN.value] += n
-            wording_of = {}
             shown = [k for k, _ in variants.most_common(100)]
-            if shown:
-                wording_of = dict(conn.execute(
-                    select(texts.c.question_key, texts.c.question).where(texts.c.question_key.in_(shown))
-                ).all())
+            wording_of = db.lookup(conn, texts.c.question_key, texts.c.question, shown)
             count = sum(n for d, n in per_day.items() if period.start <= d <= period.end)
             if not count:
                 return None
@@ -519,19 +497,12 @@ class HotspotAnalysis:
             answered=sum(n for d, n in answered_days.items() if period.start <= d <= period.end),
             wordings=len(variants),
         )
-        weekly = []
-        for week in range(8):
-            monday = weeks_start + dt.timedelta(weeks=week)
-            weekly.append((monday, sum(per_day.get(monday + dt.timedelta(days=i), 0) for i in range(7))))
+        weeks = [Period.week_of(weeks_start + dt.timedelta(weeks=i)) for i in range(8)]
+        wordings = [{"question": wording_of.get(qk, ""), "count": n, "similarity": similarity.get(qk)}
+                    for qk, n in variants.most_common(100)]
         return HotspotDetail(
-            hotspot=hotspot,
-            period=period,
-            wordings=[
-                {"question": wording_of.get(qk, ""), "count": n, "similarity": similarity.get(qk)}
-                for qk, n in variants.most_common(100)
-            ],
-            examples=[_example(row) for row in recent],
-            weekly=weekly,
+            hotspot=hotspot, period=period, wordings=wordings, examples=[_example(row) for row in recent],
+            weekly=[(week.start, sum(per_day.get(d, 0) for d in week.dates())) for week in weeks],
             reasons=reasons.most_common(),
         )
 
@@ -569,13 +540,11 @@ class HotspotAnalysis:
                 channels[key].add(channel)
                 if key not in last or latest > last[key]:
                     last[key] = latest
-            answered_keys = {
-                k: i for k, i in conn.execute(
-                    select(curated.c.source_question_key, func.max(curated.c.id))
-                    .where(curated.c.active.is_(True), curated.c.source_question_key.is_not(None))
-                    .group_by(curated.c.source_question_key)
-                )
-            }
+            answered_keys = dict(conn.execute(
+                select(curated.c.source_question_key, func.max(curated.c.id))
+                .where(curated.c.active.is_(True), curated.c.source_question_key.is_not(None))
+                .group_by(curated.c.source_question_key)
+            ).all())
             keys = sorted(counts, key=lambda k: (-counts[k], k))
             if reason:
                 keys = [k for k in keys if reasons[k][reason]]
@@ -662,7 +631,6 @@ class HotspotAnalysis:
         per_day: dict[dt.date, dict[str, int]] = {d: {} for d in period.dates()}
         answered_day: dict[dt.date, list[int]] = {d: [0, 0] for d in period.dates()}
         totals = Counter()
-        latency = 0.0
         channels: set[str] = set()
         for day, channel, n, ok, handoff, latency_sum in rows:
             n = int(n or 0)
@@ -671,18 +639,12 @@ class HotspotAnalysis:
             answered_day[day][0] += int(ok or 0)
             answered_day[day][1] += n
             channels.add(channel)
-            totals.update(total=n, answered=int(ok or 0), handoff=int(handoff or 0))
-            latency += float(latency_sum or 0.0)
+            totals.update(total=n, answered=int(ok or 0), handoff=int(handoff or 0), latency=float(latency_sum or 0.0))
         totals.update(up=int(cast.get("up", 0)), down=int(cast.get("down", 0)))
         return Overview(
-            period=period,
-            total=totals["total"],
-            answered=totals["answered"],
-            handoff=totals["handoff"],
-            thumbs_up=totals["up"],
-            thumbs_down=totals["down"],
-            users=int(users or 0),
-            mean_latency_ms=latency / totals["total"] if totals["total"] else 0.0,
+            period=period, total=totals["total"], answered=totals["answered"], handoff=totals["handoff"],
+            thumbs_up=totals["up"], thumbs_down=totals["down"], users=int(users or 0),
+            mean_latency_ms=totals["latency"] / totals["total"] if totals["total"] else 0.0,
             channels=sorted(channels, key=lambda c: (list(CHANNEL_LABELS).index(c) if c in CHANNEL_LABELS else 99, c)),
             per_day=sorted(per_day.items()),
             answered_per_day=[(d, a, t) for d, (a, t) in sorted(answered_day.items())],
@@ -757,11 +719,8 @@ class HotspotAnalysis:
                 call["created_at"] = min(call["created_at"], event["created_at"])
                 for key in ("caller_tail", "caller_enc", "recording_url", "duration_s"):
                     call[key] = call[key] or event[key]
-                data = _json_object(event["data"])
-                call["dial_status"] = call["dial_status"] or data.get("dial_status") or ""
-            hashes = list(calls)
-            for start in range(0, len(hashes), 500):
-                chunk = hashes[start:start + 500]
+                call["dial_status"] = call["dial_status"] or _json_object(event["data"]).get("dial_status") or ""
+            for chunk in db.chunks(list(calls)):
                 for call_hash, status in conn.execute(
                     select(table.c.call_hash, table.c.status)
                     .where(table.c.call_hash.in_(chunk), table.c.event == "status", table.c.status.is_not(None))
@@ -769,10 +728,9 @@ class HotspotAnalysis:
                 ):
                     calls[call_hash]["status"] = status
                 # What the caller said to the menu: the call's turns (their user id is the CallSid).
-                keys = {db.user_key(h): h for h in chunk}
-                for key, user_hash, question, citations in conn.execute(
-                    select(turns.c.user_key, turns.c.user_hash, turns.c.question, turns.c.citations)
-                    .where(turns.c.user_key.in_(list(keys)), turns.c.channel == "ivr")
+                for user_hash, question, citations in conn.execute(
+                    select(turns.c.user_hash, turns.c.question, turns.c.citations)
+                    .where(turns.c.user_key.in_([db.user_key(h) for h in chunk]), turns.c.channel == "ivr")
                     .order_by(turns.c.id)
                 ):
                     call = calls.get(user_hash)
@@ -780,9 +738,7 @@ class HotspotAnalysis:
                         continue
                     call["said"].append(question)
                     for document, article in json.loads(citations or "[]"):
-                        label = f"{document}第{article}条"
-                        title = titles.get((document, int(article)), "")
-                        label = f"{label} {title}".strip()
+                        label = f"{document}第{article}条 {titles.get((document, int(article)), '')}".strip()
                         if label not in call["topic"]:
                             call["topic"].append(label)
         rows = list(calls.values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    select,
     text,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -37,6 +39,7 @@ from bot.config import LOCAL_TZ  # noqa: F401 (the log's days are local days; it
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 3
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+IN_CHUNK = 500  # keys per IN (…) list
 
 _BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
 
@@ -392,6 +395,22 @@ def dispose_engine(url: str) -> None:
         engine = _engines.pop(url, None)
     if engine is not None:
         engine.dispose()
+
+
+# --- chunked queries ---------------------------------------------------------------------
+
+def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+    """`items` in slices of at most `size`: keeps IN lists and multi-row inserts within driver limits."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def lookup(conn: Connection, key_column, value_column, keys: list) -> dict:
+    """{key: value} of the rows whose `key_column` is one of `keys` (one IN query per chunk)."""
+    found = {}
+    for chunk in chunks(keys):
+        found.update(conn.execute(select(key_column, value_column).where(key_column.in_(chunk))).all())
+    return found
 
 
 # --- portable upserts --------------------------------------------------------------------
