@@ -373,21 +373,15 @@ class HotspotClusterer:
         """Unit vectors of normalised texts, from the cache or the encoder (new ones are cached)."""
         name = str(getattr(self.encoder, "name", "encoder"))
         cache_keys = [hashlib.sha256(f"{name}\x1f{t}".encode("utf-8")).hexdigest()[:32] for t in texts]
-        found: dict[str, np.ndarray] = {}
         table = db.EmbeddingRow.__table__
         with self.engine.connect() as conn:
-            unique = list(dict.fromkeys(cache_keys))
-            for start in range(0, len(unique), 500):
-                for key, blob in conn.execute(
-                    select(table.c.key, table.c.vector).where(table.c.key.in_(unique[start:start + 500]))
-                ):
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
+            stored = db.lookup(conn, table.c.key, table.c.vector, list(dict.fromkeys(cache_keys)))
+        found = {key: np.frombuffer(blob, dtype=np.float32) for key, blob in stored.items()}
         missing = [i for i, k in enumerate(cache_keys) if k not in found]
         missing_unique = list(dict.fromkeys(cache_keys[i] for i in missing))
         if missing_unique:
             text_of = {cache_keys[i]: texts[i] for i in missing}
-            for start in range(0, len(missing_unique), ENCODE_BATCH):
-                batch = missing_unique[start:start + ENCODE_BATCH]
+            for batch in db.chunks(missing_unique, ENCODE_BATCH):
                 vectors = np.asarray(self.encoder.encode_queries([text_of[k] for k in batch]), dtype=np.float32)
                 rows = [{"key": k, "vector": v.tobytes()} for k, v in zip(batch, vectors)]
                 with self.engine.begin() as conn:
@@ -429,10 +423,10 @@ class HotspotClusterer:
             if full:
                 conn.execute(delete(assigned_t))
                 conn.execute(delete(clusters_t))
-            for start in range(0, len(assignments), 1000):
-                db.insert_ignore(conn, assigned_t, assignments[start:start + 1000], ["question_key"])
-            for start in range(0, len(new_clusters), 500):
-                db.insert_ignore(conn, clusters_t, new_clusters[start:start + 500], ["cluster_key"])
+            for chunk in db.chunks(assignments, 1000):
+                db.insert_ignore(conn, assigned_t, chunk, ["question_key"])
+            for chunk in db.chunks(new_clusters):
+                db.insert_ignore(conn, clusters_t, chunk, ["cluster_key"])
             for cluster_key, added in grown.items():
                 conn.execute(
                     clusters_t.update()

@@ -113,18 +113,9 @@ class CuratedAnswerStore:
 
     # --- staff side -----------------------------------------------------------------------
 
-    def add(
-        self,
-        question: str,
-        answer: str,
-        document: str | None = None,
-        article: int | str | None = None,
-        *,
-        created_by: str,
-        team: str = DEFAULT_TEAM,
-        expires_on: dt.date | None = None,
-        source_question_key: str | None = None,
-    ) -> db.CuratedAnswerRow:
+    def add(self, question: str, answer: str, document: str | None = None, article: int | str | None = None, *,
+            created_by: str, team: str = DEFAULT_TEAM, expires_on: dt.date | None = None,
+            source_question_key: str | None = None) -> db.CuratedAnswerRow:
         """Publish a curated answer; retrieval in this process serves it from the next question.
 
         :param question: the question it answers (typically the hotspot's name).
@@ -143,31 +134,17 @@ class CuratedAnswerStore:
         fields = _clean(question, answer, document, article, team, expires_on)
         db.ensure_schema(self.engine)
         now = db.utcnow()
-        row = db.CuratedAnswerRow(
-            **fields,
-            active=True,
-            created_by=created_by,
-            source_question_key=source_question_key,
-            created_at=now,
-            updated_at=now,
-        )
+        row = db.CuratedAnswerRow(**fields, active=True, created_by=created_by, source_question_key=source_question_key,
+                                  created_at=now, updated_at=now)
         with Session(self.engine, expire_on_commit=False) as session:
             session.add(row)
             session.commit()
         self.invalidate()
         return row
 
-    def update(
-        self,
-        answer_id: int,
-        question: str,
-        answer: str,
-        document: str | None = None,
-        article: int | str | None = None,
-        *,
-        team: str = DEFAULT_TEAM,
-        expires_on: dt.date | None = None,
-    ) -> db.CuratedAnswerRow | None:
+    def update(self, answer_id: int, question: str, answer: str, document: str | None = None,
+               article: int | str | None = None, *, team: str = DEFAULT_TEAM,
+               expires_on: dt.date | None = None) -> db.CuratedAnswerRow | None:
         """Edit an answer; served as edited from the next question, and due for review again.
 
         :returns: the stored row, or None when no answer has that id.
@@ -263,15 +240,15 @@ def _clean(question, answer, document, article, team, expires_on) -> dict:
         raise CuratedAnswerError("有效期不能早于今天。")
     no_article = article is None or (isinstance(article, str) and not article.strip())
     if not document and no_article:  # a staff reply that cites nothing from the notice
-        return {"question": question, "answer": answer, "document": None, "article": None, "team": team,
-                "expires_on": expires_on}
-    if not document or len(document) > 64:
+        document, article = None, None
+    elif not document or len(document) > 64:
         raise CuratedAnswerError("请选择答案依据的文件。")
-    try:
-        article = int(article)
-    except (TypeError, ValueError):
-        raise CuratedAnswerError("请选择答案依据的条款。") from None
-    if not 1 <= article <= 999:
-        raise CuratedAnswerError("条款编号不正确。")
+    else:
+        try:
+            article = int(article)
+        except (TypeError, ValueError):
+            raise CuratedAnswerError("请选择答案依据的条款。") from None
+        if not 1 <= article <= 999:
+            raise CuratedAnswerError("条款编号不正确。")
     return {"question": question, "answer": answer, "document": document, "article": article, "team": team,
             "expires_on": expires_on}

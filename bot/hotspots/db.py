@@ -337,10 +337,8 @@ _engines_lock = threading.Lock()
 def _sqlite_pragmas(dbapi_connection, timeout_ms: int) -> None:
     # WAL lets the dashboard read while the log writes; busy_timeout waits out short locks.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
+    for pragma in ("journal_mode=WAL", f"busy_timeout={int(timeout_ms)}", "synchronous=NORMAL", "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
 
@@ -368,13 +366,8 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(
-            parsed,
-            pool_pre_ping=True,
-            pool_size=5,
-            max_overflow=5,
-            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
-        )
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                             connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
     raise ValueError(
         f"HOTLINE_DATABASE_URL must be sqlite:///… or postgresql+psycopg://…, got {parsed.drivername!r}"
     )
@@ -453,13 +446,14 @@ def insert_turns(conn: Connection, rows: list[dict]) -> int:
     rows = [row for row in rows if row.get("agent") is None]
     if not inserted:
         return len(inserted_all)
-    rollup: dict[tuple, list] = {}
+    rollup: dict[tuple, dict] = {}
     for day, key, channel, answered, handoff, latency in inserted:
-        entry = rollup.setdefault((day, key, channel), [0, 0, 0, 0.0])
-        entry[0] += 1
-        entry[1] += int(bool(answered))
-        entry[2] += int(bool(handoff))
-        entry[3] += float(latency or 0.0)
+        entry = rollup.setdefault((day, key, channel), {"day": day, "question_key": key, "channel": channel,
+                                                        "turns": 0, "answered": 0, "handoff": 0, "latency_ms": 0.0})
+        entry["turns"] += 1
+        entry["answered"] += int(bool(answered))
+        entry["handoff"] += int(bool(handoff))
+        entry["latency_ms"] += float(latency or 0.0)
     daily = QuestionDaily.__table__
     upsert_daily = _dialect_insert(conn, daily)
     upsert_daily = upsert_daily.on_conflict_do_update(
@@ -467,27 +461,19 @@ def insert_turns(conn: Connection, rows: list[dict]) -> int:
         set_={column: daily.c[column] + upsert_daily.excluded[column]
               for column in ("turns", "answered", "handoff", "latency_ms")},
     )
-    conn.execute(upsert_daily, [
-        {"day": day, "question_key": key, "channel": channel, "turns": n, "answered": ok, "handoff": h,
-         "latency_ms": latency}
-        for (day, key, channel), (n, ok, h, latency) in rollup.items()
-    ])
+    conn.execute(upsert_daily, list(rollup.values()))
     new_keys = {row[1] for row in inserted}
-    texts = {}
+    texts = {}  # the first wording of each new key
     for row in rows:
-        if row["question_key"] in new_keys and row["question_key"] not in texts:
-            texts[row["question_key"]] = {"question_key": row["question_key"], "question": row["question"],
-                                          "created_at": row["created_at"]}
+        if row["question_key"] in new_keys:
+            texts.setdefault(row["question_key"], {k: row[k] for k in ("question_key", "question", "created_at")})
     insert_ignore(conn, QuestionText.__table__, list(texts.values()), ["question_key"])
     return len(inserted_all)
 
 
 def upsert(conn: Connection, table, rows: list[dict], keys: list[str], columns: list[str]) -> None:
     stmt = _dialect_insert(conn, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in columns}
-    )
-    conn.execute(stmt, rows)
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in columns}), rows)
 
 
 # --- schema --------------------------------------------------------------------------------
@@ -520,9 +506,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def _schema_key(engine_or_url: Engine | str) -> str:
-    if isinstance(engine_or_url, Engine):
-        return engine_or_url.url.render_as_string(hide_password=False)
-    return make_url(engine_or_url).render_as_string(hide_password=False)
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.render_as_string(hide_password=False)
 
 
 def ensure_schema(engine: Engine) -> None:

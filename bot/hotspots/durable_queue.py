@@ -232,17 +232,13 @@ class DurableQueue:
             if len(memory) > self.queue_limit:  # the disk refused them too: keep the newest, bounded
                 self._drop(memory[:-self.queue_limit], counted=True)
                 memory = memory[-self.queue_limit:]
-            ok = True
-            if memory:
-                ok = self._write(memory)
-                if ok:
-                    self._settle(memory)
-                    with self._state_lock:
-                        self._unwritten -= len(memory)
-                    memory = []
-            if ok:
-                ok = self._replay_spills()
-            if ok:
+            ok = not memory or self._write(memory)
+            if memory and ok:
+                self._settle(memory)
+                with self._state_lock:
+                    self._unwritten -= len(memory)
+                memory = []
+            if ok and self._replay_spills():
                 backoff = 0.0
             else:
                 # While someone waits in flush(), retry often; otherwise back off up to retry_max.
@@ -279,8 +275,7 @@ class DurableQueue:
         """Hand `records` to the store in batches; False (keep them all, retry) while it is unavailable."""
         try:
             for start in range(0, len(records), self.batch_size):
-                refused = self.write(records[start:start + self.batch_size])
-                if refused:
+                if refused := self.write(records[start:start + self.batch_size]):
                     self._reject(refused)
         except Exception as error:  # noqa: BLE001 - whatever it is, keep the records and retry
             message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"

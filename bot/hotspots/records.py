@@ -41,8 +41,7 @@ def question_key(masked_question: str) -> str:
 
 def clip(value: Any, limit: int) -> str:
     """`value` as text, at most `limit` characters (None becomes "")."""
-    text = "" if value is None else str(value)
-    return text[:limit]
+    return ("" if value is None else str(value))[:limit]
 
 
 def message_key(message_id: Any) -> str:
