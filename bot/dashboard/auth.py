@@ -63,10 +63,8 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> db.S
     with Session(engine, expire_on_commit=False) as s:
         if s.scalar(select(db.StaffUser).where(func.lower(db.StaffUser.username) == username.lower())):
             raise StaffError(f"用户名“{username}”已存在。")
-        user = db.StaffUser(
-            username=username, password_hash=generate_password_hash(password), role=role, active=True,
-            created_at=db.utcnow(),
-        )
+        user = db.StaffUser(username=username, password_hash=generate_password_hash(password), role=role, active=True,
+                            created_at=db.utcnow())
         s.add(user)
         s.commit()
         return user
@@ -244,6 +242,4 @@ def clear_login_failures(key: str) -> None:
 
 
 def utc_to_local(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(db.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return "" if moment is None else f"{moment.replace(tzinfo=dt.timezone.utc).astimezone(db.LOCAL_TZ):%Y-%m-%d %H:%M}"

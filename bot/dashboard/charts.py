@@ -28,8 +28,16 @@ def nice_max(value: float) -> float:
     return 10 * exponent
 
 
-def _date_labels(days: list[dt.date], x_of, every: int) -> list[dict]:
-    return [{"x": round(x_of(i), 1), "text": f"{d:%m-%d}"} for i, d in enumerate(days) if i % every == 0]
+def _day_chart(days: list[dt.date], width: int, height: int) -> tuple[dict, float]:
+    """The frame of a chart with one slot per day (plot area and date labels), and the slot width."""
+    left, bottom, top = 44, 24, 10
+    plot_w, plot_h = width - left - 8, height - bottom - top
+    n = max(len(days), 1)
+    slot = plot_w / n
+    labels = [{"x": round(left + i * slot + slot / 2, 1), "text": f"{d:%m-%d}"}
+              for i, d in enumerate(days) if i % max(1, n // 10) == 0]
+    return {"width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,
+            "labels": labels}, slot
 
 
 def stacked_bars(per_day: list[tuple[dt.date, dict[str, int]]], channels: list[str], label_of,
@@ -39,10 +47,8 @@ def stacked_bars(per_day: list[tuple[dt.date, dict[str, int]]], channels: list[s
     :param per_day: (day, {channel: count}) oldest first.
     :param label_of: channel slug → Chinese label.
     """
-    left, bottom, top = 44, 24, 10
-    plot_w, plot_h = width - left - 8, height - bottom - top
-    n = max(len(per_day), 1)
-    slot = plot_w / n
+    frame, slot = _day_chart([d for d, _ in per_day], width, height)
+    left, top, plot_h = frame["left"], frame["top"], frame["plot_h"]
     peak = nice_max(max((sum(c.values()) for _, c in per_day), default=0))
     bars = []
     for i, (day, counts) in enumerate(per_day):
@@ -59,21 +65,15 @@ def stacked_bars(per_day: list[tuple[dt.date, dict[str, int]]], channels: list[s
         bars.append({"x": round(left + i * slot + slot * 0.15, 1), "w": round(max(slot * 0.7, 1), 1),
                      "segments": segments, "total": sum(counts.values())})
     ticks = [{"y": round(top + plot_h - plot_h * k / 4, 1), "text": f"{peak * k / 4:g}"} for k in range(5)]
-    return {
-        "width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,
-        "bars": bars, "ticks": ticks,
-        "labels": _date_labels([d for d, _ in per_day], lambda i: left + i * slot + slot / 2, max(1, n // 10)),
-        "legend": [{"text": label_of(c), "colour": channel_colour(c, j)} for j, c in enumerate(channels)],
-    }
+    legend = [{"text": label_of(c), "colour": channel_colour(c, j)} for j, c in enumerate(channels)]
+    return {**frame, "bars": bars, "ticks": ticks, "legend": legend}
 
 
 def rate_line(points: list[tuple[dt.date, int, int]], width: int = 720, height: int = 160) -> dict:
     """The answered rate per day (answered / total) as a line from 0 to 100 %; days without
     questions leave a gap."""
-    left, bottom, top = 44, 24, 10
-    plot_w, plot_h = width - left - 8, height - bottom - top
-    n = max(len(points), 1)
-    slot = plot_w / n
+    frame, slot = _day_chart([p[0] for p in points], width, height)
+    left, top, plot_h = frame["left"], frame["top"], frame["plot_h"]
     segments: list[list[str]] = [[]]
     dots = []
     for i, (day, answered, total) in enumerate(points):
@@ -86,11 +86,7 @@ def rate_line(points: list[tuple[dt.date, int, int]], width: int = 720, height: 
         segments[-1].append(f"{x:.1f},{y:.1f}")
         dots.append({"x": round(x, 1), "y": round(y, 1), "title": f"{day:%m-%d} {answered / total:.0%}（{answered}/{total}）"})
     ticks = [{"y": round(top + plot_h * (1 - k / 4), 1), "text": f"{k * 25}%"} for k in range(5)]
-    return {
-        "width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,
-        "lines": [" ".join(s) for s in segments if s], "dots": dots, "ticks": ticks,
-        "labels": _date_labels([p[0] for p in points], lambda i: left + i * slot + slot / 2, max(1, n // 10)),
-    }
+    return {**frame, "lines": [" ".join(s) for s in segments if s], "dots": dots, "ticks": ticks}
 
 
 def sparkline(values: list[int], width: int = 120, height: int = 24) -> dict:

@@ -40,9 +40,8 @@ def _me() -> str:
     return auth.current_user().username
 
 
-def _json(payload, status: int = 200):
+def _json(payload):
     response = jsonify(payload)
-    response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
 

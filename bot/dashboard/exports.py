@@ -41,6 +41,8 @@ def table(analysis: HotspotAnalysis, what: str, period: Period) -> tuple[list[st
     :param what: one of `EXPORTS`.
     :raises ValueError: unknown export (the message is Chinese).
     """
+    from bot.dashboard.auth import utc_to_local
+
     if what == "turns":
         from bot.handoff.desk import SPEAKER_LABELS
 
@@ -48,8 +50,6 @@ def table(analysis: HotspotAnalysis, what: str, period: Period) -> tuple[list[st
                    "未答原因", "转人工", "降级", "响应毫秒", "评价", "热点编号", "发言方", "人工客服"]
 
         def turn_rows() -> Iterator[list]:
-            from bot.dashboard.auth import utc_to_local
-
             for t in analysis.turns(period):
                 reason = t["abstain_reason"] or (AbstainReason.THUMBS_DOWN.value if t["feedback"] == "down" else "")
                 yield [utc_to_local(t["created_at"]), channel_label(t["channel"]), t["user_hash"][:16], t["question"],
@@ -67,8 +67,6 @@ def table(analysis: HotspotAnalysis, what: str, period: Period) -> tuple[list[st
             for i, h in enumerate(analysis.hotspots(period, limit=None), 1)
         )
     if what == "unanswered":
-        from bot.dashboard.auth import utc_to_local
-
         headers = ["问题", "次数", "原因", "渠道", "最近提问", "已添加答案", "热点编号"]
         return headers, (
             [e.question, e.count, "；".join(f"{reason_label(r)} {n}" for r, n in e.reasons),

@@ -223,7 +223,6 @@ def logout():
 def overview():
     period, since = _period("30d")
     data = analysis().overview(period, top=10)
-    label = channel_label
     open_calls = len(analysis().call_queue(limit=200))
     unanswered = analysis().unanswered(Period.last(7, today()), limit=5)
     human = current_app.extensions["hotline"].handoff.metrics(period.start, period.end)
@@ -231,7 +230,7 @@ def overview():
     human["daily"] = [per_day.get(day, 0) for day in period.dates()]
     return render_template(
         "staff/overview.html", o=data, since=since, human=human,
-        bars=charts.stacked_bars(data.per_day, data.channels, label),
+        bars=charts.stacked_bars(data.per_day, data.channels, channel_label),
         line=charts.rate_line(data.answered_per_day),
         growth=growth_text(growth(data.total, data.previous_total)),
         spikes=[h for h in data.top_hotspots if h.spike], open_calls=open_calls, unanswered=unanswered,
@@ -242,9 +241,8 @@ def overview():
 @login_required()
 def hotspots():
     period, since = _period("7d")
-    channel = request.args.get("channel") or None
-    if channel and channel not in CHANNEL_LABELS:
-        channel = None
+    channel = request.args.get("channel")
+    channel = channel if channel in CHANNEL_LABELS else None
     items = analysis().hotspots(period, limit=100, channel=channel)
     grouping = analysis().grouping(period)
     regrouping = bool(grouping.pending) and current_app.extensions["hotline"].hotspot_refresher.wake()
@@ -272,9 +270,8 @@ def hotspot(key: str):
 @login_required()
 def unanswered():
     period, since = _period("30d")
-    reason = request.args.get("reason") or None
-    if reason and reason not in {r.value for r in REASON_LABELS}:
-        reason = None
+    reason = request.args.get("reason")
+    reason = reason if reason in {r.value for r in REASON_LABELS} else None
     resolved = request.args.get("resolved") == "1"
     entries = analysis().unanswered(period, reason=reason, include_resolved=resolved, limit=200)
     return render_template("staff/unanswered.html", entries=entries, since=since, reason=reason,
@@ -418,12 +415,9 @@ def export_csv():
         abort(400, f"不支持的导出类型“{what}”。")
     headers, rows = exports.table(analysis(), what, period)
     auth.record("export", f"csv:{what}", period.label())
-    filename = f"hotline-{what}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
-    return Response(
-        stream_with_context(exports.csv_stream(headers, rows)),
-        mimetype="text/csv",  # werkzeug adds "; charset=utf-8" to text types
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    # text/csv: werkzeug adds "; charset=utf-8" to text types
+    return _attachment(stream_with_context(exports.csv_stream(headers, rows)), "text/csv",
+                       f"hotline-{what}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv")
 
 
 @bp.get("/export.xlsx")
@@ -432,11 +426,12 @@ def export_xlsx():
     period, since = _period("30d")
     body = exports.xlsx_bytes(analysis(), period)
     auth.record("export", "xlsx", period.label())
-    filename = f"hotline-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
-    return Response(
-        body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return _attachment(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       f"hotline-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+
+
+def _attachment(body, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/report.json")
@@ -466,9 +461,8 @@ def weekly_report():
     data = analysis().overview(period, top=0)
     hot = analysis().hotspots(period, limit=50)
     report = build_report(analysis(), period, limit=10, overview=data, hotspots=hot)
-    spikes = [h for h in hot if h.spike]
     return render_template(
-        "staff/report.html", r=report, period=period, o=data, spikes=spikes,
+        "staff/report.html", r=report, period=period, o=data, spikes=[h for h in hot if h.spike],
         bars=charts.stacked_bars(data.per_day, data.channels, channel_label, width=640, height=180),
         previous_week=(period.start - dt.timedelta(days=7)).isoformat(),
         next_week=(period.start + dt.timedelta(days=7)).isoformat() if period.end < today() else None,
@@ -480,9 +474,7 @@ def _latest_week_day() -> dt.date:
     """A day of the week the report opens on: today, or the last day with questions if this week has none."""
     now = today()
     latest = analysis().latest_day(until=now)
-    if latest is None or latest >= Period.week_of(now).start:
-        return now
-    return latest
+    return now if latest is None or latest >= Period.week_of(now).start else latest
 
 
 @bp.get("/calls")

@@ -408,9 +408,8 @@ class HotspotAnalysis:
                 entry[2] += int(ok or 0)
                 if current:
                     members[cluster].append(key)
-            ranked = sorted((k for k, v in totals.items() if v[0]), key=lambda k: (-totals[k][0], -totals[k][1], k))
-            if limit is not None:
-                ranked = ranked[:limit]
+            ranked = sorted((k for k, v in totals.items() if v[0]),
+                            key=lambda k: (-totals[k][0], -totals[k][1], k))[:limit]
             labels = self._labels(conn, ranked)
             daily = self._daily(conn, {k: members[k] for k in ranked}, period, filters)
         dates = period.dates()
@@ -538,20 +537,14 @@ class HotspotAnalysis:
                 counts[key] += n
                 reasons[key][why] += n
                 channels[key].add(channel)
-                if key not in last or latest > last[key]:
-                    last[key] = latest
+                last[key] = max(last.get(key, latest), latest)
             answered_keys = dict(conn.execute(
                 select(curated.c.source_question_key, func.max(curated.c.id))
                 .where(curated.c.active.is_(True), curated.c.source_question_key.is_not(None))
                 .group_by(curated.c.source_question_key)
             ).all())
-            keys = sorted(counts, key=lambda k: (-counts[k], k))
-            if reason:
-                keys = [k for k in keys if reasons[k][reason]]
-            if not include_resolved:
-                keys = [k for k in keys if k not in answered_keys]
-            if limit is not None:
-                keys = keys[:limit]
+            keys = [k for k in sorted(counts, key=lambda k: (-counts[k], k))
+                    if (not reason or reasons[k][reason]) and (include_resolved or k not in answered_keys)][:limit]
             labels = self._labels(conn, keys)
         return [
             UnansweredEntry(

