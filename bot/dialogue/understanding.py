@@ -217,8 +217,10 @@ def checkable_rule(rule_id: str | None, table: RuleTable) -> str | None:
 
 
 def article_rule(article: int | None, table: RuleTable) -> str | None:
-    """The first checkable rule of an article of the notice, or None."""
-    return next((r.id for r in table if r.article == article and r.checkable), None)
+    """The first checkable rule of an article of the notice for any asker (not one that needs its
+    word said, like the agency's), or None."""
+    rules = [r for r in table if r.article == article and r.checkable]
+    return next((r.id for r in rules if not r.needs_word), rules[0].id if rules else None)
 
 
 def relevant(facts: dict, rule_id: str | None, table: RuleTable) -> dict:
@@ -346,7 +348,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         if own_case and not _answerable(sig.retrieval):
             return [Clarify("topic")]
     # Before small talk: "喂你好，我想问一下稳岗返还" greets, and names what it is about.
-    topic = _topic_answer(sig.retrieval, text, table, sig.rule) if not _answerable(sig.retrieval) else None
+    topic = _topic_answer(sig.retrieval, text, table, sig.rule, guess_ok=not _answerable(sig.focused)) \
+        if not _answerable(sig.retrieval) else None
     if topic is not None:
         return [Answer(_lead_with_rule(topic, sig.rule, table, text, whole=True), broad=True)]
     question = bool(cues.QUESTION.search(text))
@@ -383,6 +386,8 @@ def _states_own_case(sig: Signals, table: RuleTable) -> bool:
     if cues.GENERIC.search(text) and not asker:
         return False
     if CASE_FACTS & set(relevant(sig.facts, rule, table)):
+        return True
+    if asker and len(relevant(sig.facts, rule, table)) >= 2:  # "我是2018届的，外地生源，报到截止哪天"
         return True
     return asker and bool(relevant(sig.facts, rule, table)) and (
         not cues.QUESTION.search(text) or bool(cues.ELIGIBILITY_ASK.search(text))
@@ -425,15 +430,17 @@ def _lead_with_rule(result, rule_id: str | None, table: RuleTable, text: str, wh
     return replace(result, query=text, hits=[replace(top, clauses=clauses), *result.hits[1:]])
 
 
-def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = None):
+def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = None, guess_ok: bool = True):
     """For a message that only names a topic ("稳岗返还", "问一下大学生报到的事"), or names a measure
-    and asks what it gives ("招用农民工有什么补贴"), the retrieval result answered from the first
+    and asks what it gives ("招用农民工有什么补贴") or whether it still runs ("稳岗返还 still available吗"),
+    the retrieval result answered from the first
     article found that holds the topic (in its text, or as a word of its measures); None when the
     message asks more, or no article found holds it."""
     if result is None or not result.hits:
         return None
     # "稳岗返还 still available吗": whether a named measure still runs, answered from its article
-    named = rule_id is not None and any(w in text for w in table[rule_id].words)
+    # Rasa's guess of the measure serves only when no article is in focus ("现在还有吗" follows one up)
+    named = rule_id is not None and (guess_ok or any(w in text for w in table[rule_id].words))
     if rule_id is not None and (cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS or named and cues.VALIDITY_ASK.search(text)):
         article = table[rule_id].article
         hit = next((h for h in result.hits if h.article == article), None)
