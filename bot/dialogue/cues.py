@@ -61,6 +61,8 @@ _NEW_QUESTION = re.compile(r"^[\s，,。.！!：:]*(?:(?:先|我)?(?:问|说)(?:
 YES_OR_NO = re.compile(r"好|行|对|是|嗯|可以|没问题|收到|明白|知道|不|没|否|ok|yes|no", re.IGNORECASE)
 # "呃呃呃": sounds, not words; never small talk, whatever Rasa reads into them.
 FILLER_ONLY = re.compile(r"^[呃嗯啊哦额唔噢哎诶嘛\s。.,，…!！?？~～]+$")
+# "明白了", "知道了": the user takes the answer in, and asks nothing
+ACKNOWLEDGE = re.compile(r"^(?:哦|噢|嗯|好)?(?:明白了?|知道了|懂了|了解了|清楚了|好的?|行|收到)(?:了|啦|的|谢谢|，谢谢)?[。！!~～]*$")
 RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")
 # A message that is only an ask for a check of the measure in focus ("我能领吗", "帮我核对能否享受").
 CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享受|核对资格|资格核对|能否享受")

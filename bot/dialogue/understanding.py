@@ -323,8 +323,11 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     stated = told or _states_own_case(sig, table)
     if sig.near_miss and not (own_case and sig.rule and relevant(sig.facts, checkable_rule(sig.rule, table), table)):
         return [OutOfScope(sig.near_miss)]  # what the notice lacks wins, unless a case of its measures is told
+    if cues.ACKNOWLEDGE.match(text):
+        return [SmallTalk("acknowledge")]
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
-    if topics and sig.rule is None and not own_case:  # 养老金, 公积金 …: topics the notice never covers
+    # "那我医保能在大连报销吗": a topic the notice never covers, even asked about one's own case
+    if topics and sig.rule is None and (not own_case or not relevant(sig.facts, checkable_rule(state.last_rule, table), table)):  # 养老金, 公积金 …: topics the notice never covers
         return [OutOfScope(say("topic_aspect", topics="、".join(topics)))]
     how_long = bool(cues.HOW_LONG.search(text)) and not (CASE_FACTS & set(sig.facts))
     if (own_case or stated) and (cues.VALIDITY_ASK.search(text) or how_long) and not cues.CHECK_REQUEST.search(text) \
@@ -333,9 +336,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     if own_case or stated:
         focus_article = state.focus[1] if state.focus else None
         # "我们是大型企业 两千多人 能领不" after the training answer: the measure in focus, unless one is named
-        focus_rule = article_rule(focus_article, table)
-        if focus_rule is not None and not set(relevant(sig.facts, focus_rule, table)) & asked_by(table[focus_rule]):
-            focus_rule = None
+        focus_rule = next((r.id for r in table if r.article == focus_article and r.checkable
+                           and set(relevant(sig.facts, r.id, table)) & asked_by(r)), None)
         rule = (
             (checkable_rule(sig.rule, table) if _named(sig, table) or focus_rule is None else None)
             or focus_rule

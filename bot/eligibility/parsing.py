@@ -48,6 +48,7 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])unemployment insurance(?![a-z])"), "失业保险"),
     (re.compile(r"(?i)(?<![a-z])subsid(?:y|ies)(?![a-z])"), "补贴"),
     (re.compile(r"(?i)(?<![a-z])training(?![a-z])"), "培训"),
+    (re.compile(r"(?i)(?<![a-z])(?:return|refund) (?:ratio|rate|share)(?![a-z])"), "返还比例"),
     (re.compile(r"(?i)(?<![a-z])application (?:materials?|documents?)(?![a-z])"), "申请材料"),
     (re.compile(r"(?i)(?<![a-z])(?:hr|staffing|recruit(?:ment|ing)?) agency(?![a-z])"), "人力资源服务机构"),
     (re.compile(r"(?i)(?<=\d)\s*(?:mins?|minutes)(?![a-z])"), "分钟"),
@@ -284,7 +285,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(rf"(?:缴费|缴纳|缴了?|交了?|参保)[^，,。！？]{{0,6}}?({duration})", S.CONTRIBUTION_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     # "干了十一年 一直交失业保险" (一直 is hidden from cn2an as 某)
-    take(rf"(?:干了|做了|工作了|上了)?({duration})[^，,。！？]{{0,4}}(?:一直|都|某)(?:交|缴)(?:着)?(?:失业保险|社保|保险)", S.CONTRIBUTION_YEARS,
+    take(rf"(?:干了|做了|工作了|上了)?({duration})[^。！？]{{0,4}}(?:一直|都|某)(?:交|缴)(?:着)?(?:失业保险|社保|保险)", S.CONTRIBUTION_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     take(rf"(?:登记失业|失业登记|失业了?)[^，,。！？]{{0,4}}?({duration})", S.UNEMPLOYED_REGISTERED_MONTHS,
          lambda m: _duration_value(m.group(1), "个月"))
@@ -294,7 +295,8 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(r"(\d{4}|\d{2})(?:届|年?(?:大学|本科|大专|专科|研究生|硕士)?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR,
          lambda m: _year(m.group(1)))
     take(rf"(?:推荐|介绍|输送)(?:了)?(?:就业)?(\d+)(?:个|名|位)?(?:人|员工|职工)?", S.PERSONS)
-    take(rf"保费(?:是|为|每人)?({_NUM})(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
+    # "保费一个人800": the 1 counts people, not yuan
+    take(rf"保费(?:是|为|每人|每个人|1个人|1人)?({_NUM})(?!\d|\.\d|个|人|名|位)(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
     take(
         rf"(?:参保职工|参保|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
@@ -321,7 +323,9 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
              r"|(?:社保|社会保险)(?:还|也|都)?(?:没|没有|未)(?:有)?(?:给(?:他|她|他们|她们)?)?(?:交|缴|上)",
           yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|社保(?:也|都)?(?:交|缴|上)了|已参保|参保了|有社保|参保人员")
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
-          no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)",
+          no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)"
+             # "开饭店的", "一家普通超市": a business of another trade
+             r"|普通(?:的)?(?:超市|企业|公司|饭店|商店|单位|工厂|厂)|(?:开|是)(?:个|一个|一家)?(?:小)?(?:饭店|餐馆|饭馆|理发店|面包店|小卖部|奶茶店)",
           yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)|(?:防疫物资|防控物资|急需物资)的?(?:企业|厂|公司)|口罩厂|防护服厂")
     _flag(found, arabic, S.STARTUP_GUARANTEE_LOAN,
           no=r"房贷|车贷|信用卡|消费贷|网贷|房屋贷款|住房贷款|购房贷款|公积金贷款|助学贷款|(?:不是|并非|没有?)[^，,。]{0,4}创业担保",

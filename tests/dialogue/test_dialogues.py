@@ -259,6 +259,20 @@ def test_own_facts_after_an_answer_are_judged_for_the_measure_in_focus(talk):
     assert reply["intent"] == "check_training_subsidy" and "不符合条件" in reply["reply"], reply
 
 
+def test_a_premium_per_person_is_read_as_the_premium_not_the_head_count(talk):
+    user = talk()
+    user("我们给农民工买了人身意外伤害保险，有补贴吗")
+    reply = user("那保费一个人六百呢")
+    assert "保费 600元" in reply["reply"] and "500 元" in reply["reply"], reply["reply"]
+
+
+def test_taking_an_answer_in_is_not_a_question(talk):
+    user = talk()
+    user("失业补助金发多少")
+    reply = user("明白了")
+    assert not reply["answered"] and reply["citations"] == []
+
+
 def test_two_misunderstandings_in_a_row_offer_a_person(talk):
     user = talk()
     user("我们公司能申请稳岗返还吗")
