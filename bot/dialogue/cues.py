@@ -61,6 +61,8 @@ _NEW_QUESTION = re.compile(r"^[\s，,。.！!：:]*(?:(?:先|我)?(?:问|说)(?:
 YES_OR_NO = re.compile(r"好|行|对|是|嗯|可以|没问题|收到|明白|知道|不|没|否|ok|yes|no", re.IGNORECASE)
 # "呃呃呃": sounds, not words; never small talk, whatever Rasa reads into them.
 FILLER_ONLY = re.compile(r"^[呃嗯啊哦额唔噢哎诶嘛\s。.,，…!！?？~～]+$")
+# "能按95%那档领吗": a share asked for by name, which the case may not reach
+ASKED_SHARE = re.compile(r"(?:按|拿|领|发|给|有)(\d+(?:\.\d+)?)%")
 # "明白了", "知道了": the user takes the answer in, and asks nothing
 ACKNOWLEDGE = re.compile(r"^(?:哦|噢|嗯|好)?(?:明白了?|知道了|懂了|了解了|清楚了|好的?|行|收到)(?:了|啦|的|谢谢|，谢谢)?[。！!~～]*$")
 RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -276,7 +277,7 @@ class DialogueEngine:
                 asking_for=step.ask,
                 suggestions=flow.suggestions(step.ask),
             )
-        verdict = step.verdict
+        verdict = self._against_share_asked(step.verdict, text)
         if channel == VOICE:  # the clause is too long to read out: verdict, computation, validity
             lines.append(verdict.body + (say("verdict_computation", computation=verdict.computation) if verdict.computation else "") + verdict.validity)
         else:
@@ -294,6 +295,22 @@ class DialogueEngine:
             suggestions=[] if covered else [say("human")],
             abstain_reason=None if covered else "near_miss",
         )
+
+    def _against_share_asked(self, verdict, text: str):
+        """"交了9年，能按95%那档领吗": eligible, but not for the share asked for, which is above every
+        share the verdict gives: said as not eligible for it, with what the case does give."""
+        m = cues.ASKED_SHARE.search(chinese_terms(text)) if verdict.outcome == "eligible" else None
+        if m is None:
+            return verdict
+        asked = float(m.group(1))
+        rule = self.table[verdict.rule_id]
+        shares = [float(p.value) for p in rule.params.values() if p.unit == "%"]
+        given = [float(n) for n in re.findall(r"(\d+(?:\.\d+)?)%", verdict.body)]
+        if asked not in shares or not given or asked <= max(given):
+            return verdict
+        body = say("share_not_reached", asked=m.group(1) + "%") + verdict.body
+        head = say("verdict_head", label=self.table.outcome_labels["not_eligible"], body=body)
+        return replace(verdict, outcome="not_eligible", body=body, text="\n".join([head, *verdict.text.split("\n")[1:]]))
 
     def _explain(self, state: DialogueState, flow: CheckFlow, channel: str, slot: str) -> Reply:
         by_value = flow.outcomes_by_value(state, slot)

@@ -266,6 +266,14 @@ def test_a_premium_per_person_is_read_as_the_premium_not_the_head_count(talk):
     assert "保费 600元" in reply["reply"] and "500 元" in reply["reply"], reply["reply"]
 
 
+def test_a_share_asked_for_that_the_case_does_not_reach_is_not_met(talk):
+    reply = talk()("我交了五年失业保险，被公司辞退了，失业金能按95%领吗")
+    assert reply["reply"].startswith("好的") and "【不符合条件】" in reply["reply"]
+    assert "达不到95%" in reply["reply"] and "90%" in reply["reply"]
+    reply = talk()("我交了十五年失业保险，被公司辞退了，失业金能按95%领吗")
+    assert "【符合条件" in reply["reply"]
+
+
 def test_taking_an_answer_in_is_not_a_question(talk):
     user = talk()
     user("失业补助金发多少")
