@@ -39,6 +39,7 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])(?:smes?|small business|small company)(?![a-z])"), "中小企业"),
     (re.compile(r"(?i)(?<![a-z])our (?:company|firm|business)(?![a-z])"), "我们公司"),
     (re.compile(r"(?i)(?<![a-z])(?:we are|we're)(?![a-z])"), "我们是"),
+    (re.compile(r"(?i)(?<![a-z])(?:i am|i'm|im)(?![a-z])"), "我是"),
     (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm)(?![a-z])"), "大企业"),
     (re.compile(r"(?i)(?<![a-z])non-?dalian(?![a-z])"), "非大连"),
     (re.compile(r"(?i)(?<![a-z])graduat(?:e|ed|es|ion)(?![a-z])"), "毕业"),
@@ -296,8 +297,9 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
          lambda m: _year(m.group(1)))
     take(rf"(?:推荐|介绍|输送)(?:了)?(?:就业)?(\d+)(?:个|名|位)?(?:人|员工|职工)?", S.PERSONS)
     # "保费一个人800": the 1 counts people, not yuan
-    take(rf"保费(?:是|为|每人|每个人|1个人|1人)?({_NUM})(?!\d|\.\d|个|人|名|位)(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
+    take(rf"保费(?:是|为|每人|每个人|1个人|1人|某)?({_NUM})(?!\d|\.\d|个|人|名|位)(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
+    take(rf"(?:意外伤害保险|意外险|意外保险)[^，,。]{{0,6}}?(?:每(?:人|个人)|某)({_NUM})(?!\d|个|人)(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(
         rf"(?:参保职工|参保|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
         S.EMPLOYEES,
@@ -343,13 +345,14 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"(?:收入|生意)(?:还行|正常|没受影响)|有收入",
           yes=r"没(?:有)?(?:了)?收入|失去(?:了)?收入|断了收入|收入(?:来源)?(?:没了|断了|中断)|没(?:有)?进项|停业|停工了|歇业")
     _flag(found, arabic, S.RENT_WAIVED,
-          no=r"(?:没|没有|未)(?:给)?(?:入驻\w{0,6})?(?:减免|免)(?:了)?(?:场地)?(?:房租|租金)",
+          no=r"(?:没|没有|未)(?:给)?(?:入驻\w{0,6})?(?:减免|免)(?:了)?(?:场地)?(?:房租|租金)|(?:没|没有|未)(?:有)?(?:减免|免)(?=$|[，,。！!？?])"
+             r"|只是[^，,。]{0,12}(?:延期|缓)(?:交|缴)",
           yes=r"(?:减免|免|减)(?:了)?(?:\w{0,4})?(?:场地)?(?:房租|租金)|(?:房租|租金)(?:全)?免了")
     _flag(found, arabic, S.COVID_INFECTED,
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)|(?:我|本人)(?:自己)?(?:没事|好好的|没感染|没阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
     _flag(found, arabic, S.SAME_PROJECT_SUBSIDIZED,
-          no=r"(?:不同的?|另一个|另外的?|新的?|别的)(?:培训)?项目",
+          no=r"(?:不同的?|另一个|另外的?|新的?|别的)[^，,。]{0,6}?(?:培训|项目)",
           # cn2an's pass hides 同一 as 某 (see `_arabic`).
           yes=r"(?:同一|某|同样的?|一样的?)(?:个|批)?[^。]{0,8}项目[^。]{0,16}(?:领过|享受过|拿过|申领过|补过|补贴过|再|重复|又)"
               r"|重复(?:享受|领|申领|申请)|(?:领过|享受过|拿过)[^。]{0,8}(?:同一|某|同样的?|一样的?)[^。]{0,6}(?:培训|项目)")
