@@ -36,6 +36,9 @@ NLU_CONFIDENT = 0.6
 CHECK_PREFIX = "check_"
 # A message this short that retrieval cannot place is a follow-up on the article in focus.
 SHORT_MESSAGE = 6
+# Retrieval this sure of another article outweighs the one in focus ("那疫情时候现场招聘会还开吗"
+# after the graduates' deadline): the message names its own topic.
+SURE_ELSEWHERE = 0.9
 SMALL_TALK_SURE = 0.8  # small talk this sure wins over a follow-up reading
 MAX_TOPIC_CLAUSES = 6  # clauses kept for a topic named alone (the answer quotes at most 3 sentences)
 # Facts that belong to one person's or one firm's case (a head count, years paid): stating them
@@ -357,7 +360,9 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     question = bool(cues.QUESTION.search(text))
     if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
         return [SmallTalk(sig.nlu.intent)]
-    follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)))
+    elsewhere = _answerable(sig.retrieval) and sig.retrieval.confidence >= SURE_ELSEWHERE \
+        and state.focus is not None and _top_article(sig.retrieval) != state.focus[1] and len(text) > SHORT_MESSAGE
+    follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)) and not elsewhere)
     if sig.focused is not None and follow_up and _answerable(sig.focused):
         return [Answer(_lead_with_rule(sig.focused, sig.rule or state.last_rule, table, text))]
     if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):

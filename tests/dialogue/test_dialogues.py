@@ -274,6 +274,13 @@ def test_a_share_asked_for_that_the_case_does_not_reach_is_not_met(talk):
     assert "【符合条件" in reply["reply"]
 
 
+def test_a_new_topic_after_a_verdict_is_answered_from_its_own_article(talk):
+    user = talk()
+    user("我是2019年毕业的外地生源，报到期限延长了吗")
+    reply = user("那疫情期间学校的现场招聘会还办吗")
+    assert articles(reply)[0] == 13, reply
+
+
 def test_taking_an_answer_in_is_not_a_question(talk):
     user = talk()
     user("失业补助金发多少")

@@ -45,6 +45,7 @@ class Found:
     curated: object = None
     out_of_scope_topics: tuple = ()
     hits: list = field(default_factory=list)
+    confidence: float = 0.8
 
     def __post_init__(self):
         self.hits = [Hit(self.article)] if self.article else []
