@@ -39,7 +39,7 @@ from bot.dialogue.understanding import (
 from bot.core.slots import help_for
 from bot.core.turn import Reply, Turn
 from bot.eligibility import RuleTable, extract_slots, load_rules
-from bot.eligibility.parsing import candidate_values, chinese_terms
+from bot.eligibility.parsing import candidate_values, chinese_terms, with_arabic_numbers
 from knowledge_base.answers import policy_reply
 from knowledge_base.lexicon import Lexicon
 from knowledge_base.scope import Scope
@@ -299,7 +299,7 @@ class DialogueEngine:
     def _against_share_asked(self, verdict, text: str):
         """"交了9年，能按95%那档领吗": eligible, but not for the share asked for, which is above every
         share the verdict gives: said as not eligible for it, with what the case does give."""
-        m = cues.ASKED_SHARE.search(chinese_terms(text)) if verdict.outcome == "eligible" else None
+        m = cues.ASKED_SHARE.search(with_arabic_numbers(text)) if verdict.outcome == "eligible" else None
         if m is None:
             return verdict
         asked = float(m.group(1))

@@ -436,6 +436,11 @@ def _strip_vague(text: str) -> str:
 _UNIT_OF_NUMBER = re.compile(rf"({_NUM})\s*(%|个月|年|分钟|课时|元)")
 
 
+def with_arabic_numbers(text: str) -> str:
+    """The text with Chinese numerals as digits ("百分之九十五" → "95%"), for matching numbers."""
+    return _arabic(_clean(chinese_terms(text)))
+
+
 def unit_facts(text: str, slots: list[str]) -> dict:
     """A bare value whose unit names the fact among `slots` ("那4%呢" → layoff_rate when only the
     rate is in percent); {} when no unit or more than one slot has it (人: head count or layoffs)."""
