@@ -34,6 +34,7 @@ from bot.dialogue.understanding import (
     StartCheck,
     article_rule,
     named_rule,
+    rule_of_top_clause,
     understand,
 )
 from bot.core.slots import help_for
@@ -339,6 +340,7 @@ class DialogueEngine:
         if reply.citations:
             cited = reply.citations[0]
             state.focus = (cited.document, cited.article)
+            state.focus_rule = rule_of_top_clause(command.result, self.table)
         if state.check:
             rule = self.table[state.check]
             if command.resume:  # a question about the measure being checked: the check waits

@@ -210,7 +210,7 @@ class CheckFlow:
         open_ended = spans and spec.max is not None and values[1] == spec.max  # "七个月以上"
         shown = -1 if spans and not open_ended else 0
         spoken = f"{said[0]}以上" if open_ended else "至".join(said) if spans else "、".join(said)
-        settled = say("range_settled", values=spoken) if len(values) > 1 else say("range_taken", values=spoken)
+        settled = say("range_settled", values=spoken) if len(values) > 1 and not open_ended else say("range_taken", values=spoken)
         if None not in verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
             step = Step(verdict=verdicts[shown], problems=referred.problems)
             step.problems.append(settled)

@@ -27,6 +27,7 @@ class DialogueState:
     :param asking: the slot the last reply asked for.
     :param last_rule: the rule of the last verdict, for "那要是…呢" follow-ups.
     :param focus: (document, article) last cited: the topic of a follow-up that names none.
+    :param focus_rule: the measure whose clause led the last answer (article 2 holds two), or None.
     :param misses: messages not understood in a row.
     """
 
@@ -35,6 +36,7 @@ class DialogueState:
     asking: str | None = None
     last_rule: str | None = None
     focus: tuple[str, int] | None = None
+    focus_rule: str | None = None
     misses: int = 0
 
     def to_json(self) -> dict:

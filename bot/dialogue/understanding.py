@@ -272,9 +272,11 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
         # "两三年吧", "九年还是十年": the check may not need the exact number (a range beats the
         # first number the fact parser took; one vague number only when nothing exact was said).
         if len(values) > 1 or (values and state.asking not in own):
-            # "七八年吧，是她自己不干的": a choice told with it counts; another number may be the vague
-            # one misread ("两三个" is no head count of 23)
-            others = {k: v for k, v in own.items() if k != state.asking and table.slots[k].type in ("bool", "choice")}
+            # "七八年吧，是她自己不干的": a choice told with it counts, and a number in another unit
+            # ("7个月以上，签了一年半合同"); one in the same unit may be the vague one misread
+            unit = table.slots[state.asking].unit
+            others = {k: v for k, v in own.items() if k != state.asking
+                      and (table.slots[k].type in ("bool", "choice") or table.slots[k].unit != unit)}
             return [SetRange(state.asking, tuple(values)), *([SetSlots(others)] if others else [])]
     if switching and (cues.asks_own_case(text) or set(relevant(sig.facts, other, table)) & asked_by(table[other])):
         return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
@@ -345,8 +347,9 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
             (checkable_rule(sig.rule, table) if _named(sig, table) or focus_rule is None else None)
             or focus_rule
             or _rule_of_facts_agreeing(sig, table)
-            or (_rule_of_top_clause(sig.retrieval, table) if _answerable(sig.retrieval) else None)
-            or article_rule(focus_article, table)
+            or (rule_of_top_clause(sig.retrieval, table) if _answerable(sig.retrieval) else None)
+            or (state.focus_rule if state.focus_rule in table and table[state.focus_rule].article == focus_article
+                else article_rule(focus_article, table))
         )
         if rule is not None:
             return [StartCheck(rule), SetSlots(relevant(sig.facts, rule, table))]
@@ -474,7 +477,7 @@ def _answered_from(result, hit):
     return replace(result, hits=[hit, *others], abstained=False, abstain_reason=None, suggestions=[h.title for h in others[:2]])
 
 
-def _rule_of_top_clause(result, table: RuleTable) -> str | None:
+def rule_of_top_clause(result, table: RuleTable) -> str | None:
     """The checkable rule whose clause is the one retrieval found first: an article may hold several
     measures (article 6: loan extension, loan priority, incubator rent), and only one has a check."""
     if not result.hits or not result.hits[0].clauses:

@@ -281,6 +281,15 @@ def test_a_new_topic_after_a_verdict_is_answered_from_its_own_article(talk):
     assert articles(reply)[0] == 13, reply
 
 
+def test_the_check_offered_after_an_answer_is_the_measure_the_answer_led_with(talk):
+    user = talk()
+    assert "300元" in user("人力资源服务机构推荐失业人员就业的补助是多少")["reply"]
+    reply = user("我们能拿吗")
+    assert reply["intent"] == "check_job_service_subsidy", reply
+    reply = user("推荐了3个人，都登记失业8个月以上，签了两年合同，社保都交了，是去春节期间生产口罩的厂")
+    assert "【符合条件" in reply["reply"] and "900元" in reply["reply"], reply["reply"]
+
+
 def test_taking_an_answer_in_is_not_a_question(talk):
     user = talk()
     user("失业补助金发多少")

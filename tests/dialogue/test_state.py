@@ -24,7 +24,7 @@ def test_a_malformed_state_starts_afresh(stored):
 def test_the_state_holds_understood_values_only_never_words():
     """No raw text (a phone number, a name) can reach the store: only typed fields exist."""
     data = DialogueState(check="stabilization_refund", facts={"employees": 28}).to_json()
-    assert set(data) == {"check", "facts", "asking", "last_rule", "focus", "misses"}
+    assert set(data) == {"check", "facts", "asking", "last_rule", "focus", "focus_rule", "misses"}
     assert all(isinstance(v, (int, float, bool, str)) for v in data["facts"].values())
 
 
