@@ -6,31 +6,16 @@ from pathlib import Path
 import click
 
 from knowledge_base.parser import ParseError
-from knowledge_base.store import (
-    PARSED_DIR,
-    SOURCES_DIR,
-    KnowledgeBaseError,
-    document_to_json,
-    parse_sources,
-    save,
-)
+from knowledge_base.store import PARSED_DIR, SOURCES_DIR, KnowledgeBaseError, document_to_json, parse_sources, save
 
-_sources_option = click.option(
-    "--sources",
-    "sources_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=SOURCES_DIR,
-    show_default=True,
-    help="Directory of notices, one <slug>.txt each.",
-)
-_parsed_option = click.option(
-    "--out",
-    "parsed_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=PARSED_DIR,
-    show_default=True,
-    help="Directory of parsed <slug>.json files.",
-)
+
+def _dir_option(flag: str, name: str, default: Path, help: str):
+    return click.option(flag, name, type=click.Path(file_okay=False, path_type=Path), default=default,
+                        show_default=True, help=help)
+
+
+_sources_option = _dir_option("--sources", "sources_dir", SOURCES_DIR, "Directory of notices, one <slug>.txt each.")
+_parsed_option = _dir_option("--out", "parsed_dir", PARSED_DIR, "Directory of parsed <slug>.json files.")
 
 
 def _parse(sources_dir: Path):
@@ -38,6 +23,12 @@ def _parse(sources_dir: Path):
         return parse_sources(sources_dir)
     except (ParseError, KnowledgeBaseError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _orphans(documents, parsed_dir: Path) -> list[Path]:
+    """Parsed files whose source is gone."""
+    slugs = {d.slug for d in documents}
+    return [p for p in sorted(parsed_dir.glob("*.json")) if p.stem not in slugs]
 
 
 @click.group()
@@ -52,11 +43,9 @@ def build(sources_dir: Path, parsed_dir: Path) -> None:
     """解析全部通知，写入 parsed/<slug>.json 并列出各通知的条款 (parse every notice)."""
     documents = _parse(sources_dir)
     save(documents, parsed_dir)
-    slugs = {d.slug for d in documents}
-    for orphan in sorted(parsed_dir.glob("*.json")):
-        if orphan.stem not in slugs:  # its source was removed
-            orphan.unlink()
-            click.echo(f"已删除 {orphan.name}（原文已不存在）")
+    for orphan in _orphans(documents, parsed_dir):
+        orphan.unlink()
+        click.echo(f"已删除 {orphan.name}（原文已不存在）")
     for doc in documents:
         articles = list(doc.articles())
         clauses = sum(len(a.clauses) for a in articles)
@@ -85,8 +74,7 @@ def check(sources_dir: Path, parsed_dir: Path) -> None:
             problems.append(f"{path.name} 缺失")
         elif path.read_text(encoding="utf-8") != document_to_json(doc):
             problems.append(f"{path.name} 已过期")
-    slugs = {d.slug for d in documents}
-    problems += [f"{p.name} 没有对应的原文" for p in sorted(parsed_dir.glob("*.json")) if p.stem not in slugs]
+    problems += [f"{p.name} 没有对应的原文" for p in _orphans(documents, parsed_dir)]
     if problems:
         raise click.ClickException("知识库与原文不一致：" + "；".join(problems) + "。请运行 `hotline kb build`。")
     click.echo(f"知识库是最新的（{len(documents)} 个文件）。")

