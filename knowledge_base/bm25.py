@@ -19,7 +19,7 @@ from collections import Counter
 
 import numpy as np
 
-from knowledge_base.passages import Passage, ScoredPassage, best_indices, resolve_top_k
+from knowledge_base.passages import Passage, ScoredPassage, best_indices, check_top_k, resolve_top_k
 from knowledge_base.query import AnalyzedQuery, QueryAnalyzer
 from knowledge_base.text import normalize
 
@@ -47,8 +47,7 @@ class BM25Retriever:
     ):
         if not passages:
             raise ValueError("BM25Retriever needs at least one passage")
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        check_top_k(top_k)
         if k1 < 0:
             raise ValueError(f"k1 must be >= 0. Currently, the k1 is {k1}")
         if not 0 <= b <= 1:

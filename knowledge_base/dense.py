@@ -30,7 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from knowledge_base.encoders import Encoder, make_encoder
-from knowledge_base.passages import Passage, PassageKind, ScoredPassage, best_indices, passages_fingerprint, resolve_top_k
+from knowledge_base.passages import (
+    Passage, PassageKind, ScoredPassage, best_indices, check_top_k, passages_fingerprint, resolve_top_k
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +99,7 @@ class DenseRetriever:
     ):
         if not passages:
             raise ValueError("DenseRetriever needs at least one passage")
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        check_top_k(top_k)
         self.passages = list(passages)
         self.encoder = make_encoder(encoder)
         self.index_dir = Path(index_dir) if index_dir is not None else None

@@ -102,9 +102,7 @@ def _prefix(text: str, start: int, floor: int) -> tuple[int, str | None]:
     :param floor: the comparator may not begin before this offset (previous number's end).
     :returns: (start of the fact text, bound) — `start` and None when there is no comparator.
     """
-    window_start = floor
-    for stop in _WINDOW_STOP.finditer(text, floor, start):
-        window_start = stop.end()
+    window_start = max((stop.end() for stop in _WINDOW_STOP.finditer(text, floor, start)), default=floor)
     window = text[window_start:start]
     best: tuple[int, str | None] = (start, None)
     for m in _PREFIX_RE.finditer(window):
@@ -126,16 +124,8 @@ def _suffix(text: str, end: int) -> tuple[int, str | None]:
 def _bounded(text: str, kind: str, m: re.Match, value, unit: str, floor: int, upper=None) -> Fact:
     start, bound = _prefix(text, m.start(), floor)
     end, suffix_bound = _suffix(text, m.end())
-    return Fact(
-        kind=kind,
-        text=text[start:end],
-        value=value,
-        unit=unit,
-        start=start,
-        end=end,
-        bound=suffix_bound or bound,
-        upper=upper,
-    )
+    return Fact(kind=kind, text=text[start:end], value=value, unit=unit, start=start, end=end,
+                bound=suffix_bound or bound, upper=upper)
 
 
 def _date_iso(y: float | None, m: float | None, d: float | None) -> str | None:
@@ -171,9 +161,9 @@ def extract_facts(text: str, default_year: int | None = None) -> list[Fact]:
         date in `text` gives it, normally the notice's year.
     :returns: facts ordered by position, non-overlapping.
     """
-    candidates: list[tuple[int, int, str, re.Match, object]] = []
-    for m, iso in _dates(text, default_year):
-        candidates.append((m.start(), m.end(), "date", m, iso))
+    candidates: list[tuple[int, int, str, re.Match, object]] = [
+        (m.start(), m.end(), "date", m, iso) for m, iso in _dates(text, default_year)
+    ]
     for m in _PERCENT_RE.finditer(text):
         value = cn_number(m["num"] or m["cn"].replace("点", "."))
         if m["cn"] and "点" in m["cn"]:
@@ -195,8 +185,7 @@ def extract_facts(text: str, default_year: int | None = None) -> list[Fact]:
         if m["unit"] == "年" and (value >= 100 or after in ("度", "初", "底", "末") or re.match(r"\d", after)):
             continue  # a calendar year (2020年, 2020年度), not a duration
         candidates.append((m.start(), m.end(), "duration", m, value))
-    for m in _COUNT_RE.finditer(text):
-        candidates.append((m.start(), m.end(), "count", m, float(m["num"])))
+    candidates += [(m.start(), m.end(), "count", m, float(m["num"])) for m in _COUNT_RE.finditer(text)]
 
     # keep the best non-overlapping matches: longer first, then by kind priority
     candidates.sort(key=lambda c: (-(c[1] - c[0]), _PRIORITY[c[2]], c[0]))
@@ -211,14 +200,11 @@ def extract_facts(text: str, default_year: int | None = None) -> list[Fact]:
     for start, end, kind, m, value in chosen:
         if kind == "date":
             facts.append(_date_fact(text, m, value, floor))
-        elif kind == "percent":
-            facts.append(_bounded(text, "percent", m, _clean(value), "%", floor))
-        elif kind == "amount":
-            facts.append(_bounded(text, "amount", m, _clean(value), _amount_unit(text, m), floor))
         elif kind == "duration":
             facts.append(_duration_fact(text, m, value, floor))
         else:
-            facts.append(_bounded(text, "count", m, _clean(value), m["unit"], floor))
+            unit = "%" if kind == "percent" else _amount_unit(text, m) if kind == "amount" else m["unit"]
+            facts.append(_bounded(text, kind, m, _clean(value), unit, floor))
         floor = facts[-1].end
     return facts
 
@@ -227,9 +213,7 @@ def _amount_unit(text: str, m: re.Match) -> str:
     """元, 元/人 (300元/人), or the 每… that precedes it in the same phrase (每人每课时…10元)."""
     if m["per"]:
         return f"元/{m['per']}"
-    window_start = 0
-    for stop in re.finditer(r"[，。；：\n]", text[:m.start()]):
-        window_start = stop.end()
+    window_start = max((stop.end() for stop in re.finditer(r"[，。；：\n]", text[:m.start()])), default=0)
     per = re.findall(r"每(人|户|月|年|次|课时)", text[window_start:m.start()])
     return "元/" + "·".join(per) if per else "元"
 
@@ -243,10 +227,7 @@ def _duration_fact(text: str, m: re.Match, value: float, floor: int) -> Fact:
         unit = "月"
     else:
         unit = {"个工作日": "工作日", "个小时": "小时"}.get(unit, unit)
-    fact = _bounded(text, "duration", m, _clean(value), unit, floor)
-    if upper is not None:
-        fact = Fact(**{**fact.__dict__, "upper": _clean(upper)})
-    return fact
+    return _bounded(text, "duration", m, _clean(value), unit, floor, None if upper is None else _clean(upper))
 
 
 def _date_fact(text: str, m: re.Match, iso: str, floor: int) -> Fact:

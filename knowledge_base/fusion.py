@@ -18,7 +18,7 @@ from enum import Enum
 
 import numpy as np
 
-from knowledge_base.passages import Passage
+from knowledge_base.passages import Passage, check_top_k, resolve_top_k
 
 ArticleKey = tuple[str, int]  # (document slug, article number)
 
@@ -127,21 +127,15 @@ class ArticleFuser:
     :raises ValueError: unknown mode, negative weight, non-positive `rrf_k` or `top_k`.
     """
 
-    def __init__(
-        self,
-        mode: FusionMode | str = FusionMode.DISTRIBUTION_BASED,
-        weights: dict[str, float] | None = None,
-        rrf_k: float = 60.0,
-        top_k: int = 5,
-    ):
+    def __init__(self, mode: FusionMode | str = FusionMode.DISTRIBUTION_BASED, weights: dict[str, float] | None = None,
+                 rrf_k: float = 60.0, top_k: int = 5):
         self.mode = FusionMode.parse(mode)
         self.weights = dict(weights or {})
         if any(w < 0 for w in self.weights.values()):
             raise ValueError(f"weights must be >= 0. Currently, the weights are {self.weights}")
         if rrf_k <= 0:
             raise ValueError(f"rrf_k must be greater than 0. Currently, the rrf_k is {rrf_k}")
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        check_top_k(top_k)
         self.rrf_k = rrf_k
         self.top_k = top_k
 
@@ -156,10 +150,7 @@ class ArticleFuser:
         :returns: `{"documents": [FusedArticle, …]}`, best first.
         :raises ValueError: no scores, misaligned arrays or a bad `top_k`.
         """
-        if top_k is None:
-            top_k = self.top_k
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        top_k = resolve_top_k(top_k, self.top_k)
         if not scores:
             raise ValueError("ArticleFuser.run needs the scores of at least one retriever")
         for name, s in scores.items():

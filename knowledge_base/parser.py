@@ -275,16 +275,9 @@ def parse_notice(text: str, slug: str) -> Document:
         built.append(Section(number=sec.number, title=sec.title, articles=articles))
 
     return Document(
-        slug=slug,
-        doc_number=doc_number or (f"《{title}》" if title else slug),
-        title=title,
-        issuers=issuers,
-        issued=issued,
-        text=full,
-        sections=built,
-        closing=closing,
-        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        preamble=preamble,
+        slug=slug, doc_number=doc_number or (f"《{title}》" if title else slug), title=title, issuers=issuers,
+        issued=issued, text=full, sections=built, closing=closing,
+        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), preamble=preamble,
     )
 
 
@@ -433,18 +426,9 @@ def _build_article(
                 item_top = ""
         for a, b in split_sentences(full, seg_start, ln.end):
             n = len(clauses) + 1
-            rel_a, rel_b = a - start, b - start
-            clauses.append(
-                Clause(
-                    id=f"{slug}/{number}/{n}",
-                    number=n,
-                    text=full[a:b],
-                    start=a,
-                    end=b,
-                    facts=[f for f in facts if rel_a <= f.start and f.end <= rel_b],
-                    item=label,
-                )
-            )
+            clause_facts = [f for f in facts if a - start <= f.start and f.end <= b - start]
+            clauses.append(Clause(id=f"{slug}/{number}/{n}", number=n, text=full[a:b], start=a, end=b,
+                                  facts=clause_facts, item=label))
     if not clauses:
         raise ParseError(f"通知“{slug}”第{number}条（{draft.label}）没有内容。")
 
@@ -460,16 +444,6 @@ def _build_article(
     sentences = [(a - start, b - start, clause_at(a)) for a, b in split_sentences(full, start, end, semicolons=False)]
     date_facts = [(f.start, f.end, f.text, str(f.value)) for f in facts if f.kind == "date"]
     validity = resolve_validity(text, article_validity(sentences, text, date_facts), rules)
-    return Article(
-        number=number,
-        title=title,
-        text=text,
-        start=start,
-        end=end,
-        section=section,
-        clauses=clauses,
-        facts=facts,
-        validity=validity,
-        label=draft.label,
-    )
+    return Article(number=number, title=title, text=text, start=start, end=end, section=section, clauses=clauses,
+                   facts=facts, validity=validity, label=draft.label)
 

@@ -41,9 +41,7 @@ class Passage:
     text: str
 
 
-def build_passages(
-    kb: KnowledgeBase, questions: dict[str, dict[int, tuple[str, ...]]] | None = None
-) -> list[Passage]:
+def build_passages(kb: KnowledgeBase, questions: dict[str, dict[int, tuple[str, ...]]] | None = None) -> list[Passage]:
     """All passages of `kb`: every clause with its article title, then the attached questions.
 
     :param kb: the parsed knowledge base.
@@ -54,31 +52,15 @@ def build_passages(
     known: set[tuple[str, int]] = set()
     for doc, article, clause in kb.clauses():
         known.add((doc.slug, article.number))
-        passages.append(
-            Passage(
-                id=clause.id,
-                document=doc.slug,
-                article=article.number,
-                clause=clause.number,
-                kind=PassageKind.CLAUSE,
-                text=f"{article.title}：{clause.text}",
-            )
-        )
+        passages.append(Passage(id=clause.id, document=doc.slug, article=article.number, clause=clause.number,
+                                kind=PassageKind.CLAUSE, text=f"{article.title}：{clause.text}"))
     for slug, articles in (questions or {}).items():
         for number, texts in sorted(articles.items()):
             if (slug, number) not in known:
                 continue
             for i, text in enumerate(texts, 1):
-                passages.append(
-                    Passage(
-                        id=f"{slug}/{number}/q{i}",
-                        document=slug,
-                        article=number,
-                        clause=None,
-                        kind=PassageKind.QUESTION,
-                        text=text,
-                    )
-                )
+                passages.append(Passage(id=f"{slug}/{number}/q{i}", document=slug, article=number, clause=None,
+                                        kind=PassageKind.QUESTION, text=text))
     return passages
 
 
@@ -96,16 +78,19 @@ class ScoredPassage:
     score: float
 
 
-def resolve_top_k(top_k: int | None, default: int) -> int:
-    """The `top_k` a `run()` uses: the call's value, else the component's default.
+def check_top_k(top_k: int) -> int:
+    """`top_k` itself, once it is known to be positive.
 
     :raises ValueError: it is not positive.
     """
-    if top_k is None:
-        top_k = default
     if top_k <= 0:
         raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
     return top_k
+
+
+def resolve_top_k(top_k: int | None, default: int) -> int:
+    """The `top_k` a `run()` uses: the call's value, else the component's default (checked likewise)."""
+    return check_top_k(default if top_k is None else top_k)
 
 
 def best_indices(scores, top_k: int):

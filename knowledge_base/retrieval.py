@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.fusion import ArticleFuser, FusedArticle, FusionMode
 from knowledge_base.lexicon import Lexicon
 from knowledge_base.model import Article, Clause, KnowledgeBase, Validity
-from knowledge_base.passages import PassageKind, build_passages, resolve_top_k
+from knowledge_base.passages import PassageKind, build_passages, check_top_k, resolve_top_k
 from knowledge_base.query import AnalyzedQuery, QueryAnalyzer
 
 log = logging.getLogger(__name__)
@@ -151,8 +152,7 @@ class PolicyRetriever:
             raise ValueError("kb must be a KnowledgeBase with at least one clause")
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be between 0 and 1. Currently, the threshold is {threshold}")
-        if top_k <= 0:
-            raise ValueError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
+        check_top_k(top_k)
         unknown = set(retrievers) - {"bm25", "dense"}
         if not retrievers or unknown:
             raise ValueError(f"retrievers must be a non-empty subset of ('bm25', 'dense'), got {retrievers!r}")
@@ -201,19 +201,16 @@ class PolicyRetriever:
             self._titles = {doc.slug: doc.title for doc in self.kb.documents}
             presence = self.bm25.presence()
             self._article_terms: dict[tuple[str, int], np.ndarray] = {}
-            for i, p in enumerate(self.passages):
-                key = (p.document, p.article)
-                row = presence[i]
-                self._article_terms[key] = row | self._article_terms[key] if key in self._article_terms else row.copy()
-            self._article_chars, self._char_idf, self._unknown_char_idf = self._char_tables()
+            # Each article's passage rows, its attached questions apart from its clauses.
             self._question_rows: dict[tuple[str, int], list[int]] = {}
-            for i, p in enumerate(self.passages):
-                if p.kind is PassageKind.QUESTION:
-                    self._question_rows.setdefault((p.document, p.article), []).append(i)
             self._clause_rows: dict[tuple[str, int], list[int]] = {}
             for i, p in enumerate(self.passages):
-                if p.kind is PassageKind.CLAUSE:
-                    self._clause_rows.setdefault((p.document, p.article), []).append(i)
+                key = (p.document, p.article)
+                terms = self._article_terms.get(key)
+                self._article_terms[key] = presence[i].copy() if terms is None else presence[i] | terms
+                rows = self._question_rows if p.kind is PassageKind.QUESTION else self._clause_rows
+                rows.setdefault(key, []).append(i)
+            self._article_chars, self._char_idf, self._unknown_char_idf = self._char_tables()
             self._curated = (
                 CuratedMatcher(self.curated_source, self.encoder, self.analyzer) if self.curated_source is not None else None
             )
@@ -230,10 +227,7 @@ class PolicyRetriever:
                 c for c in normalize(p.text, max_chars=0) if "\u3400" <= c <= "\u9fff"
             )
         n = len(chars)
-        df: dict[str, int] = {}
-        for found in chars.values():
-            for c in found:
-                df[c] = df.get(c, 0) + 1
+        df = Counter(c for found in chars.values() for c in found)
         idf = {c: math.log(1 + n / k) for c, k in df.items()}
         return chars, idf, math.log(1 + n / 0.5)
 
@@ -302,10 +296,8 @@ class PolicyRetriever:
             f["bm25_margin"] = (top.sources["bm25"] - best_other("bm25")) / bound
         else:
             f["bm25_cover"] = f["bm25_margin"] = 0.0
-        if len(scores) == 2:
-            f["agreement"] = float(top.ranks["bm25"] == 1 and top.ranks["dense"] == 1)
-        else:
-            f["agreement"] = 1.0
+        both = len(scores) == 2
+        f["agreement"] = float(top.ranks["bm25"] == 1 and top.ranks["dense"] == 1) if both else 1.0
         return f
 
     def _confidence(self, features: dict[str, float]) -> float:
@@ -407,16 +399,10 @@ class PolicyRetriever:
             else:
                 reason = "no_match" if nothing_shared else "low_confidence"
             return RetrievalResult(
-                raw, hits, confidence, True, reason, suggestions=self._suggestions(hits, True),
+                raw, hits, confidence, True, reason, suggestions=[h.title for h in hits[:2]] + [HANDOFF_SUGGESTION],
                 normalized_query=analyzed.text, features=features, out_of_scope_topics=analyzed.out_of_scope_topics,
             )
         return RetrievalResult(
-            raw, hits, confidence, False, None, suggestions=self._suggestions(hits, False),
+            raw, hits, confidence, False, None, suggestions=[h.title for h in hits[1:3]],
             normalized_query=analyzed.text, features=features,
         )
-
-    @staticmethod
-    def _suggestions(hits: list[ArticleHit], abstained: bool) -> list[str]:
-        if abstained:
-            return [h.title for h in hits[:2]] + [HANDOFF_SUGGESTION]
-        return [h.title for h in hits[1:3]]

@@ -100,10 +100,7 @@ def closing_rules(closing: str, dates: list[tuple[int, int, str, str]]) -> list[
         if not sentence:
             continue
         category = _CATEGORY_RE.search(sentence)
-        keywords: tuple[str, ...] = ()
-        if category:
-            word = category.group(1)
-            keywords = _CATEGORY_WORDS.get(word, (word,))
+        keywords = _CATEGORY_WORDS.get(category.group(1), (category.group(1),)) if category else ()
         until = [iso for s, _e, surface, iso in dates if start <= s < pos and _UNTIL_RE.match(surface)]
         if until:
             rules.append(ClosingRule("until_date", sentence, until[-1], keywords))
