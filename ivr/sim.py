@@ -197,8 +197,7 @@ class SimulatedCall:
         :returns: the transcript.
         :raises SimulationError: the server answered with something other than 200 and TwiML.
         """
-        start = self.public_url + "/ivr/voice" if self.public_url else self.base_url + "/ivr/voice"
-        next_request: tuple[str, dict] | None = (start, {})
+        next_request: tuple[str, dict] | None = ((self.public_url or self.base_url) + "/ivr/voice", {})
         callbacks: list[tuple[str, dict]] = []
         for _ in range(MAX_REQUESTS):
             if next_request is None:
@@ -217,9 +216,7 @@ class SimulatedCall:
         return self.transcript
 
     def _fetch(self, url: str, params: dict) -> ET.Element:
-        response = self.post(url, params)
-        if response.status_code != 200:
-            raise SimulationError(f"{url} 返回 {response.status_code}：{response.text[:200]}")
+        response = _ok(url, self.post(url, params))
         try:
             return ET.fromstring(response.content)
         except ET.ParseError as exc:
@@ -228,8 +225,7 @@ class SimulatedCall:
     def _callback(self, url: str, params: dict) -> None:
         response = self.post(url, params)
         self._emit("callback", f"{url.rsplit('/', 1)[-1]} → {response.status_code}")
-        if response.status_code != 200:
-            raise SimulationError(f"{url} 返回 {response.status_code}：{response.text[:200]}")
+        _ok(url, response)
 
     def _play(self, root: ET.Element, url: str, caller, callbacks) -> tuple[str, dict] | None:
         """Play one TwiML document; return the next request, or None when the call ends."""
@@ -332,20 +328,21 @@ class SimulationError(RuntimeError):
     """The server did not answer like a Twilio webhook should."""
 
 
+def _ok(url: str, response: requests.Response) -> requests.Response:
+    if response.status_code != 200:
+        raise SimulationError(f"{url} 返回 {response.status_code}：{response.text[:200]}")
+    return response
+
+
+_ECHO_LABELS = {
+    "say": "【播报】", "press": "【按键】", "speak": "【说话】", "silence": "【不出声】", "dial": "【转接】",
+    "record": "【录音】", "voicemail": "【留言】", "hangup": "【挂机】", "callback": "【回调】",
+}  # fmt: skip
+
+
 def _echo(event: Event) -> None:
-    labels = {
-        "say": "【播报】",
-        "press": "【按键】",
-        "speak": "【说话】",
-        "silence": "【不出声】",
-        "dial": "【转接】",
-        "record": "【录音】",
-        "voicemail": "【留言】",
-        "hangup": "【挂机】",
-        "callback": "【回调】",
-    }
-    if event.kind in labels:
-        click.echo(labels[event.kind] + event.text)
+    if event.kind in _ECHO_LABELS:
+        click.echo(_ECHO_LABELS[event.kind] + event.text)
 
 
 @click.command("ivr-sim")

@@ -56,24 +56,18 @@ _DIGIT_STRING = re.compile(r"(?<![\d.])(?:0\d{2,3}-)?\d{5,}(?![\d.]|\s*(?:元|�
 _SPACE_NEAR_CJK = re.compile(r"\s*([^\x00-\x7f])\s*")
 _SPACES = re.compile(r"\s+")
 
-# Comparison symbols as the notice words them. After a number they start a new clause:
-# 3/28 ≈ 10.7% ≤ 20% → 三除以二十八约等于百分之十点七，不超过百分之二十.
+# Comparison symbols (each of an entry in turn) as the notice words them. After a number some start
+# a new clause: 3/28 ≈ 10.7% ≤ 20% → 三除以二十八约等于百分之十点七，不超过百分之二十.
 _COMPARISONS = (
     ("≈", "约等于", False),
-    ("≤", "不超过", True),
-    ("⩽", "不超过", True),
-    ("≥", "不少于", True),
-    ("⩾", "不少于", True),
-    ("<", "低于", True),
-    ("＜", "低于", True),
-    (">", "高于", True),
-    ("＞", "高于", True),
-    ("＝", "等于", False),
-    ("=", "等于", False),
+    ("≤⩽", "不超过", True),
+    ("≥⩾", "不少于", True),
+    ("<＜", "低于", True),
+    (">＞", "高于", True),
+    ("＝=", "等于", False),
     ("×", "乘以", False),
     ("÷", "除以", False),
-    ("＋", "加", False),
-    ("+", "加", False),
+    ("＋+", "加", False),
 )
 _ENUMERATOR = re.compile(r"(第)?[（(]([一二三四五六七八九十]{1,3})[）)]")
 _BRACKETS = re.compile(r"[（(【\[［〔{]([^（(【\[［〔{）)】\]］〕}]*)[）)】\]］〕}]")
@@ -98,12 +92,8 @@ def strip_markup(text: str) -> tuple[str, bool]:
     """
     had_url = bool(_URL.search(text))
     text = _MARKDOWN_LINK.sub(r"\1", text)
-    text = _URL.sub("", text)
-    text = _HTML_TAG.sub("", text)
-    text = _EMOJI.sub("", text)
-    text = _MARKDOWN_LINE.sub("", text)
-    text = _MARKDOWN_INLINE.sub("", text)
-    text = _STRAY_MARKS.sub("", text)
+    for noise in (_URL, _HTML_TAG, _EMOJI, _MARKDOWN_LINE, _MARKDOWN_INLINE, _STRAY_MARKS):
+        text = noise.sub("", text)
     return text, had_url
 
 
@@ -137,10 +127,11 @@ def _unbracket(match: re.Match) -> str:
 
 
 def _comparisons(text: str) -> str:
-    for symbol, words, new_clause in _COMPARISONS:
-        if new_clause:
-            text = re.sub(rf"(?<=[\d%％\u4e00-\u9fff])\s*{re.escape(symbol)}\s*", f"，{words}", text)
-        text = re.sub(rf"\s*{re.escape(symbol)}\s*", words, text)
+    for symbols, words, new_clause in _COMPARISONS:
+        for symbol in symbols:
+            if new_clause:
+                text = re.sub(rf"(?<=[\d%％\u4e00-\u9fff])\s*{re.escape(symbol)}\s*", f"，{words}", text)
+            text = re.sub(rf"\s*{re.escape(symbol)}\s*", words, text)
     return text
 
 
