@@ -25,8 +25,7 @@ def render_text(reply) -> str:
     """The human-readable form of a reply for the terminal."""
     lines = [reply.reply]
     if reply.suggestions:
-        lines.append("")
-        lines.append("您可能还想问：" + " / ".join(reply.suggestions))
+        lines += ["", "您可能还想问：" + " / ".join(reply.suggestions)]
     lines.append(f"（置信度 {reply.confidence:.2f}{'' if reply.answered else '，未作答'}）")
     return "\n".join(lines)
 

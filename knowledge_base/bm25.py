@@ -36,15 +36,8 @@ class BM25Retriever:
     :raises ValueError: a parameter is out of range or there are no passages.
     """
 
-    def __init__(
-        self,
-        passages: list[Passage],
-        analyzer: QueryAnalyzer | None = None,
-        top_k: int = 10,
-        k1: float = 1.2,
-        b: float = 0.75,
-        expansion_weight: float = 0.5,
-    ):
+    def __init__(self, passages: list[Passage], analyzer: QueryAnalyzer | None = None, top_k: int = 10,
+                 k1: float = 1.2, b: float = 0.75, expansion_weight: float = 0.5):
         if not passages:
             raise ValueError("BM25Retriever needs at least one passage")
         check_top_k(top_k)

@@ -79,8 +79,7 @@ class Calibration:
         """
         x = np.array([float(features.get(name, 0.0)) for name in self.features])
         z = (x - np.array(self.mean)) / np.array(self.scale)
-        logit = float(z @ np.array(self.coef) + self.intercept)
-        return float(1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30))))
+        return float(_sigmoid(float(z @ np.array(self.coef) + self.intercept)))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -181,13 +180,18 @@ def fit_calibration(
     )
 
 
-def load_calibration(encoder: str, path: Path = CALIBRATION_FILE) -> Calibration | None:
-    """The calibration for `encoder`, else the fallback entry (with a warning), else `None`."""
+def _stored_models(path: Path) -> dict:
+    """The entries of a calibration file; none when it is missing, unreadable or of another format."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    models = data.get("models", {}) if data.get("format") == CALIBRATION_FORMAT else {}
+        return {}
+    return data.get("models", {}) if data.get("format") == CALIBRATION_FORMAT else {}
+
+
+def load_calibration(encoder: str, path: Path = CALIBRATION_FILE) -> Calibration | None:
+    """The calibration for `encoder`, else the fallback entry (with a warning), else `None`."""
+    models = _stored_models(path)
     entry = models.get(encoder)
     if entry is None and FALLBACK_ENCODER in models:
         log.warning("no calibration for encoder %s; using the %s one (run `hotline eval --fit-calibration`)", encoder, FALLBACK_ENCODER)
@@ -200,13 +204,7 @@ def load_calibration(encoder: str, path: Path = CALIBRATION_FILE) -> Calibration
 
 def save_calibration(calibration: Calibration, path: Path = CALIBRATION_FILE) -> None:
     """Store `calibration` under its encoder's name, keeping the other encoders' entries."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != CALIBRATION_FORMAT:
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    models = data.get("models", {})
+    models = _stored_models(path)
     models[calibration.encoder] = asdict(calibration)
     path.write_text(
         json.dumps({"format": CALIBRATION_FORMAT, "models": models}, ensure_ascii=False, indent=1) + "\n",

@@ -130,13 +130,8 @@ class CuratedMatcher:
     :param today: the current day, against which expiry dates are judged (default: Dalian's today).
     """
 
-    def __init__(
-        self,
-        source: CuratedSource,
-        encoder: Encoder,
-        analyzer: QueryAnalyzer,
-        today: Callable[[], dt.date] = local_today,
-    ):
+    def __init__(self, source: CuratedSource, encoder: Encoder, analyzer: QueryAnalyzer,
+                 today: Callable[[], dt.date] = local_today):
         self.source = source
         self.today = today
         self.encoder = encoder

