@@ -310,7 +310,7 @@ def test_two_misunderstandings_in_a_row_offer_a_person(talk):
 @pytest.mark.parametrize("question", [
     "失业金最长领几个月", "养老金怎么领", "稳岗返还什么时候到账", "我找到新工作了，失业金是不是就停了",
     "单位不给我开离职证明怎么办", "辞退员工的经济补偿怎么算", "我们的稳岗返还申请被驳回了，能申诉吗",
-    "办稳岗返还要准备哪些材料", "招应届毕业生有社保补贴吗", "一次性创业补助能领多少",
+    "领失业金要带哪些证明材料", "招应届毕业生有社保补贴吗", "一次性创业补助能领多少",
 ])
 def test_out_of_scope_and_near_misses_say_so_and_start_no_check(talk, question):
     reply = talk()(question)
