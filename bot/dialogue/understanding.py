@@ -278,6 +278,9 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
             others = {k: v for k, v in own.items() if k != state.asking
                       and (table.slots[k].type in ("bool", "choice") or table.slots[k].unit != unit)}
             return [SetRange(state.asking, tuple(values)), *([SetSlots(others)] if others else [])]
+    if cues.ASIDE.search(text) and cues.QUESTION.search(text) and _answerable(sig.retrieval):
+        # "等下先问一个，培训补贴每课时多少钱": answered, and the check waits
+        return [Answer(sig.retrieval, resume=True)]
     if switching and (cues.asks_own_case(text) or set(relevant(sig.facts, other, table)) & asked_by(table[other])):
         return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
     question = bool(cues.QUESTION.search(text))
@@ -365,9 +368,13 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [SmallTalk(sig.nlu.intent)]
     elsewhere = _answerable(sig.retrieval) and sig.retrieval.confidence >= SURE_ELSEWHERE \
         and state.focus is not None and _top_article(sig.retrieval) != state.focus[1] and len(text) > SHORT_MESSAGE
-    follow_up = not _answerable(sig.retrieval) or (sig.rule is None and bool(cues.FOLLOW_UP.search(text)) and not elsewhere)
+    # "补助金按多少发" after the 失业补助金 verdict: a short question read surer with the article in focus
+    surer_in_focus = len(text) <= cues.FOLLOW_UP_MAX_CHARS and _answerable(sig.focused) and _answerable(sig.retrieval) \
+        and sig.focused.confidence > sig.retrieval.confidence
+    follow_up = not _answerable(sig.retrieval) or (sig.rule is None and not elsewhere
+                                                   and (bool(cues.FOLLOW_UP.search(text)) or surer_in_focus))
     if sig.focused is not None and follow_up and _answerable(sig.focused):
-        return [Answer(_lead_with_rule(sig.focused, sig.rule or state.last_rule, table, text))]
+        return [Answer(_lead_with_rule(sig.focused, sig.rule if _named(sig, table) else None, table, text))]
     if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):
         return [SmallTalk(sig.nlu.intent)]
     if _answerable(sig.retrieval):

@@ -36,8 +36,13 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])(?:rent|rental)(?![a-z])"), "租金"),
     (re.compile(r"(?i)(?<![a-z])(?:startup |business )?incubators?(?![a-z])"), "孵化基地"),
     (re.compile(r"(?i)(?<![a-z])(?:insured\s+)?(?:staff|employees|headcount|workers)(?![a-z])"), "职工"),
+    (re.compile(r"(?i)(?<![a-z])not (?:an? )?smes?(?![a-z])"), "不是中小企业"),
     (re.compile(r"(?i)(?<![a-z])(?:smes?|small business|small company)(?![a-z])"), "中小企业"),
     (re.compile(r"(?i)(?<![a-z])our (?:company|firm|business)(?![a-z])"), "我们公司"),
+    (re.compile(r"(?i)(?<![a-z])company(?![a-z])"), "公司"),
+    (re.compile(r"(?i)(?<=\d)\s*years?(?![a-z])"), "年"),
+    (re.compile(r"(?i)(?<=\d)\s*months?(?![a-z])"), "个月"),
+    (re.compile(r"(?i)(?<![a-z])personal reasons?(?![a-z])"), "个人原因"),
     (re.compile(r"(?i)(?<![a-z])(?:we are|we're)(?![a-z])"), "我们是"),
     (re.compile(r"(?i)(?<![a-z])(?:i am|i'm|im)(?![a-z])"), "我是"),
     (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm)(?![a-z])"), "大企业"),
@@ -84,7 +89,9 @@ _VAGUE = re.compile(
 )
 # "裁员率算下来百分之四", "裁员率正好3.62%": words between the rate and its number
 _RATE_FILLER = r"是|为|有|在|达到|算下来|算起来|下来|正好|刚好|恰好|大概|大约|约|差不多"
-_VAGUE_LOOKAHEAD = 2  # characters after a number that may still qualify it (多了, 左右)
+_VAGUE_LOOKAHEAD = 2
+# "2020年" is a date, never a duration ("没给我交过社保 我2020年自己不干了")
+_NOT_A_YEAR = r"(?<!\d)(?!(?:19|20)\d\d年)"  # characters after a number that may still qualify it (多了, 左右)
 _ZERO = re.compile(r"^(?:0|没有?|无|零|都没有?|没有?裁(?:员|人)?|不裁(?:员|人)?|1个(?:人)?(?:都|也)没(?:有)?裁?(?:员|人)?|没有?缴(?:过|费)?|没有?交(?:过)?)$")
 
 # Duration pieces on cn2an output: 1年H, H年, 18个月, 5个H月, 1个H小时, 45分钟.
@@ -283,14 +290,14 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(rf"(?:{_NUM})?个?{HALF}?个?(?:小时|钟头|分钟)(?:{_NUM}分钟)?", S.CLASS_MINUTES,
          lambda m: _duration_value(m.group(0), "分钟"))
     duration = rf"(?:{_NUM})?个?{HALF}?个?(?:年|月){HALF}?(?:零?{_NUM}个?{HALF}?个?月)?"
-    take(rf"(?:缴费|缴纳|缴了?|交了?|参保)[^，,。！？]{{0,6}}?({duration})", S.CONTRIBUTION_YEARS,
+    take(rf"(?:缴费|缴纳|缴了?|交了?|参保)[^，,。！？]{{0,8}}?{_NOT_A_YEAR}({duration})", S.CONTRIBUTION_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     # "干了十一年 一直交失业保险" (一直 is hidden from cn2an as 某)
-    take(rf"(?:干了|做了|工作了|上了)?({duration})[^。！？]{{0,4}}(?:一直|都|某)(?:交|缴)(?:着)?(?:失业保险|社保|保险)", S.CONTRIBUTION_YEARS,
+    take(rf"(?:干了|做了|工作了|上了)?{_NOT_A_YEAR}({duration})[^。！？]{{0,8}}(?:一直|都|某)(?:有)?(?:交|缴)(?:着)?(?:失业保险|社保|保险)", S.CONTRIBUTION_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     take(rf"(?:登记失业|失业登记|失业了?)[^，,。！？]{{0,4}}?({duration})", S.UNEMPLOYED_REGISTERED_MONTHS,
          lambda m: _duration_value(m.group(1), "个月"))
-    take(rf"签(?:了|订|的)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
+    take(rf"签(?:了|订|的)?(?:是)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     take(rf"合同(?:期限)?(?:只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
     take(r"(\d{4}|\d{2})(?:届|年?(?:大学|本科|大专|专科|研究生|硕士)?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR,
@@ -321,7 +328,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响|影响(?:不大|很小|不太大)|正常生产",
           yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,10}影响(?:挺|很|非常|比较|特别)?大|订单(?:少|减|没)了")
     _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
-          no=r"(?:没|没有|未|不)(?:有)?(?:给(?:他|她|他们|她们|人家|员工|职工|工人)?)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)"
+          no=r"(?:没|没有|未|不)(?:有)?(?:给(?:我|我们|他|她|他们|她们|人家|员工|职工|工人)?)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)"
              r"|(?:社保|社会保险)(?:还|也|都)?(?:没|没有|未)(?:有)?(?:给(?:他|她|他们|她们)?)?(?:交|缴|上)",
           yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|社保(?:也|都)?(?:交|缴|上)了|已参保|参保了|有社保|参保人员")
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,

@@ -290,6 +290,20 @@ def test_the_check_offered_after_an_answer_is_the_measure_the_answer_led_with(ta
     assert "【符合条件" in reply["reply"] and "900元" in reply["reply"], reply["reply"]
 
 
+def test_a_question_put_in_between_is_answered_and_the_check_waits(talk):
+    user = talk()
+    assert user("我们公司想申请稳岗返还，是中型企业")["asking_for"] == "employees"
+    reply = user("等一下，先问问培训补贴一个课时补多少")
+    assert articles(reply)[0] == 5 and "10元" in reply["reply"] and reply["asking_for"] is None
+
+
+def test_a_short_follow_up_is_read_with_the_measure_just_judged(talk):
+    user = talk()
+    user("我交了三年失业保险，因为个人原因辞职了，能领失业补助金吗")
+    reply = user("补助金按多少发")
+    assert articles(reply)[0] == 8 and "95%" in reply["reply"], reply
+
+
 def test_taking_an_answer_in_is_not_a_question(talk):
     user = talk()
     user("失业补助金发多少")
