@@ -374,7 +374,9 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     follow_up = not _answerable(sig.retrieval) or (sig.rule is None and not elsewhere
                                                    and (bool(cues.FOLLOW_UP.search(text)) or surer_in_focus))
     if sig.focused is not None and follow_up and _answerable(sig.focused):
-        return [Answer(_lead_with_rule(sig.focused, sig.rule if _named(sig, table) else None, table, text))]
+        # "要是实在找不着呢" goes on from the measure just judged; "那返还多少" asks by its own words
+        lead = sig.rule if _named(sig, table) else state.last_rule if cues.HYPOTHETICAL.search(text) else None
+        return [Answer(_lead_with_rule(sig.focused, lead, table, text))]
     if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):
         return [SmallTalk(sig.nlu.intent)]
     if _answerable(sig.retrieval):
