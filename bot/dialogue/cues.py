@@ -67,6 +67,8 @@ ASKED_SHARE = re.compile(r"(?:按|拿|领|发|给|有)(\d+(?:\.\d+)?)%")
 ACKNOWLEDGE = re.compile(r"^(?:哦|噢|嗯|好)?(?:明白了?|知道了|懂了|了解了|清楚了|好的?|行|收到)(?:了|啦|的|谢谢|，谢谢)?[。！!~～]*$")
 # "等下先问一个…", "顺便问一下…": a question put in between, not an answer to the one asked
 ASIDE = re.compile(r"^(?:等(?:一)?下|等等|稍等|先问|我先问|顺便问|另外问|插(?:一)?句)")
+# "你能回答什么问题", "你是谁": about the assistant itself, answered by its greeting
+ABOUT_ASSISTANT = re.compile(r"你(?:能|会|可以)(?:回答|解答|答|做|干|帮我?做?)(?:些|哪些)?(?:什么|啥)|你是谁|你是(?:机器人|人工智能|真人)吗?")
 RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")
 # A message that is only an ask for a check of the measure in focus ("我能领吗", "帮我核对能否享受").
 CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享受|核对资格|资格核对|能否享受")

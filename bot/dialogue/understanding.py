@@ -333,6 +333,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [OutOfScope(sig.near_miss)]  # what the notice lacks wins, unless a case of its measures is told
     if cues.ACKNOWLEDGE.match(text):
         return [SmallTalk("acknowledge")]
+    if cues.ABOUT_ASSISTANT.search(text):
+        return [SmallTalk("greet")]
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
     # "那我医保能在大连报销吗": a topic the notice never covers, even asked about one's own case
     if topics and sig.rule is None and (not own_case or not relevant(sig.facts, checkable_rule(state.last_rule, table), table)):  # 养老金, 公积金 …: topics the notice never covers
@@ -346,9 +348,15 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         # "我们是大型企业 两千多人 能领不" after the training answer: the measure in focus, unless one is named
         focus_rule = next((r.id for r in table if r.article == focus_article and r.checkable
                            and set(relevant(sig.facts, r.id, table)) & asked_by(r)), None)
+        # Two or more facts that one measure asks outweigh Rasa's guess of another ("招了一批农民工，
+        # 交了社保，有什么补贴": the employer's subsidy, not the agency's)
+        facts_rule = rule_of_facts(sig.facts, table)
+        if facts_rule is not None and len(set(relevant(sig.facts, facts_rule, table)) & asked_by(table[facts_rule])) < 2:
+            facts_rule = None
         rule = (
-            (checkable_rule(sig.rule, table) if _named(sig, table) or focus_rule is None else None)
+            (checkable_rule(sig.rule, table) if _named(sig, table) or (focus_rule is None and facts_rule is None) else None)
             or focus_rule
+            or facts_rule
             or _rule_of_facts_agreeing(sig, table)
             or (rule_of_top_clause(sig.retrieval, table) if _answerable(sig.retrieval) else None)
             or (state.focus_rule if state.focus_rule in table and table[state.focus_rule].article == focus_article

@@ -27,6 +27,8 @@ _NUM = r"\d+(?:\.\d+)?"
 _TO_ASCII = str.maketrans("０１２３４５６７８９．％／", "0123456789.%/")
 # English words that stand for a fact's Chinese words (mixed-language messages).
 _ENGLISH = (
+    # before the staff words: "migrant workers" are 农民工, not 职工
+    (re.compile(r"(?i)(?<![a-z])migrant workers?(?![a-z])"), "农民工"),
     (re.compile(r"(?i)(?<![a-z])layoff rate(?![a-z])"), "裁员率"),
     (re.compile(r"(?i)(?<![a-z])no\s+lay\s*-?offs?(?![a-z])"), "没裁员"),
     (re.compile(r"(?i)(?<![a-z])(?:lay\s*-?offs?|laid off|fired)(?![a-z])"), "裁了"),
@@ -45,6 +47,8 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])personal reasons?(?![a-z])"), "个人原因"),
     (re.compile(r"(?i)(?<![a-z])(?:we are|we're)(?![a-z])"), "我们是"),
     (re.compile(r"(?i)(?<![a-z])(?:i am|i'm|im)(?![a-z])"), "我是"),
+    (re.compile(r"(?i)(?<![a-z])graduated in (\d{4})(?![\d])"), r"\1年毕业"),
+    (re.compile(r"(?<![A-Za-z])I(?![A-Za-z'])"), "我"),
     (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm)(?![a-z])"), "大企业"),
     (re.compile(r"(?i)(?<![a-z])non-?dalian(?![a-z])"), "非大连"),
     (re.compile(r"(?i)(?<![a-z])graduat(?:e|ed|es|ion)(?![a-z])"), "毕业"),
@@ -60,7 +64,6 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<=\d)\s*(?:mins?|minutes)(?![a-z])"), "分钟"),
     (re.compile(r"(?i)(?<![a-z])online(?![a-z])"), "线上"),
     (re.compile(r"(?i)(?<![a-z])standard(?![a-z])"), "标准"),
-    (re.compile(r"(?i)(?<![a-z])migrant workers?(?![a-z])"), "农民工"),
     (re.compile(r"(?i)(?<![a-z])(?:covid|coronavirus)(?:-19)?(?![a-z])"), "新冠"),
     (re.compile(r"(?i)(?<![a-z])loans?(?![a-z])"), "贷款"),
     (re.compile(r"(?i)(?<![a-z])contracts?(?![a-z])"), "合同"),

@@ -304,6 +304,16 @@ def test_a_short_follow_up_is_read_with_the_measure_just_judged(talk):
     assert articles(reply)[0] == 8 and "95%" in reply["reply"], reply
 
 
+def test_facts_one_measure_asks_outweigh_a_guess_of_another(talk):
+    reply = talk()("我们公司招了一批农民工，给他们都交了社保，有什么补贴吗")
+    assert reply["intent"] == "check_migrant_employer_subsidy" and "【符合条件" in reply["reply"], reply
+
+
+def test_asking_what_the_assistant_can_do_is_small_talk(talk):
+    reply = talk()("你能回答什么问题")
+    assert not reply["answered"] and reply["citations"] == [] and "政策问答助手" in reply["reply"]
+
+
 def test_taking_an_answer_in_is_not_a_question(talk):
     user = talk()
     user("失业补助金发多少")
