@@ -350,7 +350,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
                            and set(relevant(sig.facts, r.id, table)) & asked_by(r)), None)
         # Two or more facts that one measure asks outweigh Rasa's guess of another ("招了一批农民工，
         # 交了社保，有什么补贴": the employer's subsidy, not the agency's)
-        facts_rule = rule_of_facts(sig.facts, table)
+        facts_rule = _rule_of_facts_agreeing(sig, table)
         if facts_rule is not None and len(set(relevant(sig.facts, facts_rule, table)) & asked_by(table[facts_rule])) < 2:
             facts_rule = None
         rule = (
