@@ -204,14 +204,15 @@ class CheckFlow:
         self.follow_referral(state, referred)
         verdicts = [self._verdict_for(state.check, {**state.facts, slot: value})[0] for value in values]
         said = [self.describe(slot, v).lstrip("：").strip() for v in values]
-        # "两三年": 2年、3年; "最多3个": 0人至3人, worked out with its bound (3); "快一年": 11个月
+        # said as "两三年": 2年、3年; "最多3个": 0人至3人; "七个月以上"; "快一年": 11个月
         spec = self.table.slots[slot]
         spans = len(values) == 2 and abs(values[1] - values[0]) > 1
         open_ended = spans and spec.max is not None and values[1] == spec.max  # "七个月以上"
         # "不超过4个" (0至4) is worked out with its bound; "一年多" (12至23个月) with what was said
         shown = -1 if spans and not open_ended and spec.min is not None and values[0] == spec.min else 0
         spoken = f"{said[0]}以上" if open_ended else "至".join(said) if spans else "、".join(said)
-        settled = say("range_settled", values=spoken) if len(values) > 1 and not open_ended else say("range_taken", values=spoken)
+        several = len(values) > 1 and not open_ended
+        settled = say("range_settled", values=spoken) if several else say("range_taken", values=spoken)
         if None not in verdicts and len({(v.outcome, v.template) for v in verdicts}) == 1:
             step = Step(verdict=verdicts[shown], problems=referred.problems)
             step.problems.append(settled)

@@ -336,8 +336,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     if cues.ABOUT_ASSISTANT.search(text):
         return [SmallTalk("greet")]
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
-    # "那我医保能在大连报销吗": a topic the notice never covers, even asked about one's own case
-    if topics and sig.rule is None and (not own_case or not relevant(sig.facts, checkable_rule(state.last_rule, table), table)):  # 养老金, 公积金 …: topics the notice never covers
+    # 养老金, 公积金 …: topics the notice never covers, even asked as one's own case ("那我医保能在大连报销吗")
+    if topics and sig.rule is None and (not own_case or not relevant(sig.facts, checkable_rule(state.last_rule, table), table)):
         return [OutOfScope(say("topic_aspect", topics="、".join(topics)))]
     how_long = bool(cues.HOW_LONG.search(text)) and not (CASE_FACTS & set(sig.facts))
     if (own_case or stated) and (cues.VALIDITY_ASK.search(text) or how_long) and not cues.CHECK_REQUEST.search(text) \
@@ -460,15 +460,15 @@ def _lead_with_rule(result, rule_id: str | None, table: RuleTable, text: str, wh
 def _topic_answer(result, text: str, table: RuleTable, rule_id: str | None = None, guess_ok: bool = True):
     """For a message that only names a topic ("稳岗返还", "问一下大学生报到的事"), or names a measure
     and asks what it gives ("招用农民工有什么补贴") or whether it still runs ("稳岗返还 still available吗"),
-    the retrieval result answered from the first
-    article found that holds the topic (in its text, or as a word of its measures); None when the
-    message asks more, or no article found holds it."""
+    the retrieval result answered from the first article found that holds the topic (in its text, or
+    as a word of its measures); None when the message asks more, or no article found holds it.
+    `guess_ok`: Rasa's guess of the measure may stand for a named one (no article is in focus)."""
     if result is None or not result.hits:
         return None
-    # "稳岗返还 still available吗": whether a named measure still runs, answered from its article
-    # Rasa's guess of the measure serves only when no article is in focus ("现在还有吗" follows one up)
-    named = rule_id is not None and (guess_ok or any(w in text for w in table[rule_id].words))
-    if rule_id is not None and (cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS or named and cues.VALIDITY_ASK.search(text)):
+    # With an article in focus, "现在还有吗" follows it up: only a measure named is answered here
+    validity_of = rule_id is not None and (guess_ok or any(w in text for w in table[rule_id].words)) \
+        and bool(cues.VALIDITY_ASK.search(text))
+    if rule_id is not None and (cues.ASKS_WHAT.search(text) and len(text) <= cues.ASKS_WHAT_MAX_CHARS or validity_of):
         article = table[rule_id].article
         hit = next((h for h in result.hits if h.article == article), None)
         if hit is not None:
