@@ -44,7 +44,8 @@ def test_out_of_scope_is_handled_when_not_answered():
 
 
 def test_the_sets_load_and_are_blind_sets_of_the_right_size():
+    """The held-out set has the size issue 13 asks for; each dev set is big enough to tune on."""
     for name in e2e_eval.SETS:
         questions, dialogues = e2e_eval.load_set(name)
-        assert len(questions) >= 200 and len(dialogues) >= 40
+        assert len(questions) >= (200 if name == "heldout" else 100) and len(dialogues) >= 40
         assert sum(len(d["turns"]) for d in dialogues) >= 120
