@@ -92,9 +92,9 @@ _VAGUE = re.compile(
 )
 # "裁员率算下来百分之四", "裁员率正好3.62%": words between the rate and its number
 _RATE_FILLER = r"是|为|有|在|达到|算下来|算起来|下来|正好|刚好|恰好|大概|大约|约|差不多"
-_VAGUE_LOOKAHEAD = 2
+_VAGUE_LOOKAHEAD = 2  # characters after a number that may still qualify it (多了, 左右)
 # "2020年" is a date, never a duration ("没给我交过社保 我2020年自己不干了")
-_NOT_A_YEAR = r"(?<!\d)(?!(?:19|20)\d\d年)"  # characters after a number that may still qualify it (多了, 左右)
+_NOT_A_YEAR = r"(?<!\d)(?!(?:19|20)\d\d年)"
 _ZERO = re.compile(r"^(?:0|没有?|无|零|都没有?|没有?裁(?:员|人)?|不裁(?:员|人)?|1个(?:人)?(?:都|也)没(?:有)?裁?(?:员|人)?|没有?缴(?:过|费)?|没有?交(?:过)?)$")
 
 # Duration pieces on cn2an output: 1年H, H年, 18个月, 5个H月, 1个H小时, 45分钟.
