@@ -29,7 +29,7 @@ from typing import Any, Callable
 import yaml
 
 BLIND_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "questions" / "blind"
-SETS = ("dev", "dev2", "dev3", "dev4", "heldout")
+SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout")
 IN_SCOPE_KINDS = ("policy", "own_case")
 OUT_OF_SCOPE_KINDS = ("out_of_scope", "near_miss")
 VERDICTS = {"符合条件": "eligible", "不符合条件": "not_eligible", "本通知未作规定": "not_covered"}
