@@ -50,8 +50,7 @@ def governing_validity(article, clause_numbers: list[int]) -> list[Validity]:
         own = [v for v in before if v.clause == number]
         pick = own or before[-1:] or [v for v in entries if v.clause is None] or entries[:1]
         chosen += [v for v in pick if v not in chosen]
-    dated = [v for v in chosen if v.until]
-    return dated or chosen  # an explicit date is more precise than 疫情防控期间
+    return chosen  # one entry per measure quoted: the 5.5% bound and the 1% rate ended on different days
 
 
 def validity_note(article, as_of: dt.date, epidemic_end: dt.date | None = None, clauses: list[int] | None = None) -> str:
@@ -159,7 +158,7 @@ def policy_reply(result: RetrievalResult, as_of: dt.date, epidemic_end: dt.date 
     lines = [ended[0].headline] if ended and len(ended) == len(judged) else []
     cited = Citation(document=hit.document, article=hit.article, title=hit.title, quote=sentences)
     lines.append(say("answer", reference=cited.reference, sentences=sentences))
-    lines.append("".join(dict.fromkeys(j.line for j in judged)) or validity_as_of("none_stated", as_of, epidemic_end).line)
+    lines.append("\n".join(dict.fromkeys(j.line for j in judged)) or validity_as_of("none_stated", as_of, epidemic_end).line)
     return Reply(
         reply="\n".join(lines),
         citations=[cited],

@@ -76,6 +76,14 @@ class TestPolicyReply:
             "document": "大人社发[2020]38号", "article": 4, "title": "扩大稳岗返还政策范围", "quote": cited.quote,
         }
 
+    def test_measures_quoted_together_keep_their_own_validity(self, retriever):
+        # the 5.5% bound ran for the epidemic period, the 1% rate to 2021-08-31: one line each
+        reply = policy_reply(retriever.run("稳岗返还这个政策什么时候出台的"), AS_OF, EPIDEMIC_END)
+        assert "1%" in reply.reply and "不高于5.5%" in reply.reply
+        assert "有效期：疫情防控期间，已于2023年1月8日结束" in reply.reply
+        assert "有效期：至2021年8月31日，已于2021年8月31日结束" in reply.reply
+        assert reply.reply.startswith("这项措施已于2023年1月8日结束")
+
     def test_citation_quote_is_not_the_bare_title(self, retriever):
         hit = retriever.run("稳岗返还").hits[0]
         assert citation(hit).quote.rstrip("。") != hit.title
