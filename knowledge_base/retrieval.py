@@ -56,6 +56,11 @@ FUSION_WEIGHTS = {"bm25": 0.4, "dense": 0.6}
 # A question with one of these asks for a number: clauses that state one (a fact) come first.
 QUANTITY_WORDS = ("多少", "几", "比例", "标准", "上限", "最高", "最多", "多长", "多久", "%")
 QUANTITY_BONUS = 1.0
+# A phrase of the notice this long, said in the query and found in at most RARE_PHRASE_ARTICLES
+# articles with the top one among them ("三位一体工作机制", "不见面服务"), names that article even when
+# the rest of the query is filler that lowers the calibrated confidence.
+RARE_PHRASE_CHARS = 4
+RARE_PHRASE_ARTICLES = 2
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,11 @@ class PolicyRetriever:
                 rows = self._question_rows if p.kind is PassageKind.QUESTION else self._clause_rows
                 rows.setdefault(key, []).append(i)
             self._article_chars, self._char_idf, self._unknown_char_idf = self._char_tables()
+            # Each article's text without punctuation, for phrases quoted from it ("“不见面”服务").
+            self._article_plain = {key: _chinese_only(art.text) for key, (_, art) in self._articles.items()}
+            # The names of measures and topics (the synonym table's terms): a near miss names them too
+            # ("失业保险金怎么申领"), so they do not count as a phrase quoted from one article.
+            self._topic_terms = {t for rule in lexicon.synonyms for t in (*rule.variants, *rule.targets) if len(t) >= 3}
             self._curated = (
                 CuratedMatcher(self.curated_source, self.encoder, self.analyzer) if self.curated_source is not None else None
             )
@@ -243,6 +253,24 @@ class PolicyRetriever:
             total += w
             covered += w if c in found else 0.0
         return covered / total if total else 0.0
+
+    def _rare_phrase(self, text: str, key: tuple[str, int]) -> str | None:
+        """The longest phrase of the query (RARE_PHRASE_CHARS or more Chinese characters) that the
+        article uses and at most RARE_PHRASE_ARTICLES articles use at all, or None."""
+        plain, article = _chinese_only(text), self._article_plain.get(key, "")
+        found = []
+        for start in range(len(plain) - RARE_PHRASE_CHARS + 1):
+            end = start + RARE_PHRASE_CHARS
+            while end <= len(plain) and plain[start:end] in article:
+                end += 1
+            if end - 1 - start >= RARE_PHRASE_CHARS:
+                found.append(plain[start:end - 1])  # the longest phrase from here: the rarest
+        for phrase in sorted(found, key=len, reverse=True):
+            if any(phrase in term or term in phrase for term in self._topic_terms):
+                continue
+            if sum(phrase in t for t in self._article_plain.values()) <= RARE_PHRASE_ARTICLES:
+                return phrase
+        return None
 
     def _calibration_key(self) -> str:
         """Calibration depends on the retriever set as well as the encoder."""
@@ -393,6 +421,9 @@ class PolicyRetriever:
 
         nothing_shared = not analyzed.chinese or features["vocab_coverage"] == 0.0
         confidence = 0.0 if nothing_shared else self._confidence(features)
+        if not nothing_shared and confidence < self.abstain_threshold and not analyzed.out_of_scope_topics \
+                and self._rare_phrase(analyzed.text, fused[0].key):
+            confidence = self.abstain_threshold  # the query quotes the top article
         if nothing_shared or confidence < self.abstain_threshold:
             if analyzed.out_of_scope_topics:
                 reason = "out_of_scope"
@@ -406,3 +437,7 @@ class PolicyRetriever:
             raw, hits, confidence, False, None, suggestions=[h.title for h in hits[1:3]],
             normalized_query=analyzed.text, features=features,
         )
+
+
+def _chinese_only(text: str) -> str:
+    return "".join(c for c in text if "\u3400" <= c <= "\u9fff")

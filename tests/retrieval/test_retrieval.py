@@ -62,6 +62,8 @@ class TestPolicyRetriever:
             ("失业进能领多少", 8),
             ("非大连生源毕业生报到期限延长到什么时候", 15),
             ("职业培训补贴 每课时", 5),
+            ("喂 就是那个 文件上写的三位一体工作机制 是个啥", 19),  # a phrase quoted from one article, among filler
+            ("就业见习洽谈会那阵子还办不办", 17),
         ],
     )
     def test_run_finds_the_article(self, retriever, question, article):
