@@ -29,6 +29,7 @@ _CUT = re.compile(r".*(?:有|的|给|买|领|拿|申请|发|是|和|与|及|或|
 # Generic words before a name: "企业一次性吸纳就业补贴" is the notice's 一次性吸纳就业补贴.
 _GENERIC = re.compile(r"^(?:企业|单位|公司|个人|职工|员工|大连|市里|国家|政府)+")
 MIN_NAME = 4  # characters: a shorter name ("生活补贴") is too general to tell programmes apart
+KNOWN_TAIL = 6  # characters: a tail this long that the notice uses (创业担保贷款) is its programme
 SPECIFIC_VARIANT = 3  # characters: a synonym this long (意外险) names the notice's term, not a generic word (公司)
 
 
@@ -58,11 +59,16 @@ class Scope:
         for m in _PROGRAMME.finditer(question):
             head = _GENERIC.sub("", _CUT.sub("", m.group(1)))
             name = head + m.group(2)
-            if len(head) < 2 or len(name) < MIN_NAME or self._known(name):
+            if len(head) < 2 or len(name) < MIN_NAME or self._known(name) or self._known_tail(name):
                 continue
             if self._foreign_word(head):
                 return name
         return None
+
+    def _known_tail(self, name: str) -> bool:
+        """Whether the name ends with a name of the notice as long as KNOWN_TAIL or more: "新冠创业担保贷款"
+        (a clause run into the name, "借款人得了新冠 创业担保贷款") is the notice's 创业担保贷款."""
+        return any(name[i:] in self._text for i in range(1, len(name) - KNOWN_TAIL + 1))
 
     def _foreign_word(self, head: str) -> bool:
         """Whether a word of the name's head appears nowhere in the knowledge base (扩岗, 以工代训)."""

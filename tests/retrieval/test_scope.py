@@ -19,6 +19,8 @@ def scope(kb):
     ("助学贷款感染新冠能延期还吗", "助学贷款"),
     ("创业担保贷款贴息是多少比例", "创业担保贷款贴息的比例"),
     ("留工培训补助现在还能领不", "留工培训补助"),  # another programme beside a synonym of the notice's term
+    ("稳岗返还在哪个网站上申请", "稳岗返还的申请手续和发放时间"),
+    ("就业见习补贴一个月给多少钱", "就业见习补贴的标准"),
 ])
 def test_what_the_notice_lacks_is_named(scope, question, missing):
     assert scope.missing(question) == missing
@@ -38,6 +40,8 @@ def test_what_the_notice_lacks_is_named(scope, question, missing):
     "给农民工上人身意外险补贴一个人多少",  # 人身意外险 is the notice's 人身意外伤害保险
     "我没阳过就是疫情那会儿生意不行贷款能延期不",  # a clause before 贷款, not a programme's name
     "同一个培训项目已经补贴过一次还能再领吗",
+    "借款人得了新冠 创业担保贷款展期最多能展多久",  # a clause run into the notice's programme name
+    "疫情期间还举办就业见习洽谈会吗",
 ])
 def test_questions_the_notice_answers_are_left_alone(scope, question):
     assert scope.missing(question) is None
