@@ -455,6 +455,7 @@ def test_facts_that_settle_a_check_in_voice_and_mixed_wording(talk, turns, outco
 
 def test_a_case_the_measure_leaves_open_is_answered_and_another_programme_is_queued(talk):
     under_a_year = talk()("我就交了十个月失业保险 被公司辞退了 失业金能按90%拿吗")
-    assert "【本通知未作规定】" in under_a_year["reply"] and under_a_year["answered"]  # the measure's own case
+    assert "【不符合条件】" in under_a_year["reply"] and under_a_year["answered"]  # the raise needs 满1年
+    assert "本通知没有规定" in under_a_year["reply"]  # and what is paid instead is left to the notice's silence
     mortgage = talk()("我阳过 房贷能不能申请展期")
     assert "【本通知未作规定】" in mortgage["reply"] and not mortgage["answered"]  # another loan: a near miss
