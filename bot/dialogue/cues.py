@@ -69,6 +69,12 @@ ACKNOWLEDGE = re.compile(r"^(?:哦|噢|嗯|好)?(?:明白了?|知道了|懂了|�
 ASIDE = re.compile(r"^(?:等(?:一)?下|等等|稍等|先问|我先问|顺便问|另外问|插(?:一)?句)")
 # "你能回答什么问题", "你是谁": about the assistant itself, answered by its greeting
 ABOUT_ASSISTANT = re.compile(r"你(?:能|会|可以)(?:回答|解答|答|做|干|帮我?做?)(?:些|哪些)?(?:什么|啥)|你是谁|你是(?:机器人|人工智能|真人)吗?")
+# "38号文是哪天发的", "这个通知是哪些部门发的", "文件全称叫什么": about the notice itself, not a measure
+ABOUT_NOTICE = re.compile(
+    r"(?:文件|通知|号文|发文|这个文|政策文件)[^，。？]{0,6}(?:(?:哪天|哪一天|什么时候|何时|哪年|几月几[号日]|啥时候)"
+    r"[^，。？]{0,3}(?:发|印发|发布|出台|下发|颁布)|(?:谁|哪些部门|哪个部门|哪几个部门|哪家单位|哪些单位)[^，。？]{0,3}(?:发|印发|发布|出)的?"
+    r"|全称|全名|叫什么(?:名字)?|标题|发文(?:日期|时间|单位|机关))"
+)
 RESUME = re.compile(r"^(?:继续|接着|继续核对|接着核对|接着查|继续查)")
 # A message that is only an ask for a check of the measure in focus ("我能领吗", "帮我核对能否享受").
 CHECK_REQUEST = re.compile(r"帮我核对|核对(?:一下)?(?:能否|是否)?享受|核对资格|资格核对|能否享受")

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import replace
@@ -18,6 +19,7 @@ from bot.dialogue.flows import CheckFlow, Step
 from bot.dialogue.state import DialogueState, DialogueStates
 from bot.dialogue.understanding import (
     SHORT_MESSAGE,
+    AboutNotice,
     Answer,
     Cancel,
     Clarify,
@@ -251,6 +253,8 @@ class DialogueEngine:
             return self._out_of_scope(first, state, sig, confidence)
         if isinstance(first, Clarify):
             return self._clarify(first, state, flow, channel, confidence)
+        if isinstance(first, AboutNotice):
+            return self._about_notice(sig.text, confidence)
         raise ValueError(f"unknown command {first!r}")
 
     def _check_step(self, state: DialogueState, flow: CheckFlow, channel: str, lines: list[str], step: Step | None,
@@ -379,6 +383,21 @@ class DialogueEngine:
             answered=False,
             abstain_reason="near_miss" if command.topic else "out_of_scope",
         ))
+
+    def _about_notice(self, text: str, confidence: float) -> Reply:
+        """The notice itself (the one whose number the message names, else the first), from its metadata;
+        an answer from the notice, though no article holds it."""
+        documents = self.retriever.kb.documents
+        doc = next((d for d in documents if re.sub(r"\D", "", d.doc_number) in re.sub(r"\D", "", text)), documents[0])
+        issued = dt.date.fromisoformat(doc.issued) if doc.issued else None
+        return Reply(
+            reply=say("about_notice", doc_number=doc.doc_number, title=doc.title, issuers="、".join(doc.issuers),
+                      issued=f"{issued.year}年{issued.month}月{issued.day}日" if issued else "",
+                      sections=len(doc.sections), articles=sum(1 for _ in doc.articles())),
+            intent="about_notice",
+            confidence=confidence,
+            answered=True,
+        )
 
     def _clarify(self, command: Clarify, state: DialogueState, flow: CheckFlow, channel: str, confidence: float) -> Reply:
         state.misses += 1

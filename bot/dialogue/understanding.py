@@ -157,13 +157,19 @@ class OutOfScope:
 
 
 @dataclass(frozen=True)
+class AboutNotice:
+    """Say what the notice is: its number, title, issuers and date ("38号文是哪天发的")."""
+
+
+@dataclass(frozen=True)
 class Clarify:
     """Ask which measure is meant (`topic`), or say the message was not understood."""
 
     kind: str  # "topic" | "not_understood"
 
 
-Command = Answer | StartCheck | SetSlots | SetRange | ReJudge | ExplainSlot | Resume | Cancel | Handoff | SmallTalk | OutOfScope | Clarify
+Command = (Answer | StartCheck | SetSlots | SetRange | ReJudge | ExplainSlot | Resume | Cancel | Handoff | SmallTalk
+           | OutOfScope | AboutNotice | Clarify)
 
 
 # -- signals -----------------------------------------------------------------------------------
@@ -335,6 +341,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [SmallTalk("acknowledge")]
     if cues.ABOUT_ASSISTANT.search(text):
         return [SmallTalk("greet")]
+    if cues.ABOUT_NOTICE.search(text) and not own_case:
+        return [AboutNotice()]
     topics = getattr(sig.retrieval, "out_of_scope_topics", ()) if sig.retrieval is not None else ()
     # 养老金, 公积金 …: topics the notice never covers, even asked as one's own case ("那我医保能在大连报销吗")
     if topics and sig.rule is None and (not own_case or not relevant(sig.facts, checkable_rule(state.last_rule, table), table)):

@@ -107,6 +107,17 @@ def test_a_large_firm_is_judged_on_its_rate_without_its_head_count_saying_the_as
     assert "按参保职工30人以上计" in reply["reply"]
 
 
+def test_a_large_firm_hit_by_the_epidemic_at_exactly_the_bound_is_judged_without_its_head_count(talk):
+    reply = talk()("我们是大型企业，受疫情影响很大，裁员率刚好5.5%，稳岗返还能申请吗")
+    assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and "5.5% ≤ 5.5%" in reply["reply"]
+
+
+def test_a_question_about_the_notice_itself_is_answered_from_its_heading(talk):
+    reply = talk()("38号文是什么时候印发的，哪几个部门发的")
+    assert reply["answered"] and reply["intent"] == "about_notice" and reply["asking_for"] is None
+    assert "2020年2月21日" in reply["reply"] and "大连市人力资源和社会保障局" in reply["reply"]
+
+
 def test_facts_told_in_an_earlier_question_count_when_a_check_starts_and_are_named(talk):
     user = talk()
     assert user("我们是做软件的小微企业，想搞线上培训，要准备什么材料")["answered"]
@@ -335,6 +346,7 @@ def test_two_misunderstandings_in_a_row_offer_a_person(talk):
     "失业金最长领几个月", "养老金怎么领", "稳岗返还什么时候到账", "我找到新工作了，失业金是不是就停了",
     "单位不给我开离职证明怎么办", "辞退员工的经济补偿怎么算", "我们的稳岗返还申请被驳回了，能申诉吗",
     "领失业金要带哪些证明材料", "招应届毕业生有社保补贴吗", "一次性创业补助能领多少",
+    "稳岗返还要在什么网站申报", "见习补贴每月能发多少",
 ])
 def test_out_of_scope_and_near_misses_say_so_and_start_no_check(talk, question):
     reply = talk()(question)
