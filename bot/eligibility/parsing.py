@@ -29,6 +29,19 @@ _TO_ASCII = str.maketrans("０１２３４５６７８９．％／", "0123456789
 _ENGLISH = (
     # before the staff words: "migrant workers" are 农民工, not 职工
     (re.compile(r"(?i)(?<![a-z])migrant workers?(?![a-z])"), "农民工"),
+    # the cause and its negation first, before covid → 新冠: "not affected by COVID" → 没受疫情影响
+    (re.compile(r"(?i)(?<![a-z])(?:affected|impacted|hit)\s+(?:(?:hard|badly|a lot|much)\s+)?by\s+(?:the\s+)?"
+                r"(?:covid(?:-19)?|coronavirus|pandemic|epidemic|outbreak)(?![a-z])"), "受疫情影响"),
+    (re.compile(r"(?i)(?<![a-z])(?:not|never|wasn't|weren't|isn't|aren't|hasn't|haven't)\s+(?:(?:been|really|much|too|that|so|badly|seriously)\s+)*(?=受)"), "没"),
+    (re.compile(r"(?i)(?<![a-z])(?:not|never)\s+(?:been\s+)?(?:affected|impacted)(?![a-z])"), "没受影响"),
+    (re.compile(r"(?i)(?<![a-z])(?:pandemic|epidemic)(?![a-z])"), "疫情"),
+    # falling ill, before covid → 新冠 (得了新冠, 阳了 are how the Chinese says it)
+    (re.compile(r"(?i)(?<![a-z])(?:didn't|did not|never|haven't|hasn't|have not|has not|not)\s+(?:get|got|had|have|has|caught|catch|contracted?)"
+                r"\s+(?:the\s+)?(?:covid(?:-19)?|coronavirus|the virus)(?![a-z-])"), "没得新冠"),
+    (re.compile(r"(?i)(?<![a-z])(?:got|get|gets|had|have|has|caught|contracted)\s+(?:the\s+)?(?:covid(?:-19)?|coronavirus)(?![a-z-])"), "得了新冠"),
+    (re.compile(r"(?i)(?<![a-z])tested\s+positive(?:\s+for\s+(?:covid(?:-19)?|coronavirus))?(?![a-z])"), "阳了"),
+    # the worker's own dismissal, before the firm's layoffs: "I got laid off" → 被裁了
+    (re.compile(r"(?i)(?<![a-z])(?:got|get|gets|getting|was|were|been|be)\s+(?:laid\s*-?off|fired|dismissed|sacked|let go)(?![a-z])"), "被裁了"),
     (re.compile(r"(?i)(?<![a-z])layoff rate(?![a-z])"), "裁员率"),
     (re.compile(r"(?i)(?<![a-z])no\s+lay\s*-?offs?(?![a-z])"), "没裁员"),
     (re.compile(r"(?i)(?<![a-z])(?:lay\s*-?offs?|laid off|fired)(?![a-z])"), "裁了"),
@@ -39,7 +52,10 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])(?:startup |business )?incubators?(?![a-z])"), "孵化基地"),
     (re.compile(r"(?i)(?<![a-z])(?:insured\s+)?(?:staff|employees|headcount|workers)(?![a-z])"), "职工"),
     (re.compile(r"(?i)(?<![a-z])not (?:an? )?smes?(?![a-z])"), "不是中小企业"),
-    (re.compile(r"(?i)(?<![a-z])(?:smes?|small business|small company)(?![a-z])"), "中小企业"),
+    # sizes before company: "big company" is 大企业, not 公司
+    (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm|business)(?![a-z])"), "大企业"),
+    (re.compile(r"(?i)(?<![a-z])(?:msmes?|micro[\s-]*(?:and small\s+)?(?:compan(?:y|ies)|business(?:es)?|firms?|enterprises?))(?![a-z])"), "小微企业"),
+    (re.compile(r"(?i)(?<![a-z])(?:smes?|small(?:\s+(?:and|&)\s+medium)?(?:[\s-]+sized)?\s+(?:business(?:es)?|compan(?:y|ies)|firms?|enterprises?))(?![a-z])"), "中小企业"),
     (re.compile(r"(?i)(?<![a-z])our (?:company|firm|business)(?![a-z])"), "我们公司"),
     (re.compile(r"(?i)(?<![a-z])company(?![a-z])"), "公司"),
     (re.compile(r"(?i)(?<=\d)\s*years?(?![a-z])"), "年"),
@@ -49,15 +65,21 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])(?:i am|i'm|im)(?![a-z])"), "我是"),
     (re.compile(r"(?i)(?<![a-z])graduated in (\d{4})(?![\d])"), r"\1年毕业"),
     (re.compile(r"(?<![A-Za-z])I(?![A-Za-z'])"), "我"),
-    (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm)(?![a-z])"), "大企业"),
     (re.compile(r"(?i)(?<![a-z])non-?dalian(?![a-z])"), "非大连"),
-    (re.compile(r"(?i)(?<![a-z])graduat(?:e|ed|es|ion)(?![a-z])"), "毕业"),
+    (re.compile(r"(?i)(?<![a-z])grad(?:s|uat(?:e|ed|es|ion))?(?![a-z])"), "毕业"),
     (re.compile(r"(?i)(?<![a-z])deadline(?![a-z])"), "期限"),
     (re.compile(r"(?i)(?<![a-z])impact(?:ed)?(?![a-z])"), "影响"),
     (re.compile(r"(?i)(?<![a-z])unemployment (?:benefits?|insurance benefits?)(?![a-z])"), "失业金"),
     (re.compile(r"(?i)(?<![a-z])unemployment insurance(?![a-z])"), "失业保险"),
+    # paying premiums: "paid unemployment insurance 8 years", "contributed 10 years" (not "paid rent")
+    (re.compile(r"(?i)(?<![a-z])contribut(?:e|ed|es|ing|ions?)(?![a-z])"), "缴费"),
+    (re.compile(r"(?i)(?<![a-z])(?:paid|pay|pays|paying)(?:\s+(?:in|into|for))?(?=\s*(?:(?:my|the|our)\s+)?(?:失业保险|社保|\d))"), "交了"),
     (re.compile(r"(?i)(?<![a-z])subsid(?:y|ies)(?![a-z])"), "补贴"),
+    (re.compile(r"(?i)(?<![a-z])training (?:projects?|programmes?|programs?|courses?)(?![a-z])"), "培训项目"),
     (re.compile(r"(?i)(?<![a-z])training(?![a-z])"), "培训"),
+    (re.compile(r"(?i)(?<![a-z])projects?(?![a-z])"), "项目"),
+    (re.compile(r"(?i)(?<![a-z])courses?(?![a-z])"), "课程"),
+    (re.compile(r"(?i)(?<![a-z])claim(?:ed|s|ing)?(?![a-z])"), "申领"),
     (re.compile(r"(?i)(?<![a-z])(?:return|refund) (?:ratio|rate|share)(?![a-z])"), "返还比例"),
     (re.compile(r"(?i)(?<![a-z])application (?:materials?|documents?)(?![a-z])"), "申请材料"),
     (re.compile(r"(?i)(?<![a-z])(?:hr|staffing|recruit(?:ment|ing)?) agency(?![a-z])"), "人力资源服务机构"),
@@ -65,7 +87,18 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])online(?![a-z])"), "线上"),
     (re.compile(r"(?i)(?<![a-z])standard(?![a-z])"), "标准"),
     (re.compile(r"(?i)(?<![a-z])(?:covid|coronavirus)(?:-19)?(?![a-z])"), "新冠"),
+    (re.compile(r"(?i)(?<![a-z])(?:startup|start-up|entrepreneurship)(?:\s+guaranteed?)?\s+loans?(?![a-z])"), "创业担保贷款"),
+    (re.compile(r"(?i)(?<![a-z])guaranteed?\s+loans?(?![a-z])"), "担保贷款"),
     (re.compile(r"(?i)(?<![a-z])loans?(?![a-z])"), "贷款"),
+    (re.compile(r"(?i)(?<![a-z])repay(?:ments?|ing)?(?![a-z])"), "还款"),
+    # a loan is extended by a length (展期一年); a deadline is extended to a date (延长至)
+    (re.compile(r"(?i)((?:贷款|还款)[^。？?！!]*?)(?<![a-z])(?:extend(?:ed|s|ing)?|extension)(?![a-z])"), r"\1展期"),
+    (re.compile(r"(?i)(?<![a-z])(?:extend(?:ed|s|ing)?|extension)(?:\s+(?:it|them|my|the|our))?"
+                r"(?=\s*(?:贷款|还款|(?:for\s+)?[\d一二两三四五六七八九十半]+\s*个?(?:年|月)))"), "展期"),
+    (re.compile(r"(?i)(?<![a-z])(?:extend(?:ed|s|ing)?|extension)(?![a-z])"), "延长"),
+    (re.compile(r"(?i)(?<![a-z])factor(?:y|ies)(?![a-z])"), "厂"),
+    (re.compile(r"(?i)(?<![a-z])(?:face\s+)?masks?(?![a-z])"), "口罩"),
+    (re.compile(r"(?i)(?<![a-z])exactly(?![a-z])"), "正好"),
     (re.compile(r"(?i)(?<![a-z])contracts?(?![a-z])"), "合同"),
 )
 
@@ -88,7 +121,7 @@ _PUNCT = re.compile(r"[\s，,。．!！?？、；;：:“”\"'（）()～~…�
 
 _VAGUE = re.compile(
     rf"{_NUM}(?:来|多|几|余)|{_NUM}个?(?:{HALF})?(?:年|月|人|个|课时|分钟|小时)?(?:多|左右|上下|以上|以下|出头)"
-    rf"|{HALF}个?(?:年|月)?(?:多|以上|以下)|几十|十几|好几|左右|大概|大约|(?<!签)约{_NUM}|差不多|估计|不到|不足|至少|最多|超过|将近|接近|快{_NUM}|快{HALF}|差{_NUM}|几个"
+    rf"|{HALF}个?(?:年|月)?(?:多|以上|以下)|几十|十几|好几|左右|大概|大约|(?<!签)约{_NUM}|差不多|差点|差某|估计|不到|不足|至少|最多|超过|将近|接近|快{_NUM}|快{HALF}|差{_NUM}|几个"
 )
 # "裁员率算下来百分之四", "裁员率正好3.62%": words between the rate and its number
 _RATE_FILLER = r"是|为|有|在|达到|算下来|算起来|下来|正好|刚好|恰好|大概|大约|约|差不多"
@@ -152,7 +185,7 @@ CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     S.SEPARATION_REASON: {
         "employer": ("被辞退", "辞退", "被裁", "裁员", "裁掉", "开除", "解雇", "单位解除", "公司解除", "被迫辞职",
-                     "被迫离职", "被炒", "炒鱿鱼", "劝退", "被单位", "被公司", "倒闭", "黄了"),
+                     "被迫离职", "被炒", "炒鱿鱼", "劝退", "资遣", "被单位", "被公司", "倒闭", "黄了"),
         "contract_end": ("合同到期", "合同期满", "期满", "到期", "不续签", "没续签", "没有续签"),
         "personal": ("个人原因", "本人原因", "自己原因", "自己辞职", "主动辞职", "辞职", "主动离职", "自愿离职",
                      "离职", "不想干", "自己走", "跳槽", "自己提出"),
@@ -170,7 +203,8 @@ _EXTRACT_CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "other": ("大型企业", "大型", "大企业", "大公司", "国企", "国有企业", "央企", "上市公司", "大厂"),
     },
     S.SEPARATION_REASON: {
-        "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁",
+        # 资遣 (資遣): the Taiwanese word for a dismissal with severance pay, always the employer's act
+        "employer": ("被辞退", "被裁", "被开除", "被解雇", "被迫辞职", "被迫离职", "被炒", "把我辞退", "把我裁", "资遣",
                      "公司辞退", "单位辞退", "被公司辞", "被单位辞", "被公司裁", "被单位裁", "公司倒闭", "单位倒闭", "倒闭了",
                      "给裁了", "给辞了", "给开了", "单位黄了", "厂子黄了", "公司黄了", "公司裁员", "单位裁员", "厂里裁员",
                      "把她辞", "把他辞", "把她裁", "把他裁", "把她开", "把他开", "把我开"),
@@ -298,12 +332,13 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     # "干了十一年 一直交失业保险" (一直 is hidden from cn2an as 某)
     take(rf"(?:干了|做了|工作了|上了)?{_NOT_A_YEAR}({duration})[^。！？]{{0,8}}(?:一直|都|某)(?:有)?(?:交|缴)(?:着)?(?:失业保险|社保|保险)", S.CONTRIBUTION_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
-    take(rf"(?:登记失业|失业登记|失业了?)[^，,。！？]{{0,4}}?({duration})", S.UNEMPLOYED_REGISTERED_MONTHS,
+    take(rf"(?:登记失业|失业登记|失业(?!保险|金|补助)了?)[^，,。！？]{{0,4}}?({duration})", S.UNEMPLOYED_REGISTERED_MONTHS,
          lambda m: _duration_value(m.group(1), "个月"))
     take(rf"签(?:了|订|的)?(?:是)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
     take(rf"合同(?:期限)?(?:只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
-    take(r"(\d{4}|\d{2})(?:届|年?(?:大学|本科|大专|专科|研究生|硕士)?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR,
+    # "2020年应届毕业生", "2019届的往届生": 应届/往届 only say which class
+    take(r"(\d{4}|\d{2})(?:届|年?(?:的)?(?:应届|往届)?(?:大学|本科|大专|专科|研究生|硕士)?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR,
          lambda m: _year(m.group(1)))
     take(rf"(?:推荐|介绍|输送)(?:了)?(?:就业)?(\d+)(?:个|名|位)?(?:人|员工|职工)?", S.PERSONS)
     # "保费一个人800": the 1 counts people, not yuan
@@ -328,12 +363,18 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
         if value is not None:
             found.setdefault(slot, value)
     _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
-          no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?影响|疫情(?:对我们)?(?:没|没有)(?:什么)?影响|影响(?:不大|很小|不太大)|正常生产",
-          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,10}影响(?:挺|很|非常|比较|特别)?大|订单(?:少|减|没)了")
+          no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?(?:影响|冲击)|疫情(?:对我们)?(?:没|没有)(?:什么)?影响"
+             r"|(?:影响|冲击)(?:不大|很小|不太大)|正常生产",
+          # "疫情冲击挺大的", "受冲击很大", "停工了两个月" (not 没停工, nor "停工那段时间工资" asked about)
+          yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,10}(?:影响|冲击)(?:挺|很|非常|比较|特别|太|蛮)?大|订单(?:少|减|没)了"
+              r"|冲击(?:挺|很|非常|比较|特别|太|蛮)大|受(?:到|了)?[^，,。]{0,4}冲击|(?<![没不未])停(?:工|产)(?:了|\d)")
     _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
           no=r"(?:没|没有|未|不)(?:有)?(?:给(?:我|我们|他|她|他们|她们|人家|员工|职工|工人)?)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)"
-             r"|(?:社保|社会保险)(?:还|也|都)?(?:没|没有|未)(?:有)?(?:给(?:他|她|他们|她们)?)?(?:交|缴|上)",
-          yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|社保(?:也|都)?(?:交|缴|上)了|已参保|参保了|有社保|参保人员")
+             r"|(?:社保|社会保险|失业保险)(?:还|也|都|某)?(?:没|没有|未)(?:有)?(?:给(?:他|她|他们|她们)?)?(?:交|缴|上)",
+          # "失业保险一直交着呢", "之前一直有缴失业保险", "社保一直在交" (一直 is hidden as 某)
+          yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|已参保|参保了|有社保|参保人员"
+              r"|(?:社保|社会保险|失业保险(?!金))(?:也|都|还|才|某)*(?:(?:在|有)(?:交|缴)|(?:交|缴|上)(?:了|着))"
+              r"|某(?:在|有)?(?:交|缴|缴纳)(?:着)?(?:社保|社会保险|失业保险(?!金))")
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
           no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)"
              # "开饭店的", "一家普通超市": a business of another trade
@@ -349,7 +390,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"没(?:有)?(?:在)?领(?:过|到)?失业补助",
           yes=r"(?:在|正在|已经在|还在|现在)领(?:着|取)?失业补助|领着失业补助")
     _flag(found, arabic, S.LOAN_DISBURSED,
-          no=r"贷款[^，,。]{0,4}(?:还)?(?:没|没有|未)(?:有)?(?:放|发放|批|下来|到账)|(?:还)?(?:没|没有|未)(?:有)?(?:放款|发放|批下来|贷下来)",
+          no=r"贷款[^，,。]{0,4}(?:还)?(?:没|没有|未)(?:有)?(?:放|发放|批|下来|到账)|(?:还)?(?:没|没有|未)(?:有)?(?:放款|发放|批下来|贷下来)"
+             # "我还没贷呢", "还没批"; a loan still to be applied for is not paid out (but 申请展期/贴息 is of one that is)
+             r"|(?:还|都|也)?(?:没|没有|未)(?:有)?(?:贷|批)(?!评)"
+             r"|(?:打算|准备|想|计划|正在|要)(?:去|要)?(?:申请|申办|办理?)[^，,。？?]{0,10}贷款?(?![^，,。？?]{0,3}(?:展期|延期|贴息|续贷))",
           yes=r"(?:已经|已)(?:发放|放款|到账)|放下来了|贷下来了|批下来了")
     _flag(found, arabic, S.LOST_INCOME,
           no=r"(?:收入|生意)(?:还行|正常|没受影响)|有收入",
@@ -362,11 +406,13 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           no=r"(?:没|没有|未)(?:有)?(?:感染|确诊|得|患|阳)|(?:我|本人)(?:自己)?(?:没事|好好的|没感染|没阳)",
           yes=r"感染了|感染过|确诊|得了新冠|得过新冠|患了?新冠|患新型冠状|患了新型冠状|阳了|阳过|新冠肺炎患者")
     _flag(found, arabic, S.SAME_PROJECT_SUBSIDIZED,
-          no=r"(?:不同的?|另一个|另外的?|新的?|别的)[^，,。]{0,6}?(?:培训|项目)",
+          no=r"(?:不同的?|另一个|另外的?|新的?|别的)[^，,。]{0,6}?(?:培训|项目|课程)",
           # cn2an's pass hides 同一 as 某 (see `_arabic`).
-          yes=r"(?:同一|某|同样的?|一样的?)(?:个|批)?[^。]{0,8}项目[^。]{0,16}(?:领过|享受过|拿过|申领过|补过|补贴过|再|重复|又)"
-              r"|重复(?:享受|领|申领|申请)|(?:领过|享受过|拿过)[^。]{0,8}(?:同一|某|同样的?|一样的?)[^。]{0,6}(?:培训|项目)")
-    _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工", yes=r"农民工|进城务工")
+          yes=r"(?:同一|某|同样的?|一样的?)(?:个|批|门)?[^。]{0,8}(?:项目|课程)[^。]{0,16}(?:领过|享受过|拿过|申领过|补过|补贴过|再|重复|又)"
+              r"|重复(?:享受|领|申领|申请)|(?:领过|享受过|拿过)[^。]{0,8}(?:同一|某|同样的?|一样的?)[^。]{0,6}(?:培训|项目|课程)")
+    # 农民工 are rural people working in town: "农村出来打工的"; an urban household register says not
+    _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工|(?:城镇|城市|非农业?)(?:户口|户籍)",
+          yes=r"农民工|(?:进城|外出)(?:务工|打工)|(?:农村|农业户口|农业户籍)[^，,。]{0,6}(?:打工|务工)")
     origin = re.search(r"(?:生源地?(?:是|在|属于)?|老家(?:是|在)?|户口(?:是|在)|籍贯(?:是)?)([\u4e00-\u9fff]{2,3})"
                        r"|([\u4e00-\u9fff]{2})生源|我是([\u4e00-\u9fff]{2,3}?)(?:市|县)?人", arabic)
     place = origin and (origin.group(1) or origin.group(2) or origin.group(3))
@@ -422,10 +468,14 @@ def candidate_values(slot: str, text: str) -> list:
             low = parse_slot_value(slot, above.group(1))  # "七个月以上": at least seven, as far as the slot goes
             if low is not None:
                 return [low, _plain(Fraction(spec.max))]
-    more = re.search(rf"({_NUM})个?(年|月|人|个|课时|分钟|%)?多", _arabic(raw))
-    if more:  # "五年多": at least five, less than six
-        low = parse_slot_value(slot, more.group(1) + (more.group(2) or ""))
-        high = parse_slot_value(slot, str(int(Fraction(more.group(1))) + 1) + (more.group(2) or ""))
+    more = re.search(rf"({_NUM})(个?)(年|月|人|个|课时|分钟|%)?(多|来|余)个?(年|月|人|课时|分钟)?", _arabic(raw))
+    # "五年多": at least five, less than six; "五十多人", "五十来个", "一百余人": the tens (hundreds) left open
+    round_number = more and not more.group(2) and not more.group(3) and re.fullmatch(r"[1-9]\d*0", more.group(1))
+    if more and (round_number or more.group(4) != "来"):  # "一年来" is "over the past year"
+        unit = more.group(3) or more.group(5) or ""  # "十多年", "三个多月": the unit may follow
+        scale = 10 ** (len(more.group(1)) - len(more.group(1).rstrip("0"))) if round_number else 1
+        low = parse_slot_value(slot, more.group(1) + unit)
+        high = parse_slot_value(slot, str(int(Fraction(more.group(1))) + scale) + unit)
         if low is not None and high is not None:
             return [low, _plain(Fraction(high) - step)]
     value = parse_slot_value(slot, _strip_vague(raw))
@@ -489,9 +539,22 @@ def _arabic(text: str) -> str:
     try:
         with warnings.catch_warnings():  # cn2an warns before it raises on a lone 亿 or 百
             warnings.simplefilter("ignore")
-            return cn2an.transform(text, "cn2an")
+            text = cn2an.transform(text, "cn2an")
     except (ValueError, KeyError, IndexError):
-        return text
+        pass
+    return _SHORT_OF.sub(_short_of, text)
+
+
+# "十年差俩月", "差一个月满十年": so many months short of the years, an exact length (9年10个月)
+_SHORT_OF = re.compile(r"(\d+)年差(\d+)个?月|差(\d+)个?月(?:就|才)?(?:满|到|够)?(\d+)年")
+
+
+def _short_of(m: re.Match) -> str:
+    years, months = int(m.group(1) or m.group(4)), int(m.group(2) or m.group(3))
+    if years < 1 or not 0 < months < 12:
+        return m.group(0)
+    total = years * 12 - months
+    return f"{total // 12}年{total % 12}个月"
 
 
 def _plain(value: Fraction):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core import slots as S
 from bot.eligibility import extract_slots, parse_slot_value
+from bot.eligibility.parsing import candidate_values, chinese_terms
 
 from .conftest import PARSING
 
@@ -37,6 +38,17 @@ def test_extract_slots_from_a_sentence(row):
     assert got == row["value"]
     assert all(_same(got[k], v) for k, v in row["value"].items())
     assert set(got) <= set(S.ALL)
+
+
+@pytest.mark.parametrize("row", PARSING["candidates"], ids=lambda r: f"{r['slot']}:{r['text']}")
+def test_candidate_values_of_a_vague_number(row):
+    got = candidate_values(row["slot"], row["text"])
+    assert got == row["value"] and all(_same(g, v) for g, v in zip(got, row["value"])), f"{row['text']!r} → {got!r}"
+
+
+@pytest.mark.parametrize("row", PARSING["terms"], ids=lambda r: r["text"])
+def test_english_words_of_the_domain(row):
+    assert chinese_terms(row["text"]) == row["value"]
 
 
 def test_the_table_exercises_every_slot():
