@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.eligibility import extract_slots, load_rules, parse_slot_value
 
-NUMERALS = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿半俩仨壹贰叁肆伍陆柒捌玖拾佰仟幺廿卅")  # 幺: the spoken "one" of phone numbers; 廿 20, 卅 30
+NUMERALS = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿半俩仨壹贰叁肆伍陆柒捌玖拾佰仟幺廿卅兩倆貳陸萬億")  # 幺: the spoken "one" of phone numbers; 廿 20, 卅 30; traditional forms
 ZERO_WORDS = set("没无不未")
 NUMBER_SLOTS = [name for name, spec in load_rules().slots.items() if spec.type in ("int", "number", "percent", "year")]
 # Chinese text, punctuation and Latin letters without a single numeral.
