@@ -82,6 +82,9 @@ def read_facts(text: str, asking: str | None) -> dict[str, Any]:
         if corrected:
             return corrected
     unbiased = extract_slots(text)
+    if cues.DONT_KNOW.search(text):  # "不知道算不算中小微企业，参保150人": the size is the doubt, not a fact
+        sure = extract_slots("，".join(p for p in cues.CLAUSES.split(text) if p and not cues.DONT_KNOW.search(p)))
+        unbiased = {k: v for k, v in unbiased.items() if k in sure or not isinstance(v, (bool, str))}
     if not asking or (cues.CORRECTION.search(text) and unbiased):
         return unbiased
     biased = extract_slots(text, expected=asking)

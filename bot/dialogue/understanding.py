@@ -28,6 +28,7 @@ from bot.core.messages import say
 from bot.dialogue import cues
 from bot.dialogue.state import DialogueState
 from bot.eligibility import RuleTable
+from bot.eligibility.engine import SlotValueError, missing_slots
 from bot.eligibility.parsing import candidate_values, extract_slots, infer_facts, unit_facts
 
 # Rasa intents: confident small talk is small talk; a confident check_<rule> names the measure.
@@ -198,13 +199,14 @@ def named_rule(text: str, nlu: Nlu, table: RuleTable, retrieval=None) -> str | N
 
 
 def rule_of_facts(facts: dict, table: RuleTable) -> str | None:
-    """The checkable rule that reads the most of the stated facts (table order breaks ties)."""
-    best, count = None, 0
+    """The checkable rule that asks for the most of the stated facts; between equals, the one that
+    reads more of them (an amount it would not ask: "一年上了200个课时"), then table order."""
+    best, count = None, (0, 0)
     for rule in table:
         if not rule.checkable:
             continue
-        n = len(set(facts) & asked_by(rule))
-        if n > count:
+        n = (len(set(facts) & asked_by(rule)), len(set(facts) & set(rule.reads)))
+        if n[0] and n > count:
             best, count = rule.id, n
     return best
 
@@ -240,6 +242,13 @@ def relevant(facts: dict, rule_id: str | None, table: RuleTable) -> dict:
     return {slot: value for slot, value in {**infer_facts(facts), **facts}.items() if slot in reads}
 
 
+def kin_facts(facts: dict, rule_id: str, table: RuleTable) -> dict:
+    """The facts any measure of the rule's article reads: a referral to one of them ("自己辞职的" turns
+    失业金 into 失业补助金) finds them already told."""
+    article = table[rule_id].article
+    return {k: v for r in table if r.article == article for k, v in relevant(facts, r.id, table).items()}
+
+
 def _named(sig: Signals, table: RuleTable) -> bool:
     """Whether the message says a word of the measure it is about, rather than Rasa guessing it."""
     return sig.rule is not None and any(w in sig.text for w in table[sig.rule].words)
@@ -270,6 +279,11 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
     text, check = sig.text, state.check
     own = relevant(sig.facts, check, table)
     other = checkable_rule(sig.rule, table)
+    if (other is None or (other == check and not _named(sig, table))) and not set(own) & asked_by(table[check]):
+        # "先不说这个，我老婆交了三年失业保险被辞退了": two facts another measure asks for outweigh Rasa's guess
+        by_facts = rule_of_facts(sig.facts, table)
+        if by_facts is not None and len(set(sig.facts) & asked_by(table[by_facts])) >= 2:
+            other = by_facts
     switching = other is not None and other != check and table[other].article != table[check].article
     if cues.CANCEL.search(text) or (sig.nlu.says("stop", "goodbye") and not own):
         return [Cancel()]
@@ -288,7 +302,7 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
         # "等下先问一个，培训补贴每课时多少钱": answered, and the check waits
         return [Answer(sig.retrieval, resume=True)]
     if switching and (cues.asks_own_case(text) or set(relevant(sig.facts, other, table)) & asked_by(table[other])):
-        return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
+        return [StartCheck(other), SetSlots(kin_facts(sig.facts, other, table))]
     question = bool(cues.QUESTION.search(text))
 
     # "不知道算不算中小微企业": the fact named is the doubt, not an answer; "记不清，两三年吧" is no question.
@@ -298,7 +312,8 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
     if cues.DONT_KNOW.search(text) and state.asking and set(own) <= {state.asking} and not (asks_back and not own and _answerable(sig.retrieval)):
         return [ExplainSlot(state.asking)]
     if own:
-        return [SetSlots(own, correction=bool(cues.CORRECTION.search(text)))]
+        # "不对，我是被辞退的，交了五年": the years go with it, for the measure of the same article it leads to
+        return [SetSlots({**kin_facts(sig.facts, check, table), **own}, correction=bool(cues.CORRECTION.search(text)))]
     if cues.RESUME.search(text):
         return [Resume()]
     if sig.near_miss:
@@ -324,12 +339,21 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     if state.last_rule in table and (cues.WHAT_IF.search(text) or cues.CORRECTION.search(text) or len(text) <= 12):
         # "那4%呢": a bare value whose unit names one fact of the last check
         changed = relevant(sig.facts, state.last_rule, table) or unit_facts(sig.text, table[state.last_rule].reads)
+        if cues.MORE.search(text):  # "再多裁一个呢": one more than before
+            changed = {k: v + state.facts[k] if isinstance(v, (int, float)) and not isinstance(v, bool)
+                       and isinstance(state.facts.get(k), (int, float)) else v for k, v in changed.items()}
         other = checkable_rule(sig.rule, table) or (state.last_rule if changed else rule_of_facts(sig.facts, table))
-        # Rasa's guess of a measure does not outweigh the check just done; a measure named does
-        if changed and (other in (None, state.last_rule) or not _named(sig, table)):
+        # Rasa's guess of a measure does not outweigh the check just done; a measure named does, unless
+        # it is a word of the same article describing the case ("如果是给公益性岗位上的农民工买的呢")
+        same_article = other in table and table[other].article == table[state.last_rule].article \
+            and bool(set(changed) & asked_by(table[state.last_rule]))
+        if changed and (other in (None, state.last_rule) or not _named(sig, table) or same_article):
+            answer = sig.focused if _answerable(sig.focused) else sig.retrieval
+            if cues.HOW_MUCH.search(text) and _answerable(answer) and _still_missing(state.last_rule, {**state.facts, **changed}, table):
+                return [Answer(answer)]  # "那中小企业的话每人每年最多补多少": the figure, not the next question
             return [ReJudge(state.last_rule), SetSlots(changed, correction=True)]
         if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"
-            return [StartCheck(other), SetSlots(relevant(sig.facts, other, table))]
+            return [StartCheck(other), SetSlots(kin_facts(sig.facts, other, table))]
     own_case = cues.asks_own_case(text)
     # "我闺女失业了，想问问失业金的事": an event of the asker's and a measure named, no question
     told = sig.rule is not None and bool(cues.ASKER.search(cues.strip_intro(text))) and bool(cues.EVENT.search(text)) \
@@ -371,7 +395,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
                 else article_rule(focus_article, table))
         )
         if rule is not None:
-            return [StartCheck(rule), SetSlots(relevant(sig.facts, rule, table))]
+            return [StartCheck(rule), SetSlots(kin_facts(sig.facts, rule, table))]
         if own_case and not _answerable(sig.retrieval):
             return [Clarify("topic")]
     # Before small talk: "喂你好，我想问一下稳岗返还" greets, and names what it is about.
@@ -391,7 +415,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
                                                    and (bool(cues.FOLLOW_UP.search(text)) or surer_in_focus))
     if sig.focused is not None and follow_up and _answerable(sig.focused):
         # "要是实在找不着呢" goes on from the measure just judged; "那返还多少" asks by its own words
-        lead = sig.rule if _named(sig, table) else state.last_rule if cues.HYPOTHETICAL.search(text) else None
+        lead = sig.rule if _named(sig, table) else state.last_rule \
+            if cues.HYPOTHETICAL.search(text) and not cues.HOW_MUCH.search(text) else None
         return [Answer(_lead_with_rule(sig.focused, lead, table, text))]
     if sig.nlu.says(*SMALL_TALK_INTENTS) and (len(text) <= SHORT_MESSAGE or not _answerable(sig.retrieval)):
         return [SmallTalk(sig.nlu.intent)]
@@ -427,6 +452,14 @@ def _states_own_case(sig: Signals, table: RuleTable) -> bool:
     return asker and bool(relevant(sig.facts, rule, table)) and (
         not cues.QUESTION.search(text) or bool(cues.ELIGIBILITY_ASK.search(text))
     )
+
+
+def _still_missing(rule_id: str, facts: dict, table: RuleTable) -> bool:
+    """Whether the rule would still ask for a fact (a value it cannot use counts as missing)."""
+    try:
+        return bool(missing_slots(rule_id, facts, table=table))
+    except SlotValueError:
+        return True
 
 
 def _told_beside_doubt(text: str, slot: str) -> bool:

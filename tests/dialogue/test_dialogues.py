@@ -112,6 +112,41 @@ def test_a_large_firm_hit_by_the_epidemic_at_exactly_the_bound_is_judged_without
     assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and "5.5% ≤ 5.5%" in reply["reply"]
 
 
+def test_another_measures_facts_mid_check_switch_to_it_without_naming_it(talk):
+    user = talk()
+    user("帮我看看稳岗返还，我们是小型企业")
+    reply = user("先放一放这个，我爸交了六年失业保险，被厂里辞退了，能拿多少")
+    assert articles(reply) == [8] and "【符合条件" in reply["reply"] and "90%" in reply["reply"]
+
+
+def test_a_what_if_keeps_the_measure_when_it_names_a_word_of_the_same_article(talk):
+    user = talk()
+    first = user("我们给临时工买了意外险，他们都是城里户口，不是农民工，有补贴吗")
+    assert "【不符合条件】" in first["reply"]
+    reply = user("那要是给公益性岗位的农民工买的呢")
+    assert "【符合条件" in reply["reply"] and "500元" in reply["reply"]
+
+
+def test_one_more_laid_off_is_added_to_the_number_told_before(talk):
+    user = talk()
+    assert "【符合条件" in user("我们是中小企业，参保80人，裁了4个，稳岗返还能申请吗")["reply"]  # 5%
+    reply = user("那再多裁一个呢")
+    assert "5/80" in reply["reply"] and "【不符合条件】" in reply["reply"]  # 6.25% > 5.5%
+
+
+def test_a_size_named_in_doubt_is_not_taken_as_told(talk):
+    user = talk()
+    user("也说不清我们算不算中小微企业，参保200人，裁了6个，能拿稳岗返还吗")  # 3% passes every bound
+    assert user("那要是裁了10个呢")["asking_for"] == "enterprise_size"  # 5%: the size decides
+
+
+def test_a_what_if_that_asks_a_figure_gets_the_figure_not_the_next_question(talk):
+    user = talk()
+    assert "【不符合条件】" in user("培训补贴大公司能领吗，我们五千多人")["reply"]
+    reply = user("那小微企业的话一个人一年最多能补多少")
+    assert reply["asking_for"] is None and "1000元" in reply["reply"]
+
+
 def test_a_question_about_the_notice_itself_is_answered_from_its_heading(talk):
     reply = talk()("38号文是什么时候印发的，哪几个部门发的")
     assert reply["answered"] and reply["intent"] == "about_notice" and reply["asking_for"] is None
