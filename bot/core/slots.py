@@ -39,6 +39,7 @@ RECEIVING_UNEMPLOYMENT_SUBSIDY = "receiving_unemployment_subsidy"
 LOAN_DISBURSED = "loan_disbursed"
 LOST_INCOME = "lost_income"
 RENT_WAIVED = "rent_waived"
+INCUBATOR = "incubator"
 PERSONS = "persons"  # people a per-person amount is paid for (referred to a job)
 
 
@@ -188,6 +189,10 @@ SLOTS = (
          chat="请问您（或贵企业）是否因疫情影响暂时失去了收入来源？",
          help="例如因疫情停业、停工，暂时没有经营或工资收入。",
          options=_yes_no("暂时失去了收入来源", "没有")),
+    Slot(INCUBATOR, "bool", "创业孵化载体",
+         chat="请问贵单位是创业孵化基地（创业园）、众创空间等创业孵化载体吗？",
+         help="创业孵化载体指经认定的创业孵化基地（创业园）、众创空间等；普通写字楼、商铺出租不在此列。",
+         options=_yes_no("是创业孵化载体", "不是")),
     Slot(RENT_WAIVED, "bool", "为入驻的创业者或企业减免场地租金",
          chat="请问贵孵化载体是否在疫情防控期间为入驻的创业者或企业减免了场地租金？",
          help="以与入驻创业者或企业签订的减免租金协议或收租记录为准。",

@@ -50,6 +50,9 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<=社保)\s*(?:paid|covered)(?![a-z])"), "交了"),  # "社保 paid"
     (re.compile(r"(?i)(?<![a-z])accident insurance(?![a-z])"), "人身意外伤害保险"),
     (re.compile(r"(?i)(?<![a-z])(?:rent|rental)(?![a-z])"), "租金"),
+    (re.compile(r"(?i)(?<![a-z])office (?:building|tower)s?(?![a-z])"), "写字楼"),
+    (re.compile(r"(?i)(?<![a-z])tenants?(?![a-z])"), "租户"),
+    (re.compile(r"(?i)(?<![a-z])application forms?(?![a-z])"), "申请表"),
     (re.compile(r"(?i)(?<![a-z])(?:startup |business )?incubators?(?![a-z])"), "孵化基地"),
     (re.compile(r"(?i)(?<![a-z])(?:insured\s+)?(?:staff|employees|headcount|workers)(?![a-z])"), "职工"),
     (re.compile(r"(?i)(?<![a-z])(?:not|isn'?t|is not|aren'?t|are not|non-?)\s*(?:an? )?smes?(?![a-z])"), "不属于中小企业"),
@@ -399,6 +402,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
              r"|(?:还|都|也)?(?:没|没有|未)(?:有)?(?:贷|批)(?!评)"
              r"|(?:打算|准备|想|计划|正在|要)(?:去|要)?(?:申请|申办|办理?)[^，,。？?]{0,10}贷款?(?![^，,。？?]{0,3}(?:展期|延期|贴息|续贷))",
           yes=r"(?:已经|已)(?:发放|放款|到账)|放下来了|贷下来了|批下来了")
+    _flag(found, arabic, S.INCUBATOR,
+          # "普通写字楼出租，不是孵化基地": a landlord, not a carrier of the notice's kind
+          no=r"(?:不是|并非|不属于|不算)[^，,。]{0,4}(?:孵化|创业园|众创空间)|普通(?:的)?(?:写字楼|办公楼|商铺|门面|房东|楼)|(?:写字楼|商铺|门面|厂房)(?:出租|租给)|(?:我是|我们是)(?:个)?房东",
+          yes=r"(?:我们|我)(?:是|就是)[^，,。]{0,6}(?:孵化基地|孵化器|创业园|众创空间|孵化载体)")
     _flag(found, arabic, S.LOST_INCOME,
           no=r"(?:收入|生意)(?:还行|正常|没受影响)|有收入",
           yes=r"没(?:有)?(?:了)?收入|失去(?:了)?收入|断了收入|收入(?:来源)?(?:没了|断了|中断)|没(?:有)?进项|停业|停工了|歇业")

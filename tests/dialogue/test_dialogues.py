@@ -147,6 +147,11 @@ def test_a_what_if_that_asks_a_figure_gets_the_figure_not_the_next_question(talk
     assert reply["asking_for"] is None and "1000元" in reply["reply"]
 
 
+def test_a_landlord_who_cut_the_rent_is_told_the_subsidy_is_for_incubators(talk):
+    reply = talk()("我是开商铺出租的房东，疫情那会儿给租户减了两个月房租，能领补助吗")
+    assert articles(reply) == [6] and "【不符合条件】" in reply["reply"] and "创业孵化载体" in reply["reply"]
+
+
 def test_a_question_about_the_notice_itself_is_answered_from_its_heading(talk):
     reply = talk()("38号文是什么时候印发的，哪几个部门发的")
     assert reply["answered"] and reply["intent"] == "about_notice" and reply["asking_for"] is None

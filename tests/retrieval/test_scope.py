@@ -21,6 +21,7 @@ def scope(kb):
     ("留工培训补助现在还能领不", "留工培训补助"),  # another programme beside a synonym of the notice's term
     ("稳岗返还在哪个网站上申请", "稳岗返还的申请手续和发放时间"),
     ("就业见习补贴一个月给多少钱", "就业见习补贴的标准"),
+    ("失业补助金的申请表去哪里下载", "申请材料和办理流程"),
 ])
 def test_what_the_notice_lacks_is_named(scope, question, missing):
     assert scope.missing(question) == missing
