@@ -24,11 +24,11 @@ import re
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
+from knowledge_base.cache import LruCache
 from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.passages import (
     Passage, PassageKind, ScoredPassage, best_indices, check_top_k, passages_fingerprint, resolve_top_k
@@ -43,37 +43,22 @@ MANIFEST = "manifest.json"
 QUERY_CACHE_SIZE = 4096
 
 
-class QueryVectorCache:
+class QueryVectorCache(LruCache[np.ndarray]):
     """A thread-safe LRU of query text → unit vector (read-only arrays, shared by callers).
 
     :param size: how many vectors to keep; 0 keeps none (every query is embedded).
     """
 
     def __init__(self, size: int = QUERY_CACHE_SIZE):
-        if size < 0:
-            raise ValueError(f"size must be 0 or more, got {size}")
-        self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size)
 
     def get_or_compute(self, text: str, compute) -> np.ndarray:
-        with self._lock:
-            vector = self._vectors.get(text)
-            if vector is not None:
-                self._vectors.move_to_end(text)
-                return vector
-        vector = np.asarray(compute(text), dtype=np.float32)
-        vector.setflags(write=False)
-        if self.size:
-            with self._lock:
-                self._vectors[text] = vector
-                self._vectors.move_to_end(text)
-                while len(self._vectors) > self.size:
-                    self._vectors.popitem(last=False)
-        return vector
+        return super().get_or_compute(text, lambda t: _read_only(np.asarray(compute(t), dtype=np.float32)))
 
-    def __len__(self) -> int:
-        return len(self._vectors)
+
+def _read_only(vector: np.ndarray) -> np.ndarray:
+    vector.setflags(write=False)
+    return vector
 
 
 class DenseRetriever:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
 
+from knowledge_base.cache import LruCache
 from knowledge_base.lexicon import Lexicon, Tokenizer
 from knowledge_base.text import MAX_QUERY_CHARS, has_chinese, normalize
 
@@ -92,19 +93,23 @@ class QueryAnalyzer:
     :param lexicon: the domain lexicon (default: the files in `knowledge_base/lexicon/`).
     :param max_chars: longer input is cut to this many characters.
     :param pinyin_repair: replace homophones of domain terms (speech-recognition errors).
+    :param cache_size: analyses kept per process for repeated questions; 0 keeps none.
     :raises ValueError: `max_chars` is not positive.
     """
 
     lexicon: Lexicon | None = None
     max_chars: int = MAX_QUERY_CHARS
     pinyin_repair: bool = True
+    cache_size: int = 0  # analyses kept per process (`LruCache`); 0 analyses every query again
     _tokenizer: Tokenizer | None = field(default=None, init=False, repr=False)
     _by_pinyin: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _canonical_pairs: list[tuple[str, str]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_chars <= 0:
             raise ValueError(f"max_chars must be greater than 0. Currently, the max_chars is {self.max_chars}")
+        self._analyses: LruCache[AnalyzedQuery] = LruCache(self.cache_size)
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -178,11 +183,12 @@ class QueryAnalyzer:
     def canonicalize(self, text: str) -> str:
         """Replace synonym variants (longest first) by the first canonical term of their rule."""
         assert self.lexicon is not None
-        pairs = sorted(
-            ((v, rule.targets[0]) for rule in self.lexicon.synonyms for v in rule.variants if rule.targets),
-            key=lambda p: -len(p[0]),
-        )
-        for variant, target in pairs:
+        if self._canonical_pairs is None:  # longest variant first; the lexicon does not change
+            self._canonical_pairs = sorted(
+                ((v, rule.targets[0]) for rule in self.lexicon.synonyms for v in rule.variants if rule.targets),
+                key=lambda p: -len(p[0]),
+            )
+        for variant, target in self._canonical_pairs:
             if variant in text and target not in text:
                 text = text.replace(variant, target)
         return text
@@ -195,9 +201,11 @@ class QueryAnalyzer:
     # -- component -----------------------------------------------------------------------
 
     def analyze(self, raw: str | None) -> AnalyzedQuery:
-        """Analyse one query; see `run`."""
-        tokenizer = self.tokenizer  # raises before warm_up()
-        raw = raw or ""
+        """Analyse one query; see `run`. The same text gives the same (immutable) analysis."""
+        return self._analyses.get_or_compute(raw or "", self._analyze)  # raises before warm_up(), keeping nothing
+
+    def _analyze(self, raw: str) -> AnalyzedQuery:
+        tokenizer = self.tokenizer
         text = normalize(raw, self.max_chars)
         truncated = len(raw) > self.max_chars
         if not text:

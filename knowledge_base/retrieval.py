@@ -134,7 +134,7 @@ class PolicyRetriever:
     :param retrievers: which retrievers to use: both (default), or only `("bm25",)` / `("dense",)`.
     :param lexicon: the domain lexicon (default: `knowledge_base/lexicon/`).
     :param calibration: a fitted calibration (default: loaded from `calibration.json`).
-    :param query_cache_size: query vectors kept in memory (0: embed every query, as benchmarks do).
+    :param query_cache_size: query vectors and analyses kept in memory (0: redo every query, as benchmarks do).
     :raises ValueError: bad threshold, top_k, fusion mode or retriever names.
     """
 
@@ -184,7 +184,7 @@ class PolicyRetriever:
                 return
             lexicon = self.lexicon or Lexicon.load()
             self.lexicon = lexicon
-            self.analyzer = QueryAnalyzer(lexicon)
+            self.analyzer = QueryAnalyzer(lexicon, cache_size=self.query_cache_size)
             self.analyzer.warm_up()
             self.passages = build_passages(self.kb, lexicon.article_questions)
             self.bm25 = BM25Retriever(self.passages, self.analyzer)

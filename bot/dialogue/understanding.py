@@ -21,6 +21,7 @@ The rules, in order:
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -548,5 +549,6 @@ def rule_of_top_clause(result, table: RuleTable) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # the notice's clauses, over and over
 def _letters(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())

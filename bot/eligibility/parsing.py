@@ -110,17 +110,20 @@ _ENGLISH = (
 def chinese_terms(text: str) -> str:
     """English words of the domain in a mixed message, in Chinese ("layoff rate 4%" → 裁员率 4%);
     the rest of the text is unchanged."""
-    out = text
+    if not _LATIN.search(text):  # most messages: no English word to map, and sixty patterns saved
+        return text
     for pattern, words in _ENGLISH:
-        out = pattern.sub(words, out)
-    return out
+        text = pattern.sub(words, text)
+    return text
+
+
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def _clean(text: str) -> str:
-    raw = (text or "").translate(_TO_ASCII).strip().lower()
-    for pattern, words in _ENGLISH:
-        raw = pattern.sub(words, raw)
-    return join_blanks(raw)
+    return join_blanks(chinese_terms((text or "").translate(_TO_ASCII).strip().lower()))
+
+
 _PUNCT = re.compile(r"[\s，,。．!！?？、；;：:“”\"'（）()～~…—-]+")
 
 _VAGUE = re.compile(
