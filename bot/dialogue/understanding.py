@@ -42,6 +42,8 @@ SHORT_MESSAGE = 6
 # after the graduates' deadline): the message names its own topic.
 SURE_ELSEWHERE = 0.9
 SMALL_TALK_SURE = 0.8  # small talk this sure wins over a follow-up reading
+OUT_OF_SCOPE_SURE = 0.9  # Rasa this sure of out_of_scope, with retrieval NOWHERE_NEAR, wins over the focus
+NOWHERE_NEAR = 0.2
 MAX_TOPIC_CLAUSES = 6  # clauses kept for a topic named alone (the answer quotes at most 3 sentences)
 # Facts that belong to one person's or one firm's case (a head count, years paid): stating them
 # is telling one's own case. Choices and rates alone ("中小微企业裁员率5.5%…") describe a class.
@@ -255,6 +257,13 @@ def _named(sig: Signals, table: RuleTable) -> bool:
     return sig.rule is not None and any(w in sig.text for w in table[sig.rule].words)
 
 
+def _plainly_elsewhere(sig: Signals) -> bool:
+    """Rasa sure the message is outside the notice, and retrieval nowhere near an article: not a
+    follow-up on the measure in focus, however the focus would read it ("明天大连会下雨吗")."""
+    return sig.nlu.says("out_of_scope", at_least=OUT_OF_SCOPE_SURE) and not cues.FOLLOW_UP.search(sig.text) \
+        and sig.retrieval is not None and sig.retrieval.abstained and sig.retrieval.confidence < NOWHERE_NEAR
+
+
 def _answerable(result) -> bool:
     return result is not None and not result.abstained and bool(result.hits or result.curated)
 
@@ -323,6 +332,8 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
         return [Clarify("not_understood")]
     if sig.nlu.says(*SMALL_TALK_INTENTS, at_least=SMALL_TALK_SURE) and not question:
         return [SmallTalk(sig.nlu.intent), Resume()]
+    if question and _plainly_elsewhere(sig):
+        return [OutOfScope()]
     if question:
         if _answerable(sig.focused):  # a question about the measure being checked
             return [Answer(sig.focused, resume=True)]
@@ -352,7 +363,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
             answer = sig.focused if _answerable(sig.focused) else sig.retrieval
             if cues.HOW_MUCH.search(text) and _answerable(answer) and _still_missing(state.last_rule, {**state.facts, **changed}, table):
                 return [Answer(answer)]  # "那中小企业的话每人每年最多补多少": the figure, not the next question
-            return [ReJudge(state.last_rule), SetSlots(changed, correction=True)]
+            return [ReJudge(state.last_rule), SetSlots({**kin_facts(sig.facts, state.last_rule, table), **changed}, correction=True)]
         if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"
             return [StartCheck(other), SetSlots(kin_facts(sig.facts, other, table))]
     own_case = cues.asks_own_case(text)
@@ -414,6 +425,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         and sig.focused.confidence > sig.retrieval.confidence
     follow_up = not _answerable(sig.retrieval) or (sig.rule is None and not elsewhere
                                                    and (bool(cues.FOLLOW_UP.search(text)) or surer_in_focus))
+    if _plainly_elsewhere(sig):
+        return [OutOfScope()]  # "今天天气怎么样" after a verdict: not a follow-up on the measure
     if sig.focused is not None and follow_up and _answerable(sig.focused):
         # "要是实在找不着呢" goes on from the measure just judged; "那返还多少" asks by its own words
         lead = sig.rule if _named(sig, table) else state.last_rule \

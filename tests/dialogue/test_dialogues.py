@@ -152,6 +152,20 @@ def test_a_landlord_who_cut_the_rent_is_told_the_subsidy_is_for_incubators(talk)
     assert articles(reply) == [6] and "【不符合条件】" in reply["reply"] and "创业孵化载体" in reply["reply"]
 
 
+def test_a_question_outside_the_notice_after_a_verdict_is_not_read_as_a_follow_up(talk):
+    user = talk()
+    assert "【不符合条件】" in user("我们小微企业搞安全培训，一节课40分钟，能申请培训补贴吗")["reply"]
+    reply = user("明天大连会下雨吗")
+    assert not reply["answered"] and reply["citations"] == [] and reply["asking_for"] is None
+
+
+def test_a_correction_after_a_referral_keeps_the_years_told_with_it(talk):
+    user = talk()
+    assert "失业补助金" in user("我是自己不干了的，一直交着失业保险，能领失业金吗")["reply"]
+    reply = user("说错了，是公司把我辞退的，交了七年")
+    assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and "90%" in reply["reply"]
+
+
 def test_a_question_about_the_notice_itself_is_answered_from_its_heading(talk):
     reply = talk()("38号文是什么时候印发的，哪几个部门发的")
     assert reply["answered"] and reply["intent"] == "about_notice" and reply["asking_for"] is None
