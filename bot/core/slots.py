@@ -35,6 +35,7 @@ MIGRANT_WORKER = "migrant_worker"
 ACCIDENT_INSURANCE_PREMIUM = "accident_insurance_premium"
 STARTUP_GUARANTEE_LOAN = "startup_guarantee_loan"
 RECEIVING_UNEMPLOYMENT_BENEFIT = "receiving_unemployment_benefit"
+WANTS_BOTH_BENEFITS = "wants_both_benefits"
 RECEIVING_UNEMPLOYMENT_SUBSIDY = "receiving_unemployment_subsidy"
 LOAN_DISBURSED = "loan_disbursed"
 LOST_INCOME = "lost_income"
@@ -201,6 +202,10 @@ SLOTS = (
          chat="请问一共涉及多少人？",
          voice="请输入人数，按井号键结束。",
          help="按实际推荐就业的人数计算。"),
+    Slot(WANTS_BOTH_BENEFITS, "bool", "同时领取失业保险金和失业补助金",
+         chat="请问您是想同时领取失业保险金和失业补助金吗？",
+         help="失业保险金和失业补助金只能领其中一项。",
+         options=_yes_no("想同时领取", "只领一项")),
     Slot(RECEIVING_UNEMPLOYMENT_BENEFIT, "bool", "正在领取失业保险金",
          chat="请问您现在是否正在领取失业保险金？",
          help="可以在“大连人社”微信公众号、社保经办机构或12333查询失业保险金的领取情况。",

@@ -398,6 +398,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     _flag(found, arabic, S.RECEIVING_UNEMPLOYMENT_BENEFIT,
           no=r"没(?:有)?(?:在)?领(?:过|到)?(?:失业保险金|失业金)",
           yes=r"(?:在|正在|已经在|还在|现在)领(?:着|取)?(?:失业保险金|失业金)|领着(?:失业保险金|失业金)")
+    # "失业金和补助金两个一起领": both at once, the two named (the notice pays one or the other)
+    _flag(found, arabic, S.WANTS_BOTH_BENEFITS,
+          no=r"只领(?:一|1)(?:项|个|样)",
+          yes=r"^(?=.*(?:失业金|失业保险金))(?=.*补助).*(?:某|一起|同时|[一1]块儿?|(?:两|2|俩)(?:个|项|样)?都)[^，,。？?]{0,3}(?:领|拿|发)")  # 某, 1块: 一起, 一块 after cn2an
     _flag(found, arabic, S.RECEIVING_UNEMPLOYMENT_SUBSIDY,
           no=r"没(?:有)?(?:在)?领(?:过|到)?失业补助",
           yes=r"(?:在|正在|已经在|还在|现在)领(?:着|取)?失业补助|领着失业补助")
