@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import re
@@ -24,6 +25,7 @@ from bot.dialogue.understanding import (
     Cancel,
     Clarify,
     ExplainSlot,
+    JudgeOrAnswer,
     Handoff,
     Nlu,
     OutOfScope,
@@ -258,6 +260,13 @@ class DialogueEngine:
             return self._clarify(first, state, flow, channel, confidence)
         if isinstance(first, AboutNotice):
             return self._about_notice(sig.text, confidence)
+        if isinstance(first, JudgeOrAnswer):
+            trial = copy.deepcopy(state)
+            reply = self._execute([StartCheck(first.rule), SetSlots(first.values)], trial, sig, flow, channel)
+            if reply.asking_for is None and trial.check is None and trial.last_rule == first.rule:
+                vars(state).update(vars(trial))  # settled: the verdict answers the question
+                return reply
+            return self._execute([first.answer], state, sig, flow, channel)
         raise ValueError(f"unknown command {first!r}")
 
     def _check_step(self, state: DialogueState, flow: CheckFlow, channel: str, lines: list[str], step: Step | None,

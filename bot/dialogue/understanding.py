@@ -44,6 +44,9 @@ SURE_ELSEWHERE = 0.9
 SMALL_TALK_SURE = 0.8  # small talk this sure wins over a follow-up reading
 OUT_OF_SCOPE_SURE = 0.9  # Rasa this sure of out_of_scope, with retrieval NOWHERE_NEAR, wins over the focus
 NOWHERE_NEAR = 0.2
+# Facts of one measure that make a question about a class of cases a case to judge ("中小微企业裁员率
+# 正好5.5%能不能申请"): the verdict answers it, when they settle it.
+CLASS_CASE_FACTS = 2
 MAX_TOPIC_CLAUSES = 6  # clauses kept for a topic named alone (the answer quotes at most 3 sentences)
 # Facts that belong to one person's or one firm's case (a head count, years paid): stating them
 # is telling one's own case. Choices and rates alone ("中小微企业裁员率5.5%…") describe a class.
@@ -161,6 +164,16 @@ class OutOfScope:
 
 
 @dataclass(frozen=True)
+class JudgeOrAnswer:
+    """A class of cases asked about with every fact a verdict needs ("大企业，没受疫情影响，裁员率3.62%，
+    能申请稳岗返还吗"): the verdict when the facts settle it, else `answer`; never a question back."""
+
+    rule: str
+    values: dict
+    answer: Answer
+
+
+@dataclass(frozen=True)
 class AboutNotice:
     """Say what the notice is: its number, title, issuers and date ("38号文是哪天发的")."""
 
@@ -173,7 +186,7 @@ class Clarify:
 
 
 Command = (Answer | StartCheck | SetSlots | SetRange | ReJudge | ExplainSlot | Resume | Cancel | Handoff | SmallTalk
-           | OutOfScope | AboutNotice | Clarify)
+           | OutOfScope | JudgeOrAnswer | AboutNotice | Clarify)
 
 
 # -- signals -----------------------------------------------------------------------------------
@@ -410,6 +423,11 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
             return [StartCheck(rule), SetSlots(kin_facts(sig.facts, rule, table))]
         if own_case and not _answerable(sig.retrieval):
             return [Clarify("topic")]
+    if cues.ELIGIBILITY_ASK.search(text) and _answerable(sig.retrieval):
+        rule = checkable_rule(sig.rule, table) if _named(sig, table) else _rule_of_facts_agreeing(sig, table)
+        values = kin_facts(sig.facts, rule, table) if rule else {}
+        if rule and len(set(values) & asked_by(table[rule])) >= CLASS_CASE_FACTS:
+            return [JudgeOrAnswer(rule, values, Answer(sig.retrieval))]
     # Before small talk: "喂你好，我想问一下稳岗返还" greets, and names what it is about.
     topic = _topic_answer(sig.retrieval, text, table, sig.rule, guess_ok=not _answerable(sig.focused)) \
         if not _answerable(sig.retrieval) else None

@@ -166,6 +166,13 @@ def test_a_correction_after_a_referral_keeps_the_years_told_with_it(talk):
     assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and "90%" in reply["reply"]
 
 
+def test_a_class_of_firms_asked_with_every_fact_gets_the_verdict_and_no_question_back(talk):
+    reply = talk()("一般小微企业裁员率4%，稳岗返还能申请吗")  # passes both bounds a small firm can have
+    assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and articles(reply) == [4]
+    open_case = talk()("一般中小微企业裁员率8%能不能申请稳岗返还")  # 30 staff or fewer may have 20%: unsettled
+    assert open_case["asking_for"] is None and open_case["answered"] and "【" not in open_case["reply"]
+
+
 def test_a_question_about_the_notice_itself_is_answered_from_its_heading(talk):
     reply = talk()("38号文是什么时候印发的，哪几个部门发的")
     assert reply["answered"] and reply["intent"] == "about_notice" and reply["asking_for"] is None
