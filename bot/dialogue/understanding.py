@@ -423,10 +423,11 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
             return [StartCheck(rule), SetSlots(kin_facts(sig.facts, rule, table))]
         if own_case and not _answerable(sig.retrieval):
             return [Clarify("topic")]
-    if cues.ELIGIBILITY_ASK.search(text) and _answerable(sig.retrieval):
+    if (cues.ELIGIBILITY_ASK.search(text) or cues.QUESTION.search(text)) and _answerable(sig.retrieval):
+        # "2018届非大连生源报到延到哪天" too: the verdict states the figure for that case
         rule = checkable_rule(sig.rule, table) if _named(sig, table) else _rule_of_facts_agreeing(sig, table)
         values = kin_facts(sig.facts, rule, table) if rule else {}
-        if rule and len(set(values) & asked_by(table[rule])) >= CLASS_CASE_FACTS:
+        if rule and len(set(sig.facts) & asked_by(table[rule])) >= CLASS_CASE_FACTS:  # said, not inferred
             return [JudgeOrAnswer(rule, values, Answer(sig.retrieval))]
     # Before small talk: "喂你好，我想问一下稳岗返还" greets, and names what it is about.
     topic = _topic_answer(sig.retrieval, text, table, sig.rule, guess_ok=not _answerable(sig.focused)) \

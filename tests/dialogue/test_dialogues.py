@@ -169,6 +169,8 @@ def test_a_correction_after_a_referral_keeps_the_years_told_with_it(talk):
 def test_a_class_of_firms_asked_with_every_fact_gets_the_verdict_and_no_question_back(talk):
     reply = talk()("一般小微企业裁员率4%，稳岗返还能申请吗")  # passes both bounds a small firm can have
     assert reply["asking_for"] is None and "【符合条件" in reply["reply"] and articles(reply) == [4]
+    graduate = talk()("2018届的非大连生源毕业生，报到期限延到哪天")  # not an eligibility word, yet a case
+    assert graduate["asking_for"] is None and "【符合条件" in graduate["reply"] and "9月30日" in graduate["reply"]
     open_case = talk()("一般中小微企业裁员率8%能不能申请稳岗返还")  # 30 staff or fewer may have 20%: unsettled
     assert open_case["asking_for"] is None and open_case["answered"] and "【" not in open_case["reply"]
 
