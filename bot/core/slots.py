@@ -38,6 +38,7 @@ RECEIVING_UNEMPLOYMENT_BENEFIT = "receiving_unemployment_benefit"
 WANTS_BOTH_BENEFITS = "wants_both_benefits"
 RECEIVING_UNEMPLOYMENT_SUBSIDY = "receiving_unemployment_subsidy"
 LOAN_DISBURSED = "loan_disbursed"
+OTHER_LOAN_NAMED = "other_loan_named"
 LOST_INCOME = "lost_income"
 RENT_WAIVED = "rent_waived"
 INCUBATOR = "incubator"
@@ -214,6 +215,10 @@ SLOTS = (
          chat="请问您现在是否正在领取失业补助金？",
          help="可以在社保经办机构或12333查询失业补助金的领取情况。",
          options=_yes_no("正在领取失业补助金", "没有")),
+    Slot(OTHER_LOAN_NAMED, "bool", "问的是房贷、车贷等其他贷款",
+         chat="请问您问的是房贷、车贷等其他贷款吗？",
+         help="本通知第六条只规定了个人创业担保贷款的展期。",
+         options=_yes_no("问的是其他贷款", "不是")),
     Slot(LOAN_DISBURSED, "bool", "贷款已发放",
          chat="请问这笔创业担保贷款已经发放（放款）了吗？",
          help="以贷款银行的放款记录为准。",

@@ -392,6 +392,8 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           # "要是我们2月8号就开工了呢": open before 2月9日, the Spring Festival's end in the notice
           yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)|(?:防疫物资|防控物资|急需物资)的?(?:企业|厂|公司)|口罩厂|防护服厂"
               r"|2月[1-9](?:号|日)[^，,。]{0,3}(?:开工|复工|生产)")
+    _flag(found, arabic, S.OTHER_LOAN_NAMED, no=r"(?!)",
+          yes=r"房贷|车贷|信用卡|消费贷|网贷|房屋贷款|住房贷款|购房贷款|公积金贷款|助学贷款")
     _flag(found, arabic, S.STARTUP_GUARANTEE_LOAN,
           no=r"房贷|车贷|信用卡|消费贷|网贷|房屋贷款|住房贷款|购房贷款|公积金贷款|助学贷款|(?:不是|并非|没有?)[^，,。]{0,4}创业担保",
           yes=r"创业担保贷款|担保贷款|创业贷")

@@ -105,8 +105,13 @@ def test_the_training_verdict_comes_before_the_class_hours_and_the_sum_after(flo
 
 
 def test_another_loan_than_a_guarantee_loan_is_not_covered(flow):
-    state = check("loan_extension", startup_guarantee_loan=False, covid_infected=True)
+    state = check("loan_extension", startup_guarantee_loan=False, other_loan_named=True, covid_infected=True)
     assert flow.next_step(state).verdict.outcome == "not_covered"
+
+
+def test_a_loan_said_not_to_be_a_guarantee_loan_misses_the_extension(flow):
+    state = check("loan_extension", startup_guarantee_loan=False, covid_infected=True)
+    assert flow.next_step(state).verdict.outcome == "not_eligible"
 
 
 def test_a_benefit_check_of_someone_who_quit_moves_to_the_subsidy_and_says_so(flow):
