@@ -295,8 +295,8 @@ class DialogueEngine:
                 suggestions=flow.suggestions(step.ask),
             )
         verdict = self._against_share_asked(step.verdict, text)
-        if channel == VOICE:  # the clause is too long to read out: verdict, computation, validity
-            lines.append(verdict.body + (say("verdict_computation", computation=verdict.computation) if verdict.computation else "") + verdict.validity)
+        if channel == VOICE:  # the clause is too long to read out: verdict, computation, validity, said first
+            lines.insert(0, verdict.body + (say("verdict_computation", computation=verdict.computation) if verdict.computation else "") + verdict.validity)
         else:
             lines.append(verdict.text)
         state.last_rule, state.focus = rule.id, (rule.document, rule.article)

@@ -106,6 +106,17 @@ def test_the_spoken_verdict_reads_its_computation(real_app):
     assert "三除以二十八约等于百分之十点七，不超过百分之二十" in answer.says[0]
 
 
+def test_a_spoken_verdict_comes_first_so_the_length_cap_never_cuts_it(real_app):
+    """A verdict settled in the turn that opens the check (with an assumption said) is read before
+    the rule's summary: the cap cuts the summary, never the verdict."""
+    live, services = real_app
+    phone = Phone(live.url, token=auth_token(services.settings))
+    phone.call()
+    spoken = phone.say("我们是国有大企业 疫情没什么影响 裁员率百分之三点七 能申请稳岗返还吗").says[0]
+    assert spoken.startswith("不符合稳岗返还的裁员率条件"), spoken
+    assert "低于百分之三点六二" in spoken
+
+
 def test_a_spoken_question_is_answered_from_the_notice_and_logged(real_app):
     live, services = real_app
     phone = Phone(live.url, token=auth_token(services.settings))
