@@ -37,6 +37,7 @@ from bot.dialogue.understanding import (
     SmallTalk,
     StartCheck,
     article_rule,
+    asked_by,
     named_rule,
     rule_of_top_clause,
     understand,
@@ -194,6 +195,8 @@ class DialogueEngine:
                          confidence=confidence, answered=False)
         if isinstance(first, StartCheck):
             values = commands[1].values if len(commands) > 1 else {}
+            if state.last_rule == first.rule and len(set(values) & asked_by(self.table[first.rule])) >= 2:
+                state.facts = {}  # a new case of the measure just judged ("那国企大厂呢…"): nothing carried over
             # Facts told earlier stay (a check interrupted may be taken up again); those this rule reads count, said so.
             reads = self.table[first.rule].reads
             carried = [f"{self.table.slots[k].label}{flow.describe(k, v)}" for k, v in state.facts.items()

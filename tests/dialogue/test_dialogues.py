@@ -175,6 +175,13 @@ def test_a_class_of_firms_asked_with_every_fact_gets_the_verdict_and_no_question
     assert open_case["asking_for"] is None and open_case["answered"] and "【" not in open_case["reply"]
 
 
+def test_a_new_case_of_the_measure_just_judged_carries_no_facts_over(talk):
+    user = talk()
+    assert "30人（含）以下" in user("我们公司25个人，裁了4个，稳岗返还能申请吗")["reply"]
+    reply = user("我们集团是大型企业，没受疫情影响，裁员率3%，能申请稳岗返还吗")
+    assert "其他参保企业" in reply["reply"] and "25" not in reply["reply"]
+
+
 def test_a_question_about_the_notice_itself_is_answered_from_its_heading(talk):
     reply = talk()("38号文是什么时候印发的，哪几个部门发的")
     assert reply["answered"] and reply["intent"] == "about_notice" and reply["asking_for"] is None
