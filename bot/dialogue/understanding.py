@@ -15,9 +15,11 @@ The rules, in order:
 3. Outside a check: "那要是…呢" with a fact re-judges the last verdict; whether a measure still
    runs or how long it lasts is answered first, even with a fact of one's case; a question about
    one's own case (or facts stated about it) starts the check of that measure (named by its
-   words, by the facts, or by the clause retrieval found); a question about what a measure says
-   is answered; a follow-up that names no topic is answered from
-   the article in focus; a near miss or a question outside the notice says so.
+   words, by the facts, or by the clause retrieval found); a question about the notice itself
+   (its date, issuers) is answered from its heading; a class of cases asked with the facts of a
+   verdict gets the verdict when they settle it; a question about what a measure says is
+   answered; a follow-up that names no topic is answered from the article in focus, unless Rasa
+   is sure it is about something else; a near miss or a question outside the notice says so.
 """
 from __future__ import annotations
 
