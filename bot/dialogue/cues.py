@@ -102,11 +102,11 @@ ASKS_WHAT_MAX_CHARS = 16
 ASKER = re.compile(_ASKER)
 # "我现在还在领失业保险金": a fact of the asker's, not the measure asked about
 RECEIVING = re.compile(r"(?:在|正在|已经在|还在|现在)领(?:着|取)?(?:失业保险金|失业金|失业补助金?)|领着(?:失业保险金|失业金|失业补助金?)")
-# "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
 # "每人每年最多补多少", "上限是多少": asks for a figure of the measure
 HOW_MUCH = re.compile(r"多少|几成|上限|最多(?:能)?(?:补|给|领|拿|发)|最高")
 # "如果再多裁一个呢", "又裁了两个": a number added to the one told before, not a new total
 MORE = re.compile(r"再多|多裁|再裁|又裁|还多|多了?(?=\d|[一二两三四五六七八九十])")
+# "正好30人的企业…", "如果裁了5个…": a class of cases or a hypothesis, not the asker's own case.
 HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|万一|要是")
 GENERIC = re.compile(rf"的(?:企业|公司|单位|职工|员工|毕业生)|{HYPOTHETICAL.pattern}|一般|通常|正好|刚好|恰好")
 
