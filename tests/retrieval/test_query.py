@@ -18,6 +18,18 @@ class TestQueryAnalyzer:
         with pytest.raises(RuntimeError, match="warm_up"):
             QueryAnalyzer().run("稳岗返还")
 
+    def test_a_repeated_question_reuses_its_analysis_only_when_asked_to(self, lexicon):
+        cached = QueryAnalyzer(lexicon, cache_size=2)
+        cached.warm_up()
+        assert cached.analyze("失业进能领多少") is cached.analyze("失业进能领多少")
+        for text in ("稳岗返还", "培训补贴"):  # two more: the first is dropped
+            cached.analyze(text)
+        assert len(cached._analyses) == 2
+        fresh = QueryAnalyzer(lexicon)  # the default keeps nothing, as benchmarks want
+        fresh.warm_up()
+        first = fresh.analyze("失业进能领多少")
+        assert first == fresh.analyze("失业进能领多少") and first is not fresh.analyze("失业进能领多少")
+
     @pytest.mark.parametrize(
         ("heard", "meant"),
         [("失业进能领多少", "失业金"), ("稳刚返还怎么申请", "稳岗返还"), ("农名工返乡", "农民工"), ("公益行岗位", "公益性岗位")],
