@@ -29,7 +29,7 @@ from typing import Any, Callable
 import yaml
 
 BLIND_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "questions" / "blind"
-SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "heldout")
+SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout")
 # Sets smaller than a dev set to tune on: a spot check of people not heard yet, only measured.
 SPOT_CHECKS = frozenset({"dev6"})
 IN_SCOPE_KINDS = ("policy", "own_case")
