@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TYPES = ("int", "number", "percent", "bool", "choice", "year")
+TYPES = ("int", "number", "percent", "bool", "choice", "year", "date")
 NUMBER_TYPES = frozenset({"int", "number", "percent", "year"})  # entered as digits on the keypad
 
 ENTERPRISE_SIZE = "enterprise_size"
@@ -43,6 +43,13 @@ LOST_INCOME = "lost_income"
 RENT_WAIVED = "rent_waived"
 INCUBATOR = "incubator"
 PERSONS = "persons"  # people a per-person amount is paid for (referred to a job)
+# When the event a measure is about happened (lost the job, reported): "2023-02", "2020-10-08", "2026",
+# or "now" (the day asked). Never asked; told, it decides whether the measure still ran then.
+EVENT_DATE = "event_date"
+EXTENSION_YEARS = "extension_years"  # the loan extension asked for
+POST_MONTHS = "post_months"  # the length of a public-welfare post asked for
+TRAINING_RECORDS = "training_records"  # courseware or records of the training kept
+OUT_OF_PROVINCE = "out_of_province"  # a migrant worker from outside Liaoning (外省籍)
 
 
 @dataclass(frozen=True)
@@ -235,6 +242,26 @@ SLOTS = (
          chat="请问相关人员是农民工吗？",
          help="农民工一般指户籍在农村、进城务工的人员。",
          options=_yes_no("是农民工", "不是")),
+    Slot(EXTENSION_YEARS, "number", "申请展期", unit="年", min=0, max=30,
+         chat="请问想申请展期多长时间？",
+         voice="请输入想申请展期的年数，小数点请按星号键，按井号键结束。",
+         help="展期期限原则上不超过1年，具体以贷款银行审批为准。"),
+    Slot(POST_MONTHS, "number", "公益性岗位期限", unit="个月", min=0, max=600,
+         chat="请问想安排多长时间的公益性岗位？",
+         voice="请输入公益性岗位的月数，按井号键结束。",
+         help="短期公益性岗位托底安置为3至6个月。"),
+    Slot(TRAINING_RECORDS, "bool", "留有培训课件或培训记录",
+         chat="请问培训是否留有培训课件或培训记录（如培训录像、直播、微信记录）？",
+         help="培训补贴凭培训课件或培训记录（主要包括培训录像、直播、微信记录等）申领。",
+         options=_yes_no("留有培训课件或记录", "没有")),
+    Slot(OUT_OF_PROVINCE, "bool", "外省籍",
+         chat="请问这位农民工是外省籍（辽宁省以外）的吗？",
+         help="外省籍指户籍在辽宁省以外。",
+         options=_yes_no("是外省籍", "是辽宁省内的")),
+    Slot(EVENT_DATE, "date", "发生时间",
+         chat="请问这件事（失业、辞职或报到）是哪年哪月发生的？",
+         voice="请说出这件事发生的年份和月份。",
+         help="以解除劳动合同证明、报到证明等材料上的日期为准。"),
     Slot(ACCIDENT_INSURANCE_PREMIUM, "number", "人身意外伤害保险保费", unit="元", min=0, max=100000,
          chat="请问每人的人身意外伤害保险保费是多少元？",
          voice="请输入每人的保费金额，按井号键结束。",

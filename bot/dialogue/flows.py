@@ -116,7 +116,7 @@ class CheckFlow:
         self.follow_referral(state, step)
         rule_id = state.check
         try:
-            missing = missing_slots(rule_id, state.facts, table=self.table)
+            missing = missing_slots(rule_id, state.facts, table=self.table, as_of=self.as_of, epidemic_end=self.epidemic_end)
         except SlotValueError as err:  # a stored value the rule cannot use: ask for it again
             state.facts.pop(err.slot, None)
             missing = [err.slot]
@@ -165,12 +165,16 @@ class CheckFlow:
                 return False
             for value in values:
                 facts = {**known, slot: value}
-                if not walk(facts, missing_slots(rule_id, facts, table=self.table), [*unknown, slot], left - 1):
+                if not walk(facts, missing_slots(rule_id, facts, table=self.table, as_of=self.as_of, epidemic_end=self.epidemic_end), [*unknown, slot], left - 1):
                     return False
             return True
 
         # The same outcome said the same way: 90% and 95% are both "eligible", but not the same.
-        if not walk(dict(facts), missing, [], depth) or len({(v.outcome, v.template) for v, _, _ in paths}) != 1:
+        # Not eligible on every path settles it, for whichever reason (30-minute classes fail at any firm).
+        if not walk(dict(facts), missing, [], depth):
+            return None
+        outcomes = {v.outcome for v, _, _ in paths}
+        if len(outcomes) != 1 or (outcomes != {"not_eligible"} and len({v.template for v, _, _ in paths}) != 1):
             return None
         _, shown, known = paths[-1] if paths[0][0].outcome == "eligible" else paths[0]
         # The verdict again, its computation without the values that only stand in for unknown facts.
@@ -183,7 +187,7 @@ class CheckFlow:
         """The verdict these facts give (settled anyway where the missing ones cannot change it),
         or None and the facts still missing."""
         facts = {**infer_facts(facts), **facts}
-        missing = missing_slots(rule_id, facts, table=self.table)
+        missing = missing_slots(rule_id, facts, table=self.table, as_of=self.as_of, epidemic_end=self.epidemic_end)
         if not missing:
             return evaluate(rule_id, facts, self.as_of, epidemic_end=self.epidemic_end, table=self.table), []
         settled = self._settled_anyway(rule_id, facts, missing)

@@ -19,8 +19,9 @@ from typing import Any, Iterable
 
 from bot.config import EPIDEMIC_END
 from bot.core.messages import say
-from bot.core.slots import Slot
+from bot.core.slots import EVENT_DATE, Slot
 from bot.core.turn import Citation
+from bot.eligibility import event_dates
 from bot.eligibility.table import Case, Param, Rule, RuleTable, RuleTableError, load_rules
 from knowledge_base.validity import validity_as_of
 
@@ -127,7 +128,14 @@ def validate_slot(slot: str, value: Any, known: dict | None = None, *, table: Ru
     return value
 
 
-def missing_slots(rule_id: str, slots: dict, *, table: RuleTable | None = None) -> list[str]:
+def missing_slots(
+    rule_id: str,
+    slots: dict,
+    *,
+    table: RuleTable | None = None,
+    as_of: dt.date | None = None,
+    epidemic_end: dt.date | None = EPIDEMIC_END,
+) -> list[str]:
     """The facts still needed for this rule's current branch, in asking order.
 
     Slots of other branches are left out (a firm of 28 staff is never asked whether it was
@@ -135,13 +143,17 @@ def missing_slots(rule_id: str, slots: dict, *, table: RuleTable | None = None) 
     decided (e.g. the employer is not an epidemic-supply firm) nothing more is asked.
 
     :param slots: known slot values by canonical name; None / "" count as unknown.
+    :param as_of: / :param epidemic_end: as for `evaluate` (an event after the measure decides alone).
     :returns: canonical slot names; [] when `evaluate` can answer.
     :raises UnknownRule: no rule has this id.
     :raises SlotValueError: a given value is unusable (the caller should ask for it again).
     """
     table = table or load_rules()
     rule = table[rule_id]
-    ctx = _Context(rule, table, _coerce_all(rule, table, slots))
+    values = _coerce_all(rule, table, slots)
+    if _event_end(rule, values, as_of or dt.date.today(), epidemic_end) is not None:
+        return []  # the event came after the measure ended: nothing else decides
+    ctx = _Context(rule, table, values)
     needed = [i.slot for i in rule.inputs if _must_ask(i, ctx)]
     if needed and _decided(rule, ctx):
         return []
@@ -175,6 +187,9 @@ def evaluate(
     if as_of < rule.valid_from:
         return _not_yet(rule, table, as_of)
     values = _coerce_all(rule, table, slots)
+    late = _late_event(rule, table, values, as_of, epidemic_end)
+    if late is not None:
+        return late
     ctx = _Context(rule, table, values, frozenset(assumed))
     needed = [i.slot for i in rule.inputs if _must_ask(i, ctx)]
     if needed and not _decided(rule, ctx):
@@ -271,6 +286,10 @@ def _coerce_all(rule: Rule, table: RuleTable, slots: dict) -> dict[str, Any]:
 
 
 def _coerce(spec: Slot, value: Any, table: RuleTable):
+    if spec.type == "date" and isinstance(value, dt.date):
+        value = value.isoformat()
+    if spec.type == "date" and isinstance(value, str) and event_dates.VALUE.fullmatch(value):
+        return value
     if isinstance(value, str) and spec.type == "choice" and value in spec.choices:
         return value
     if isinstance(value, str):
@@ -281,6 +300,8 @@ def _coerce(spec: Slot, value: Any, table: RuleTable):
             options = say("slot_choose", choices="、".join(spec.choices.values())) if spec.type == "choice" else ""
             raise _ask_again(spec, say("slot_unclear", value=value, options=options))
         value = parsed
+    if spec.type == "date":
+        return value
     if spec.type == "bool":
         if not isinstance(value, bool):
             raise _ask_again(spec, say("slot_yes_no"))
@@ -299,6 +320,40 @@ def _coerce(spec: Slot, value: Any, table: RuleTable):
     if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
         raise _ask_again(spec, say("slot_out_of_range", label=spec.label, value=_prose(spec, number, table)))
     return number
+
+
+def _event_end(rule: Rule, values: dict, as_of: dt.date, epidemic_end: dt.date | None) -> dt.date | None:
+    """The end of the measure when the case's event (`event_date`) surely came after it, else None."""
+    event = values.get(EVENT_DATE)
+    if event is None:
+        return None
+    judged = validity_as_of(rule.validity, event_dates.earliest_day(event, as_of), epidemic_end, until=rule.valid_until, text=rule.clause)
+    return judged.end if judged.ended else None
+
+
+def _late_event(rule: Rule, table: RuleTable, values: dict, as_of: dt.date, epidemic_end: dt.date | None) -> Verdict | None:
+    """Not eligible when the case's event came after the measure ended ("2023年2月辞职的" for 失业补助金)."""
+    end = _event_end(rule, values, as_of, epidemic_end)
+    if end is None:
+        return None
+    event = values[EVENT_DATE]
+    told = say("event_now") if event == "now" else event_dates.text(event_dates.absolute(event, as_of))
+    key = "event_after_deadline" if rule.validity == "deadline" else "event_after_end"
+    body = table.validity_notes[key].format(event=told, end=_date(end))
+    validity, expired = _validity_note(rule, as_of, epidemic_end)
+    return Verdict(
+        rule_id=rule.id,
+        outcome="not_eligible",
+        text=_compose(rule, table, "not_eligible", body, "", validity),
+        computation="",
+        citation=rule.citation,
+        facts={EVENT_DATE: told},
+        body=body,
+        validity=validity,
+        expired=expired,
+        reasons=[body],
+        template=table.validity_notes[key],
+    )
 
 
 def _ask_again(spec: Slot, problem: str) -> SlotValueError:
@@ -358,6 +413,8 @@ class _Context:
 
     def holds(self, f: dict) -> bool | None:
         if "not" in f:
+            if self._untold_optional(f["not"]):  # "not more than a year" of an untold extension: no case either
+                return False
             inner = self.holds(f["not"])
             return None if inner is None else not inner
         if "any" in f:
@@ -375,6 +432,9 @@ class _Context:
             return value == self.rule.params[f["is"]].value
         op = "max" if "max" in f else "min"
         return _bound_holds(op, value, self.rule.params[f[op]])
+
+    def _untold_optional(self, f: dict) -> bool:
+        return "of" in f and self.value(f["of"]) is None and any(i.optional and i.slot == f["of"] for i in self.rule.inputs)
 
     def all_hold(self, filters: Iterable[dict]) -> bool | None:
         results = [self.holds(f) for f in filters]
@@ -626,6 +686,8 @@ def _prose_value(value, unit: str, table: RuleTable) -> str:
 
 
 def _prose(spec: Slot, value, table: RuleTable) -> str:
+    if spec.type == "date":
+        return say("event_now") if value.startswith("now") else event_dates.text(value)
     if spec.type == "bool":
         return _BOOL_TEXT[value]
     if spec.type == "choice":

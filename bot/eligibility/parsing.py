@@ -43,12 +43,16 @@ _ENGLISH = (
     # the worker's own dismissal, before the firm's layoffs: "I got laid off" → 被裁了
     (re.compile(r"(?i)(?<![a-z])(?:got|get|gets|getting|was|were|been|be)\s+(?:laid\s*-?off|fired|dismissed|sacked|let go)(?![a-z])"), "被裁了"),
     (re.compile(r"(?i)(?<![a-z])layoff rate(?![a-z])"), "裁员率"),
-    (re.compile(r"(?i)(?<![a-z])no\s+lay\s*-?offs?(?![a-z])"), "没裁员"),
+    (re.compile(r"(?i)(?<![a-z])(?:no|zero|0)\s+lay\s*-?offs?(?![a-z])"), "没裁员"),
+    # "3 layoffs", "4 people laid off": the count before the word
+    (re.compile(r"(?i)(?<![\d.])(\d+)\s*(?:people\s+|persons\s+|staff\s+|employees\s+)?(?:lay\s*-?offs?|laid\s+off)(?![a-z])"), r"裁了\1个"),
+    (re.compile(r"(?i)(?<=\d)\s*(?:people|persons)(?![a-z])"), "人"),
     (re.compile(r"(?i)(?<![a-z])(?:lay\s*-?offs?|laid off|fired)(?![a-z])"), "裁了"),
     (re.compile(r"(?i)(?<![a-z])(?:resign(?:ed)?|quit)(?![a-z])"), "辞职了"),
     (re.compile(r"(?i)(?<![a-z])social insurance(?![a-z])"), "社保"),
     (re.compile(r"(?i)(?<=社保)\s*(?:paid|covered)(?![a-z])"), "交了"),  # "社保 paid"
     (re.compile(r"(?i)(?<![a-z])accident insurance(?![a-z])"), "人身意外伤害保险"),
+    (re.compile(r"(?i)(?<![a-z])premiums?(?![a-z])"), "保费"),
     (re.compile(r"(?i)(?<![a-z])(?:rent|rental)(?![a-z])"), "租金"),
     (re.compile(r"(?i)(?<![a-z])office (?:building|tower)s?(?![a-z])"), "写字楼"),
     (re.compile(r"(?i)(?<![a-z])tenants?(?![a-z])"), "租户"),
@@ -60,11 +64,17 @@ _ENGLISH = (
     (re.compile(r"(?i)(?<![a-z])(?:large|big) (?:company|enterprise|firm|business)(?![a-z])"), "大企业"),
     (re.compile(r"(?i)(?<![a-z])(?:msmes?|micro[\s-]*(?:and small\s+)?(?:compan(?:y|ies)|business(?:es)?|firms?|enterprises?))(?![a-z])"), "小微企业"),
     (re.compile(r"(?i)(?<![a-z])(?:smes?|small(?:\s+(?:and|&)\s+medium)?(?:[\s-]+sized)?\s+(?:business(?:es)?|compan(?:y|ies)|firms?|enterprises?))(?![a-z])"), "中小企业"),
+    (re.compile(r"(?i)(?<![a-z])start-?ups?(?![a-z])(?!\s*(?:guarantee|guaranteed|business|entrepreneurship)?\s*loans?)"), "小企业"),
     (re.compile(r"(?i)(?<![a-z])our (?:company|firm|business)(?![a-z])"), "我们公司"),
     (re.compile(r"(?i)(?<![a-z])company(?![a-z])"), "公司"),
     (re.compile(r"(?i)(?<=\d)\s*years?(?![a-z])"), "年"),
     (re.compile(r"(?i)(?<=\d)\s*months?(?![a-z])"), "个月"),
     (re.compile(r"(?i)(?<![a-z])personal reasons?(?![a-z])"), "个人原因"),
+    (re.compile(r"(?i)(?<![a-z])(?:another|other|a different) provinces?(?![a-z])|(?<![a-z])out of province(?![a-z])"), "外省"),
+    (re.compile(r"(?i)(?<![a-z])last month(?![a-z])"), "上个月"),
+    (re.compile(r"(?i)(?<![a-z])last year(?![a-z])"), "去年"),
+    (re.compile(r"(?i)(?<![a-z])this year(?![a-z])"), "今年"),
+    (re.compile(r"(?i)(?<![a-z])lost (?:my|his|her|our|the) jobs?(?![a-z])"), "失业了"),
     (re.compile(r"(?i)(?<![a-z])(?:we are|we're)(?![a-z])"), "我们是"),
     (re.compile(r"(?i)(?<![a-z])(?:i am|i'm|im)(?![a-z])"), "我是"),
     (re.compile(r"(?i)(?<![a-z])graduated in (\d{4})(?![\d])"), r"\1年毕业"),
@@ -263,6 +273,8 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
                 choice = "dalian" if place.group(1).startswith("大连") else "non_dalian"
         return choice
     arabic = _arabic(_NEIGHBOURS.sub(_vague_pair, raw))
+    if spec.type == "date":
+        return _event_date(arabic, bare=True)
     if _VAGUE.search(arabic):
         return None
     if spec.type == "year":
@@ -293,6 +305,15 @@ def parse_slot_value(slot: str, text: str, channel: str = "chat"):
     return _plain(value)
 
 
+# "我开了个美甲店，就5个员工": a shop one runs, or a handful of staff, is a small or micro firm
+_SMALL_BUSINESS = re.compile(r"开(?:了)?(?:个|一个|一家)(?:小)?[\u4e00-\u9fff]{0,3}(?:店|铺|馆|摊)(?![\u4e00-\u9fff]{0,2}(?:集团|连锁))"
+                             r"|(?:就|只有|才|总共就|一共就)(?:[1-9]|1\d)(?:个|名|位)?(?:员工|人|伙计|工人)(?!\d)")
+
+# "裁了4个，不对，是裁了3个": what follows the correction replaces what it corrects
+_IN_MESSAGE_CORRECTION = re.compile(r"[，,。\s]*(?:不对|说错了|搞错了|记错了|口误)[，,。\s]*(?:应该)?(?:是)?")
+_BARE_COUNT = re.compile(r"^\D*?(\d+)个(?!人)")
+
+
 def extract_slots(text: str, expected: str | None = None) -> dict:
     """Every slot value a free sentence states.
 
@@ -301,12 +322,24 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
         fills it, and a bare "N个人" is read as the head count only when no other count is expected.
     :returns: canonical slot name → value (same types as `parse_slot_value`); {} when none.
     """
+    corrections = [m for m in _IN_MESSAGE_CORRECTION.finditer(text or "") if m.start() > 0 and text[m.end():].strip()]
+    if corrections:
+        at = corrections[-1]
+        before = _extract(text[: at.start()], expected)
+        # a bare "3个" corrects the layoffs just told, not the head count
+        after = _extract(text[at.end():], S.LAYOFFS if S.LAYOFFS in before and _BARE_COUNT.match(_arabic(_clean(text[at.end():]))) else expected)
+        if after:
+            return {**before, **after}
+    return _extract(text, expected)
+
+
+def _extract(text: str, expected: str | None) -> dict:
     raw = _clean(text)
     if not raw:
         return {}
     arabic = _arabic(_NEIGHBOURS.sub(_vague_pair, raw))
     found: dict = {}
-    masked = arabic
+    masked = _WHOLE_UNITS_AND_MORE.sub(r"\1", arabic)
 
     def take(pattern: str, slot: str, convert=None, *, about_ok: bool = False) -> None:
         nonlocal masked
@@ -326,6 +359,15 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     # Rates, layoffs, class hours and durations first, so their numbers are not read as head counts.
     # "裁员率大概3%": the rate the firm states, shown in the working (计算：裁员率 3% …).
     take(rf"裁员率(?:{_RATE_FILLER})*({_NUM})%?", S.LAYOFF_RATE, about_ok=True)
+    # "二十个里裁一个": the head count and the layoffs together
+    share = re.search(r"(?<![\d.])(\d+)个?(?:人)?(?:里|中|当中|里面|里头)(?:面)?(?:就|只)?(?:裁|辞退|减)(?:了|掉)?(\d+)个", masked)
+    if share and S.EMPLOYEES not in found and S.LAYOFFS not in found:
+        if re.search(r"(?:也就是|就是说|相当于|等于|平均)(?:每)?$", masked[: share.start()]):
+            # "裁员率5%左右，也就是二十个里裁一个": a rate explained, not the firm's head count
+            found[S.LAYOFF_RATE] = _plain(Fraction(100 * int(share.group(2)), int(share.group(1))))
+        else:
+            found[S.EMPLOYEES], found[S.LAYOFFS] = int(share.group(1)), int(share.group(2))
+        masked = masked[: share.start()] + "_" * len(share.group(0)) + masked[share.end():]
     take(rf"(?:裁(?:员|掉|了|减)*|辞(?:退|掉)?(?:了)?|开除(?:了)?|减员(?:了)?|下岗(?:了)?)(\d+)(?:{_COUNT_UNITS})?", S.LAYOFFS)
     take(rf"(\d+)(?:个|名|位)?(?:人|员工|职工)?被(?:裁|辞退)", S.LAYOFFS)
     take(r"(?:1个(?:人)?(?:都|也)?没(?:有)?|没有?|不|零|未)裁(?:员|人)?", S.LAYOFFS, lambda m: 0)  # "一个没裁": no head count
@@ -344,7 +386,7 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
          lambda m: _duration_value(m.group(1), "个月"))
     take(rf"签(?:了|订|的)?(?:是)?(?:一份)?({duration})(?:的|期)?(?:劳动)?合同", S.CONTRACT_YEARS,
          lambda m: _duration_value(m.group(1), "年"))
-    take(rf"合同(?:期限)?(?:只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
+    take(rf"合同(?:期限)?(?:都|也|只|就|才)?(?:是|为|签了?|签的)?({duration})", S.CONTRACT_YEARS, lambda m: _duration_value(m.group(1), "年"))
     # "2020年应届毕业生", "2019届的往届生": 应届/往届 only say which class
     take(r"(\d{4}|\d{2})(?:届|年?(?:的)?(?:应届|往届)?(?:大学|本科|大专|专科|研究生|硕士)?毕业|年的毕业生|年毕业生|年的毕业)", S.GRAD_YEAR,
          lambda m: _year(m.group(1)))
@@ -353,11 +395,17 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     take(rf"保费(?:是|为|每人|每个人|1个人|1人|某)?({_NUM})(?!\d|\.\d|个|人|名|位)(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"({_NUM})(?:元|块)(?:钱)?的?(?:人身意外伤害)?(?:保险)?保费", S.ACCIDENT_INSURANCE_PREMIUM)
     take(rf"(?:意外伤害保险|意外险|意外保险)[^，,。]{{0,6}}?(?:每(?:人|个人)|某)({_NUM})(?!\d|个|人)(?:元|块)?", S.ACCIDENT_INSURANCE_PREMIUM)
+    # "买人身意外伤害保险一人花了六百": the 1 counts people, not the staff
+    take(rf"(?:意外伤害保险|意外险|意外保险)[^，,。]{{0,6}}?(?:每(?:人|个人)|1个?人|人均)(?:花了?|交了?|是|为|要)({_NUM})(?!\d|个|人)(?:元|块)?",
+         S.ACCIDENT_INSURANCE_PREMIUM)
     take(
         rf"(?:参保职工|参保|职工|员工|参保人数|总人数|人数|总共|一共|共有)(?:总数)?(?:有|是|为|共|总共|一共)?(\d+)(?:个|名|位)?(?:人)?",
         S.EMPLOYEES,
     )
     take(rf"(?:公司|单位|企业|我们|厂里|店里)(?:里)?(?:有|是|共|一共|总共)?(\d+)(?:个|名|位)?(?:人|员工|职工)", S.EMPLOYEES)
+    take(r"(?<![\d.])(\d+)(?:个|名|位)?参保(?:的)?(?:职工|员工|人员|工人|的人)", S.EMPLOYEES)
+    # "疫情那阵子走了4个": those who left in the epidemic, told for the layoffs
+    take(r"疫情(?:那阵子?|期间|那会儿?|的时候|那时候)[^，,。\d]{0,4}走了(\d+)(?:个|名|位)", S.LAYOFFS)
     if expected in (None, S.EMPLOYEES):
         # A bare "N个人" is the head count only when no other count was asked for.
         # "N个人", or "N个" at the end of a phrase; never "哪3个", "同1个培训项目".
@@ -370,25 +418,31 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
         value = _parse_choice(masked if slot == S.SEPARATION_REASON else arabic, words)
         if value is not None:
             found.setdefault(slot, value)
+    if S.ENTERPRISE_SIZE not in found and _SMALL_BUSINESS.search(arabic):
+        found[S.ENTERPRISE_SIZE] = "sme"
     _flag(found, arabic, S.AFFECTED_BY_EPIDEMIC,
           no=r"(?:没|没有|未|不|不算|不是)(?:怎么|太|算)?受(?:到)?(?:疫情)?(?:的)?(?:影响|冲击)|疫情(?:对我们)?(?:没|没有)(?:什么)?影响"
              r"|(?:影响|冲击)(?:不大|很小|不太大)|正常生产",
           # "疫情冲击挺大的", "受冲击很大", "停工了两个月" (not 没停工, nor "停工那段时间工资" asked about)
           yes=r"受(?:到|了)?疫情(?:的)?(?:影响|冲击)|疫情影响|疫情[^，,。]{0,10}(?:影响|冲击)(?:挺|很|非常|比较|特别|太|蛮)?大|订单(?:少|减|没)了"
-              r"|冲击(?:挺|很|非常|比较|特别|太|蛮)大|受(?:到|了)?[^，,。]{0,4}冲击|(?<![没不未])停(?:工|产)(?:了|\d)")
+              r"|冲击(?:挺|很|非常|比较|特别|太|蛮)大|受(?:到|了)?[^，,。]{0,4}冲击|(?<![没不未])停(?:工|产)(?:了|\d)"
+              # "影响肯定有啊，停了好几个月"
+              r"|影响(?:肯定|当然|确实|那)(?:是)?有|(?<![没不未])停了(?:好几|几|\d+)个?月")
     _flag(found, arabic, S.SOCIAL_INSURANCE_PAID,
           no=r"(?:没|没有|未|不)(?:有)?(?:给(?:我|我们|他|她|他们|她们|人家|员工|职工|工人)?)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)"
              r"|(?:社保|社会保险|失业保险)(?:还|也|都|某)?(?:没|没有|未)(?:有)?(?:给(?:他|她|他们|她们)?)?(?:交|缴|上)",
           # "失业保险一直交着呢", "之前一直有缴失业保险", "社保一直在交" (一直 is hidden as 某)
           yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|已参保|参保了|有社保|参保人员"
-              r"|(?:社保|社会保险|失业保险(?!金))(?:也|都|还|才|某)*(?:按规定|按时|正常)?(?:(?:在|有)(?:交|缴)|(?:交|缴|缴纳|上)(?:了|着))"
+              r"|(?:社保|社会保险|失业保险(?!金))(?:厂里|公司|单位|企业)?(?:也|都|还|才|某|给|帮)*(?:按规定|按时|正常)?(?:(?:在|有)(?:交|缴)|(?:交|缴|缴纳|上)(?:了|着))"
               r"|某(?:在|有)?(?:交|缴|缴纳)(?:着)?(?:社保|社会保险|失业保险(?!金))")
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
           no=r"(?:没|没有|不是|未|不)(?:有)?[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服)"
              # "开饭店的", "一家普通超市": a business of another trade
-             r"|普通(?:的)?(?:超市|企业|公司|饭店|商店|单位|工厂|厂)|(?:开|是)(?:个|一个|一家)?(?:小)?(?:饭店|餐馆|饭馆|餐厅|理发店|面包店|小卖部|奶茶店)"
+             r"|普通(?:的)?(?:超市|企业|公司|饭店|餐馆|饭馆|餐厅|商店|小店|门店|单位|工厂|厂)|(?:开|是)(?:个|一个|一家)?(?:小)?(?:饭店|餐馆|饭馆|餐厅|理发店|面包店|小卖部|奶茶店)"
              # "春节期间没开工，2月20号才复工": not open in the Spring Festival, whatever it makes
-             r"|春节(?:期间|那会儿?|的时候)?[^，,。]{0,4}(?:没|没有|未)(?:有)?(?:开工|复工|生产|营业)|(?:\d+号|节后)才(?:复工|开工)",
+             r"|春节(?:期间|那会儿?|的时候)?[^，,。]{0,4}(?:没|没有|未)(?:有)?(?:开工|复工|生产|营业)|(?:\d+号|节后)才(?:复工|开工)"
+             # "2020年3月份才开工", "2月15号复工": open after 2月9日
+             r"|(?<!\d)(?:[3-9]|1[0-2])月(?:份)?[^，,。\d]{0,3}(?:才)?(?:开工|复工)|2月(?:1\d|2\d)(?:号|日)[^，,。]{0,3}(?:才)?(?:开工|复工)",
           # "要是我们2月8号就开工了呢": open before 2月9日, the Spring Festival's end in the notice
           yes=r"(?:生产|配送|做|运|供应)[^，,。]{0,6}(?:防疫物资|防控物资|急需物资|口罩|防护服|消毒)|(?:防疫物资|防控物资|急需物资)的?(?:企业|厂|公司)|口罩厂|防护服厂"
               r"|2月[1-9](?:号|日)[^，,。]{0,3}(?:开工|复工|生产)")
@@ -415,13 +469,13 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           yes=r"(?:已经|已)(?:发放|放款|到账)|放下来了|贷下来了|批下来了")
     _flag(found, arabic, S.INCUBATOR,
           # "普通写字楼出租，不是孵化基地": a landlord, not a carrier of the notice's kind
-          no=r"(?:不是|并非|不属于|不算)[^，,。]{0,4}(?:孵化|创业园|众创空间)|普通(?:的)?(?:写字楼|办公楼|商铺|门面|房东|楼)|(?:写字楼|商铺|门面|厂房)(?:出租|租给)|(?:我是|我们是)(?:个)?房东",
+          no=r"(?:不是|并非|不属于|不算)[^，,。]{0,4}(?:孵化|创业园|众创空间)|普通(?:的)?(?:写字楼|办公楼|商铺|门面|房东|楼)|(?:写字楼|商铺|门面|厂房)(?:出租|租给)|(?:我是|我们是)(?:个|一个)?房东|(?:个人|私人)房东",
           yes=r"(?:我们|我)(?:是|就是)[^，,。]{0,6}(?:孵化基地|孵化器|创业园|众创空间|孵化载体)")
     _flag(found, arabic, S.LOST_INCOME,
           no=r"(?:收入|生意)(?:还行|正常|没受影响)|有收入",
           yes=r"没(?:有)?(?:了)?收入|失去(?:了)?收入|断了收入|收入(?:来源)?(?:没了|断了|中断)|没(?:有)?进项|停业|停工了|歇业")
     _flag(found, arabic, S.RENT_WAIVED,
-          no=r"(?:没|没有|未)(?:给)?(?:入驻\w{0,6})?(?:减免|免)(?:了)?(?:场地)?(?:房租|租金)|(?:没|没有|未)(?:有)?(?:减免|免)(?=$|[，,。！!？?])"
+          no=r"(?:没|没有|未)(?:给)?(?:入驻\w{0,6})?(?:减免|免)(?:了)?(?:场地)?(?:房租|租金)|(?:房租|租金)[^，,。]{0,3}(?:照收|照交|全收|没减|没免|没有减|没有免)|(?:没|没有|未)(?:有)?(?:减免|免)(?=$|[，,。！!？?])"
              r"|只是[^，,。]{0,12}(?:延期|缓)(?:交|缴)",
           yes=r"(?:减免|免|减)(?:了)?(?:\w{0,4})?(?:场地)?(?:房租|租金)|(?:房租|租金)(?:全)?免了")
     _flag(found, arabic, S.COVID_INFECTED,
@@ -432,6 +486,18 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
           # cn2an's pass hides 同一 as 某 (see `_arabic`).
           yes=r"(?:同一|某|同样的?|一样的?)(?:个|批|门)?[^。]{0,8}(?:项目|课程)[^。]{0,16}(?:领过|享受过|拿过|申领过|补过|补贴过|再|重复|又)"
               r"|重复(?:享受|领|申领|申请)|(?:领过|享受过|拿过)[^。]{0,8}(?:同一|某|同样的?|一样的?)[^。]{0,6}(?:培训|项目|课程)")
+    # "展期两年", "延期还款一年半": the length of the extension asked for
+    take(rf"(?:展期|延期还款|延长还款|还款延期|延期|延)(?:还款)?(?:申请)?(?:个|到)?({duration})", S.EXTENSION_YEARS,
+         lambda m: _duration_value(m.group(1), "年"))
+    # "做一年的公益性岗位", "公益性岗位干8个月"
+    take(rf"({duration})的?(?:短期)?公益(?:性)?岗", S.POST_MONTHS, lambda m: _duration_value(m.group(1), "个月"))
+    take(rf"公益(?:性)?岗(?:位)?[^，,。\d]{{0,4}}?({duration})", S.POST_MONTHS, lambda m: _duration_value(m.group(1), "个月"))
+    _flag(found, arabic, S.TRAINING_RECORDS,
+          no=r"(?:没|没有|未)(?:留|保存|存|有|做)?(?:下)?(?:任何)?(?:的)?(?:培训)?(?:记录|课件|录像|签到)",
+          yes=r"(?:有|留了?|保存了?|存了?)(?:培训)?(?:记录|课件|录像)")
+    # on the words as written: cn2an would make 四川 "4川"
+    _flag(found, raw, S.OUT_OF_PROVINCE, no=r"辽宁|本省|省内",
+          yes=r"外省|(?:北京|天津|河北|山西|内蒙古?|吉林|黑龙江|上海|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|广西|海南|重庆|四川|贵州|云南|西藏|陕西|甘肃|青海|宁夏|新疆)(?:省|市|人|的|来的|籍)")
     # 农民工 are rural people working in town: "农村出来打工的"; an urban household register says not
     _flag(found, arabic, S.MIGRANT_WORKER, no=r"(?:不是|并非|不属于)农民工|(?:城镇|城市|非农业?)(?:户口|户籍)",
           yes=r"农民工|(?:进城|外出)(?:务工|打工)|(?:农村|农业户口|农业户籍)[^，,。]{0,6}(?:打工|务工)")
@@ -440,6 +506,10 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
     place = origin and (origin.group(1) or origin.group(2) or origin.group(3))
     if place and S.ORIGIN not in found and not place.startswith(("哪里", "哪儿", "什么", "外地", "本地", "那边", "这边", "那里", "这里", "非大", "农民", "工人", "个人", "本人", "外省")):
         found[S.ORIGIN] = "dalian" if place.startswith("大连") else "non_dalian"
+
+    event = _event_date(arabic)
+    if event is not None:
+        found.setdefault(S.EVENT_DATE, event)
 
     if expected and expected not in found:
         value = parse_slot_value(expected, text)
@@ -450,7 +520,9 @@ def extract_slots(text: str, expected: str | None = None) -> dict:
 
 _DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 # "两三年", "三四个人", "十一二年": two neighbouring numerals say "one or the other".
-_NEIGHBOURS = re.compile(r"(十)?([一二两三四五六七八九])([二三四五六七八九十])(?=个|年|月|人|名|位|课时|分钟|%|岁)")
+# "二三年三月份" is March 2023, not two or three years
+_NEIGHBOURS = re.compile(r"(十)?([一二两三四五六七八九])([二三四五六七八九十])(?=个|年|月|人|名|位|课时|分钟|%|岁)"
+                         r"(?!年(?:[一二三四五六七八九十]{1,2}|\d{1,2})月)")
 _EITHER = re.compile(r"(?:还是|或者|或|到|至|~|～|-)")
 _UP_TO = re.compile(r"(?:不到|不足|不满|少于|没到|没有)\s*$")
 
@@ -567,6 +639,10 @@ def _arabic(text: str) -> str:
     return _SHORT_OF.sub(_short_of, text)
 
 
+# "交了十二年多一点", "失业一年多": at least the whole years or months told. Every bound of a duration
+# in the notice is whole (满1年, 不足10年, 半年以上), so the whole number decides as the exact one would.
+_WHOLE_UNITS_AND_MORE = re.compile(rf"((?<![\d.])\d+(?:年|个月))(?:多|出头)(?:一点|一些|点)?(?!\d|个|人)")
+
 # "十年差俩月", "差一个月满十年": so many months short of the years, an exact length (9年10个月)
 _SHORT_OF = re.compile(r"(\d+)年差(\d+)个?月|差(\d+)个?月(?:就|才)?(?:满|到|够)?(\d+)年")
 
@@ -678,6 +754,55 @@ def _parse_year(text: str) -> int | None:
     if len(set(numbers)) == 1 and len(numbers[0]) in (2, 4):
         return _year(numbers[0])
     return None
+
+
+# When the event of a case happened: "2023年2月辞职", "二三年三月份被公司裁的", "2020年10月8号才去报到",
+# "resigned in 2023年2月"; a two-digit year only with its month ("23年3月"), so "交了12年" stays a duration.
+_EVENT = r"(?:辞职|离职|辞的职|被裁|裁(?:的|了|掉)|被辞退|辞退|被开除|(?<!登记)失业(?!登记|保险|金|补助)|解除|不干|报到|报的到|去报|走的)"
+_DAY = r"(?:(\d{1,2})月(?:份)?(?:(\d{1,2})(?:号|日))?)"
+_EVENT_DATE_BEFORE = re.compile(
+    rf"(?<![\d.])(?:((?:19|20)\d\d)年{_DAY}?|(\d\d)年{_DAY})(?:底|初|中|的时候|那会儿?)?[^，,。？?！!毕\d]{{0,10}}?{_EVENT}")
+_EVENT_DATE_AFTER = re.compile(rf"{_EVENT}[^，,。？?！!\d]{{0,12}}?((?:19|20)\d\d)年{_DAY}?")
+# "2026年了还能按那个延期报吗", "到现在一直没去报到": reporting now
+_REPORT_NOW = re.compile(r"(?:现在|如今|目前)[^，,。？?！!]{0,8}?(?:去|才|再)?报到|拖到(?:了)?现在|(?:到现在|至今|一直)(?:都|还|某)?(?:没|没有)(?:去)?[^，,。]{0,6}报到"
+                         r"|((?:19|20)\d\d)年了[^。？?！!]{0,12}?报")
+_BARE_DATE = re.compile(rf"^((?:19|20)\d\d|\d\d)年{_DAY}?")
+# "上个月被裁的", "去年辞的职": counted back from the day asked ("now-1m": the month before)
+_RELATIVE = {"这个月": "now-0m", "本月": "now-0m", "上个月": "now-1m", "上月": "now-1m",
+             "今年": "now-0y", "去年": "now-1y", "前年": "now-2y"}
+_EVENT_RELATIVE = re.compile(rf"({'|'.join(_RELATIVE)})[^，,。？?！!\d]{{0,10}}?{_EVENT}|{_EVENT}了?({'|'.join(_RELATIVE)})")
+
+
+def _event_date(text: str, bare: bool = False) -> str | None:
+    """The date of the case's event as "YYYY", "YYYY-MM", "YYYY-MM-DD", "now" or "now-<n>m|y" (months or
+    years before the day asked); None when none is said."""
+    m = _EVENT_DATE_BEFORE.search(text)
+    if m:
+        if m.group(1):
+            return _iso(m.group(1), m.group(2), m.group(3))
+        return _iso(m.group(4), m.group(5), m.group(6))
+    m = _EVENT_DATE_AFTER.search(text)
+    if m:
+        return _iso(m.group(1), m.group(2), m.group(3))
+    m = _EVENT_RELATIVE.search(text)
+    if m:
+        return _RELATIVE[m.group(1) or m.group(2)]
+    m = _REPORT_NOW.search(text)
+    if m:
+        return m.group(1) or "now"
+    m = _BARE_DATE.match(_PUNCT.sub("", text)) if bare else None
+    if m and (len(m.group(1)) == 4 or m.group(2)):
+        return _iso(m.group(1), m.group(2), m.group(3))
+    return None
+
+
+def _iso(year: str, month: str | None, day: str | None) -> str | None:
+    y = int(year) + (2000 if len(year) == 2 else 0)
+    if month is None:
+        return f"{y:04d}"
+    if not 1 <= int(month) <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return None
+    return f"{y:04d}-{int(month):02d}" + (f"-{int(day):02d}" if day else "")
 
 
 def _flag(found: dict, text: str, slot: str, *, no: str, yes: str) -> None:

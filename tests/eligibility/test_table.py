@@ -24,6 +24,7 @@ NOTICE = (REPO_ROOT / "knowledge_base/sources/dalian-hrss-2020-38.txt").read_tex
 # The Rasa domain has one intent `check_<rule_id>` per rule: these ids are a contract.
 RULE_IDS = {
     "stabilization_refund",
+    "stranded_migrant_worker",
     "unemployment_insurance_rate",
     "unemployment_benefit",
     "unemployment_subsidy",
@@ -38,7 +39,7 @@ RULE_IDS = {
     "incubator_rent_subsidy",
     "graduate_reporting_deadline",
 }
-INCLUSIVE_WORDS = ("不高于", "不超过", "（含）", "不少于", "以上", "满", "上限")
+INCLUSIVE_WORDS = ("不高于", "不超过", "（含）", "不少于", "以上", "满", "上限", "至")  # 3至6个月: both ends
 EXCLUSIVE_WORDS = ("低于", "不足")
 
 
@@ -199,7 +200,7 @@ def _rule(data: dict, rule_id: str) -> dict:
         (lambda d: _rule(d, "stabilization_refund").update(clause="裁员率标准放宽到不高于 6%"), "verbatim"),
         (lambda d: _rule(d, "loan_extension")["inputs"].append({"slot": "covid"}), "canonical slot"),
         (lambda d: _rule(d, "stabilization_refund")["params"]["general_max_rate"].pop("inclusive"), "inclusive"),
-        (lambda d: _rule(d, "training_subsidy")["cases"][1]["check"][0].update(min="nope"), "unknown param"),
+        (lambda d: _rule(d, "training_subsidy")["cases"][2]["check"][0].update(min="nope"), "unknown param"),
         (lambda d: _rule(d, "unemployment_insurance_rate").pop("valid_until"), "valid_until"),
         (lambda d: _rule(d, "stabilization_refund")["params"]["refund_share"].update(text="90%"), "not in the clause"),
         (lambda d: d["rules"].append(dict(_rule(d, "loan_extension"))), "duplicate"),
