@@ -24,26 +24,35 @@ _ASKER = (
 _ELIGIBLE = (
     r"(?:能不能|能否|可不可以|可以|能|够不够|够|符合|符不符合|算不算|算|有没有(?:资格|份)|有资格|有份|行不行|"
     r"领得到|拿得到|可否|是否|给多少|领多少|拿多少|发多少|按多少|按什么|按啥|什么标准|啥标准|能拿|能领|领什么|拿什么|"
-    r"享受|适用|有(?:那|这)|延长了?吗|有(?:没有)?[^，,。]{0,6}补(?:贴|助)(?:吗|没|不))"
+    r"享受|适用|有(?:那|这)|延长了?吗|有(?:没有)?[^，,。]{0,6}补(?:贴|帖|助)(?:吗|没|不))"
 )
 # "我们公司能申请吗", "我交了5年能领多少": the user asks about their own case.
 OWN_CASE = re.compile(rf"{_ASKER}[^。？?！!]{{0,80}}?{_ELIGIBLE}|帮(?:我|我们)(?:核对|查|算|看|核|测)|我的情况|我们的情况")
 # With facts stated, any ask for eligibility is about that case ("公司30个人裁了6个，还能领吗").
 ELIGIBILITY_ASK = re.compile(
     r"能不能|能否|可不可以|可以|能(?:领|拿|申请|享受|返)|够不够|符合|算不算|有资格|有份|有(?:那|这)|行吗|行不|够吗|适用|"
-    r"有(?:没有)?[^，,。]{0,6}补(?:贴|助)(?:吗|没|不)|"
+    r"有(?:没有)?[^，,。]{0,6}补(?:贴|帖|助)(?:吗|没|不)|"
     r"qualify|eligible|(?<![a-z])ok(?![a-z])",
     re.IGNORECASE,
 )
 # A question word: a message with facts and none of these is a statement of one's case.
 QUESTION = re.compile(
-    r"多少|几|怎么|如何|什么|哪(?!怕)|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?|"
+    r"多少|几|怎么|如何|什么|啥|哪(?!怕)|是否|有没有|多久|多长|标准|规定|政策|条件|吗|嘛|么[？?]?$|呢|？|\?|"
     r"能不能|可不可以|行不行|[能行可][^，,。]{0,6}不[？?]?$"  # "我能把他辞了不": asked by A-not-A
 )
 # A message that ends as a question ("…标准是多少？", "…吗").
 ASKS_BACK = re.compile(r"[？?]|[吗嘛呢]$|多少|怎么|什么")
 # "那要是裁了7个呢", "如果交满10年呢": change a fact of the last check and judge again.
-WHAT_IF = re.compile(r"^(?:那|那么|那如果|如果|要是|假如|假设|换成|改成|万一|what about|how about)|(?:的话|呢)[？?。]?$", re.IGNORECASE)
+WHAT_IF = re.compile(r"^(?:(?:ok|okay|好的?|嗯|哦)[，,.\s]*)?(?:那|那么|那如果|如果|要是|假如|假设|换成|改成|万一|what about|how about|what if|and if|if(?![a-z]))"
+                     r"|(?:的话|呢|instead)[？?。]?$", re.IGNORECASE)
+# "那一共能拿多少": the total of the verdict just given, asked again
+TOTAL = re.compile(r"一共|总共|合计|加起来|总的|in total|altogether", re.IGNORECASE)
+# "好 谢谢 拜拜": thanks or goodbye and nothing more
+THANKS_BYE = re.compile(r"^(?=.*(?:谢|拜拜|再见|bye|thank))(?:(?:好的?|行|嗯|哦|ok|okay)[，,.\s]*)?(?:(?:谢谢|多谢|感谢|thanks|thank you)(?:你|您|啦|了)?[，,.\s]*)?"
+                        r"(?:拜拜|再见|bye)?[。！!~～.\s]*$", re.IGNORECASE)
+# Words that make a count the head count ("参保职工37人"), not a bare number
+HEAD_COUNT = re.compile(r"职工|员工|参保|人数|总共|一共|公司|单位|企业|staff|employees|headcount", re.IGNORECASE)
+BYE = re.compile(r"拜拜|再见|bye", re.IGNORECASE)
 # "那要多久", "这个呢", "它的标准": a follow-up that names no topic.
 FOLLOW_UP = re.compile(r"^(?:那|那么|这个|那个|它|这|那这个|还有|另外|然后|所以|就是说)")
 FOLLOW_UP_MAX_CHARS = 16

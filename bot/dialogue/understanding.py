@@ -218,12 +218,13 @@ def named_rule(text: str, nlu: Nlu, table: RuleTable, retrieval=None) -> str | N
 
 def rule_of_facts(facts: dict, table: RuleTable) -> str | None:
     """The checkable rule that asks for the most of the stated facts; between equals, the one that
-    reads more of them (an amount it would not ask: "一年上了200个课时"), then table order."""
-    best, count = None, (0, 0)
+    reads more of them (an amount it would not ask: "一年上了200个课时"), then one any asker may mean
+    (a firm that hired, not the agency that needs its word said), then table order."""
+    best, count = None, (0, 0, False)
     for rule in table:
         if not rule.checkable:
             continue
-        n = (len(set(facts) & asked_by(rule)), len(set(facts) & set(rule.reads)))
+        n = (len(set(facts) & asked_by(rule)), len(set(facts) & set(rule.reads)), not rule.needs_word)
         if n[0] and n > count:
             best, count = rule.id, n
     return best
@@ -326,7 +327,10 @@ def _in_check(sig: Signals, state: DialogueState, table: RuleTable) -> list[Comm
     if cues.ASIDE.search(text) and cues.QUESTION.search(text) and _answerable(sig.retrieval):
         # "等下先问一个，培训补贴每课时多少钱": answered, and the check waits
         return [Answer(sig.retrieval, resume=True)]
-    if switching and (cues.asks_own_case(text) or set(relevant(sig.facts, other, table)) & asked_by(table[other])):
+    told_other = set(relevant(sig.facts, other, table)) & asked_by(table[other]) if other else set()
+    # "先不说这个，培训补贴一个人一年最多给多少": the standard of another measure, answered first
+    standard_asked = bool(cues.HOW_MUCH.search(text)) and not told_other and _answerable(sig.retrieval)
+    if switching and not standard_asked and (cues.asks_own_case(text) or told_other):
         return [StartCheck(other), SetSlots(kin_facts(sig.facts, other, table))]
     question = bool(cues.QUESTION.search(text))
 
@@ -366,6 +370,7 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     if state.last_rule in table and (cues.WHAT_IF.search(text) or cues.CORRECTION.search(text) or len(text) <= 12):
         # "那4%呢": a bare value whose unit names one fact of the last check
         changed = relevant(sig.facts, state.last_rule, table) or unit_facts(sig.text, table[state.last_rule].reads)
+        changed = _bare_count_as_layoffs(changed, state, text, table)
         if cues.MORE.search(text):  # "再多裁一个呢": one more than before
             changed = {k: v + state.facts[k] if isinstance(v, (int, float)) and not isinstance(v, bool)
                        and isinstance(state.facts.get(k), (int, float)) else v for k, v in changed.items()}
@@ -378,9 +383,13 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
             answer = sig.focused if _answerable(sig.focused) else sig.retrieval
             if cues.HOW_MUCH.search(text) and _answerable(answer) and _still_missing(state.last_rule, {**state.facts, **changed}, table):
                 return [Answer(answer)]  # "那中小企业的话每人每年最多补多少": the figure, not the next question
-            return [ReJudge(state.last_rule), SetSlots({**kin_facts(sig.facts, state.last_rule, table), **changed}, correction=True)]
+            # the rule's own facts as `changed` reads them; the article's other measures' from the message
+            kin = {k: v for k, v in kin_facts(sig.facts, state.last_rule, table).items() if k not in table[state.last_rule].reads}
+            return [ReJudge(state.last_rule), SetSlots({**kin, **changed}, correction=True)]
         if other is not None and relevant(sig.facts, other, table):  # "那如果是我自己辞职呢"
             return [StartCheck(other), SetSlots(kin_facts(sig.facts, other, table))]
+        if not changed and other is None and cues.TOTAL.search(text) and cues.HOW_MUCH.search(text):
+            return [ReJudge(state.last_rule), SetSlots({})]  # "那一共能拿多少": the verdict's total again
     own_case = cues.asks_own_case(text)
     # "我闺女失业了，想问问失业金的事": an event of the asker's and a measure named, no question
     told = sig.rule is not None and bool(cues.ASKER.search(cues.strip_intro(text))) and bool(cues.EVENT.search(text)) \
@@ -390,6 +399,8 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         return [OutOfScope(sig.near_miss)]  # what the notice lacks wins, unless a case of its measures is told
     if cues.ACKNOWLEDGE.match(text):
         return [SmallTalk("acknowledge")]
+    if cues.THANKS_BYE.match(text):
+        return [SmallTalk("goodbye" if cues.BYE.search(text) else "thank")]
     if cues.ABOUT_ASSISTANT.search(text):
         return [SmallTalk("greet")]
     if cues.ABOUT_NOTICE.search(text) and not own_case:
@@ -412,6 +423,13 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
         facts_rule = _rule_of_facts_agreeing(sig, table)
         if facts_rule is not None and len(set(relevant(sig.facts, facts_rule, table)) & asked_by(table[facts_rule])) < 2:
             facts_rule = None
+        guessed = checkable_rule(sig.rule, table) if sig.rule is not None and not _named(sig, table) else None
+        if guessed is not None and focus_rule is None and focus_article is not None and cues.FOLLOW_UP.search(text) \
+                and table[guessed].article != focus_article:
+            # "那个我拖到现在了，还能按延期办吗" after the graduates' answer: Rasa's guess of another
+            # measure does not outweigh the one in focus when the message goes on from it
+            focus_rule = state.focus_rule if state.focus_rule in table and table[state.focus_rule].article == focus_article \
+                else article_rule(focus_article, table)
         rule = (
             (checkable_rule(sig.rule, table) if _named(sig, table) or (focus_rule is None and facts_rule is None) else None)
             or focus_rule
@@ -487,6 +505,17 @@ def _states_own_case(sig: Signals, table: RuleTable) -> bool:
     return asker and bool(relevant(sig.facts, rule, table)) and (
         not cues.QUESTION.search(text) or bool(cues.ELIGIBILITY_ASK.search(text))
     )
+
+
+def _bare_count_as_layoffs(changed: dict, state: DialogueState, text: str, table: RuleTable) -> dict:
+    """"那要是37人呢", "what if 20 people" after a layoff check: a bare count below the head count is
+    the layoffs changed, not a new head count."""
+    employees, reads = changed.get("employees"), table[state.last_rule].reads
+    known = state.facts.get("employees")
+    if employees is None or "layoffs" not in reads or "layoffs" in changed or cues.HEAD_COUNT.search(text) \
+            or not isinstance(known, (int, float)) or employees >= known:
+        return changed
+    return {**{k: v for k, v in changed.items() if k != "employees"}, "layoffs": employees}
 
 
 def _still_missing(rule_id: str, facts: dict, table: RuleTable) -> bool:
