@@ -29,9 +29,9 @@ from typing import Any, Callable
 import yaml
 
 BLIND_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "questions" / "blind"
-SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout")
+SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "heldout")
 # Sets smaller than a dev set to tune on: a spot check of people not heard yet, only measured.
-SPOT_CHECKS = frozenset({"dev6"})
+SPOT_CHECKS = frozenset({"dev6", "dev8"})
 IN_SCOPE_KINDS = ("policy", "own_case")
 OUT_OF_SCOPE_KINDS = ("out_of_scope", "near_miss")
 VERDICTS = {"符合条件": "eligible", "不符合条件": "not_eligible", "本通知未作规定": "not_covered"}

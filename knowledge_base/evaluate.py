@@ -205,7 +205,7 @@ def format_table(report: dict) -> str:
 
 
 @click.command("eval")
-@click.option("--set", "set_name", type=click.Choice(sorted({*QUESTION_SETS, "dev2", "dev3", "dev4", "dev5", "dev6", "dev7"})), default="dev", show_default=True,
+@click.option("--set", "set_name", type=click.Choice(sorted({*QUESTION_SETS, "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8"})), default="dev", show_default=True,
               help="Question set under knowledge_base/questions/.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--fit-calibration", is_flag=True, help="Refit confidence and abstain threshold on dev (writes calibration.json).")

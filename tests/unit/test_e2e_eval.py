@@ -47,8 +47,8 @@ def test_the_sets_load_and_are_blind_sets_of_the_right_size():
     """The held-out set has the size issue 13 asks for; each dev set is big enough to tune on."""
     for name in e2e_eval.SETS:
         questions, dialogues = e2e_eval.load_set(name)
-        if name in e2e_eval.SPOT_CHECKS:  # measured, never tuned on: any size that holds both parts
-            assert questions and dialogues
+        if name in e2e_eval.SPOT_CHECKS:  # measured, never tuned on: any size (dev8 holds dialogues only)
+            assert questions or dialogues
             continue
         assert len(questions) >= (200 if name == "heldout" else 100) and len(dialogues) >= 40
         assert sum(len(d["turns"]) for d in dialogues) >= 120
