@@ -29,7 +29,7 @@ MAX_QUOTE_CHARS = 160
 BROAD_QUESTION = re.compile(r"哪些|有什么|都有|包括|分别|各|政策|措施|帮扶|服务")
 MAX_SENTENCES = 3
 # What a question asks for, and the kinds of fact (`knowledge_base.facts`) that answer it.
-ASKS_AMOUNT = re.compile(r"多少|标准|比例|百分|几成|金额|上限|多高|提高|上调|补贴多|补助多|费率|裁员率|钱|返多|补多")
+ASKS_AMOUNT = re.compile(r"多少|标准|比例|百分|几成|金额|上限|多高|提高|上调|涨|调高|增加|补贴多|补助多|费率|裁员率|钱|返多|补多")
 ASKS_TIME = re.compile(r"多久|多长|期限|什么时候|到什么时|啥时候|截止|几个月|几年|哪天|日期|延长|到期")
 AMOUNT_FACTS = frozenset({"percent", "amount", "count"})
 TIME_FACTS = frozenset({"duration", "date"})

@@ -238,9 +238,9 @@ class CheckFlow:
         """Whether every value lies on the same side of each bound the rule compares `slot` with."""
         if self.table.slots[slot].type not in ("int", "number", "percent"):
             return False
-        derived = self.table[rule_id].derive.values()
-        if any(slot in (d.get("ratio") or d.get("product") or [d.get("of")]) for d in derived):
-            return False  # it enters a figure (a rate, an amount): the exact number matters
+        derived = self.table[rule_id].derive.items()
+        if any(slot in (d.get("ratio") or d.get("product") or [d.get("of")]) and name not in known for name, d in derived):
+            return False  # it enters a figure still to work out (a rate, an amount): the exact number matters
         bounds = self._bounds(rule_id, slot, known)
         if not bounds:
             return False

@@ -412,6 +412,11 @@ def _outside_check(sig: Signals, state: DialogueState, table: RuleTable) -> list
     how_long = bool(cues.HOW_LONG.search(text)) and not (CASE_FACTS & set(sig.facts))
     if (own_case or stated) and (cues.VALIDITY_ASK.search(text) or how_long) and not cues.CHECK_REQUEST.search(text) \
             and _answerable(sig.retrieval):
+        rule = checkable_rule(sig.rule, table) if _named(sig, table) else _rule_of_facts_agreeing(sig, table)
+        if how_long and not cues.VALIDITY_ASK.search(text) and cues.ELIGIBILITY_ASK.search(text) and rule \
+                and len(set(sig.facts) & asked_by(table[rule])) >= CLASS_CASE_FACTS:
+            # "得了新冠，能申请展期吗？最长多久": the verdict, which states how long
+            return [JudgeOrAnswer(rule, kin_facts(sig.facts, rule, table), Answer(sig.retrieval))]
         return [Answer(sig.retrieval)]  # "裁员率5.5%现在还能用不": whether the measure still runs comes first
     if own_case or stated:
         focus_article = state.focus[1] if state.focus else None

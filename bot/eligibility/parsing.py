@@ -587,6 +587,7 @@ def _strip_vague(text: str) -> str:
     return re.sub(r"大概|大约|约|差不多|估计|左右|上下|吧|吗|呢|嗯|反正|我也记不清|记不清|不记得了?", "", text)
 
 
+_CORRECTED_AWAY = re.compile(rf"不是[^，,。\d]{{0,4}}{_NUM}\s*(?:%|个月|年|分钟|课时|元)")
 _UNIT_OF_NUMBER = re.compile(rf"({_NUM})\s*(%|个月|年|分钟|课时|元)")
 
 
@@ -598,12 +599,16 @@ def with_arabic_numbers(text: str) -> str:
 def unit_facts(text: str, slots: list[str]) -> dict:
     """A bare value whose unit names the fact among `slots` ("那4%呢" → layoff_rate when only the
     rate is in percent); {} when no unit or more than one slot has it (人: head count or layoffs)."""
-    m = _UNIT_OF_NUMBER.search(_arabic(_clean(text)))
+    # "他说是十二个月，不是十二年": the value corrected away does not count
+    m = _UNIT_OF_NUMBER.search(_CORRECTED_AWAY.sub("", _arabic(_clean(text))))
     if not m:
         return {}
     unit = {"%": "%"}.get(m.group(2), m.group(2))
     table = load_rules()
-    matching = [slot for slot in slots if table.slots[slot].unit == unit]
+    family = _SLOT_UNIT.get(unit, (None,))[0]
+    # "十二个月" for years paid: a length in another unit of the same kind
+    matching = [slot for slot in slots if table.slots[slot].unit == unit] or \
+        [slot for slot in slots if family and _SLOT_UNIT.get(table.slots[slot].unit, (None,))[0] == family]
     if len(matching) != 1:
         return {}
     value = parse_slot_value(matching[0], m.group(0))
