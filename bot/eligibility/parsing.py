@@ -493,7 +493,8 @@ def _extract(text: str, expected: str | None) -> dict:
     take(rf"({duration})的?(?:短期)?公益(?:性)?岗", S.POST_MONTHS, lambda m: _duration_value(m.group(1), "个月"))
     take(rf"公益(?:性)?岗(?:位)?[^，,。\d]{{0,4}}?({duration})", S.POST_MONTHS, lambda m: _duration_value(m.group(1), "个月"))
     _flag(found, arabic, S.TRAINING_RECORDS,
-          no=r"(?:没|没有|未)(?:留|保存|存|有|做)?(?:下)?(?:任何)?(?:的)?(?:培训)?(?:记录|课件|录像|签到)",
+          no=r"(?:没|没有|未)(?:留|保存|存|有|做)?(?:下)?(?:任何)?(?:的)?(?:培训)?(?:记录|课件|录像|签到)"
+             r"|(?:记录|课件|录像)[^，,。]{0,3}(?:都|也)?(?:没|没有|未)(?:留|保存|存|有|做)",
           yes=r"(?:有|留了?|保存了?|存了?)(?:培训)?(?:记录|课件|录像)")
     # on the words as written: cn2an would make 四川 "4川"
     _flag(found, raw, S.OUT_OF_PROVINCE, no=r"辽宁|本省|省内",

@@ -541,3 +541,85 @@ def test_a_case_the_measure_leaves_open_is_answered_and_another_programme_is_que
     assert "本通知没有规定" in under_a_year["reply"]  # and what is paid instead is left to the notice's silence
     mortgage = talk()("我阳过 房贷能不能申请展期")
     assert "【本通知未作规定】" in mortgage["reply"] and not mortgage["answered"]  # another loan: a near miss
+
+
+# -- cases told with their dates, in-message corrections and English what-ifs ----------------------
+
+@pytest.mark.parametrize("turns, outcome, words", [
+    # the event after the measure ended decides alone
+    (["我2023年3月自己辞的职，交过失业保险，能领失业补助金吗"], "【不符合条件】", ["2023年3月", "2023年1月8日结束"]),
+    (["上个月被单位裁了，交了6年，失业金还按90%发吗"], "【不符合条件】", ["2023年4月8日结束"]),
+    (["我18届的，外地生源，2020年11月才去报到，算延期里吗"], "【不符合条件】", ["2020年11月", "2020年9月30日"]),
+    (["二二年十二月被公司裁了，交了七年，失业金能按90%吗"], "【符合条件", ["90%"]),  # within the raise
+    # a correction inside the message replaces what it corrects
+    (["我们店20个参保职工，裁了5个，不对，是裁了4个，稳岗返还能申请吗"], "【符合条件", ["4/20"]),
+    # optional facts that decide when told
+    (["我得了新冠，创业担保贷款想展期三年，行吗"], "【不符合条件】", ["1年"]),
+    (["我是农民工，能不能给我安排个干两年的公益性岗位"], "【不符合条件】", ["6个月"]),
+    (["我们小公司搞了线上培训，但是什么记录都没留，能申请培训补贴吗"], "【不符合条件】", ["培训记录"]),
+    (["我是湖南来的农民工，疫情滞留在大连，能享受大连的就业政策吗"], "【符合条件】", ["我市就业创业政策"]),
+    # a handful of staff is a small firm: the check asks only what is left
+    (["我开了个小吃店，就6个员工，组织过线上培训，每课时50分钟，能拿培训补贴吗"], "【符合条件", ["10元"]),
+    # how long, asked with one's case and whether one can: the verdict says it
+    (["我阳过，借的创业担保贷款能申请展期吗，最长能展多久"], "【符合条件】", ["1年"]),
+])
+def test_dates_corrections_and_optional_facts_told_in_passing_decide(talk, turns, outcome, words):
+    user = talk()
+    for text in turns:
+        reply = user(text)
+    assert outcome in reply["reply"] and all(w in reply["reply"] for w in words), reply["reply"]
+
+
+def test_a_bare_count_in_a_what_if_is_the_layoffs_not_the_head_count(talk):
+    user = talk()
+    user("我们是大企业，没受疫情影响，参保职工500人，裁了15个，稳岗返还能申请吗")
+    again = user("那要是19人呢")
+    assert "19/500" in again["reply"] and "【不符合条件】" in again["reply"], again["reply"]
+
+
+def test_an_english_what_if_rejudges_the_last_check(talk):
+    user = talk()
+    user("SME, 60 employees insured, 2 layoffs, 稳岗返还 OK吗")
+    again = user("what if 4 layoffs?")
+    assert "4/60" in again["reply"] and "【不符合条件】" in again["reply"], again["reply"]
+
+
+def test_the_total_asked_after_a_verdict_is_given_again(talk):
+    user = talk()
+    first = user("我们中介给春节期间生产口罩的厂推荐了4个登记失业8个月的人，签了两年合同，社保也交了，能拿服务补助吗")
+    assert "【符合条件" in first["reply"], first["reply"]
+    total = user("那一共能拿多少")
+    assert "1200元" in total["reply"], total["reply"]
+
+
+def test_another_measures_standard_asked_mid_check_is_answered_not_checked(talk):
+    user = talk()
+    user("我们公司想申请稳岗返还")
+    reply = user("先不说这个，培训补贴每人每年最多能补多少钱")
+    assert "1000元" in reply["reply"] and reply["answered"] and 5 in articles(reply), reply["reply"]
+
+
+def test_thanks_and_goodbye_after_a_verdict_are_small_talk(talk):
+    user = talk()
+    user("我们公司28个人，裁了3个，能申请稳岗返还吗")
+    bye = user("好 谢谢 拜拜")
+    assert not bye["answered"] and bye["citations"] == [] and bye["asking_for"] is None
+
+
+def test_a_vague_head_count_settles_when_the_rate_is_told(talk):
+    user = talk()
+    user("我们公司裁员率4%，能申请稳岗返还吗")
+    reply = user("我们两百多人，是大企业")
+    assert reply["asking_for"] == "affected_by_epidemic", reply["reply"]
+
+
+def test_a_correction_of_years_paid_in_months_rejudges(talk):
+    user = talk()
+    user("我交了十一年失业保险，被公司辞退了，失业金能按多少")
+    again = user("不对，是十一个月，不是十一年")
+    assert "【不符合条件】" in again["reply"] and "不满1年" in again["reply"], again["reply"]
+
+
+def test_a_pension_question_in_english_is_out_of_scope(talk):
+    reply = talk()("pension怎么领")
+    assert not reply["answered"] and reply["citations"] == []
