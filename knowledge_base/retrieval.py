@@ -425,7 +425,7 @@ class PolicyRetriever:
                 and self._rare_phrase(analyzed.text, fused[0].key):
             confidence = self.abstain_threshold  # the query quotes the top article
         if nothing_shared or confidence < self.abstain_threshold:
-            if analyzed.out_of_scope_topics:
+            if analyzed.out_of_scope_topics and analyzed.chinese:  # an English-only question is asked in Chinese first
                 reason = "out_of_scope"
             else:
                 reason = "no_match" if nothing_shared else "low_confidence"
