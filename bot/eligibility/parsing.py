@@ -432,7 +432,7 @@ def _extract(text: str, expected: str | None) -> dict:
           no=r"(?:没|没有|未|不)(?:有)?(?:给(?:我|我们|他|她|他们|她们|人家|员工|职工|工人)?)?(?:交|缴|缴纳|上|参)(?:过|了)?(?:失业)?(?:社保|社会保险|保险|保)"
              r"|(?:社保|社会保险|失业保险)(?:还|也|都|某)?(?:没|没有|未)(?:有)?(?:给(?:他|她|他们|她们)?)?(?:交|缴|上)",
           # "失业保险一直交着呢", "之前一直有缴失业保险", "社保一直在交" (一直 is hidden as 某)
-          yes=r"(?:交|缴|缴纳|上)(?:了)?(?:\d+年)?(?:的)?(?:社保|社会保险)|已参保|参保了|有社保|参保人员"
+          yes=r"(?:交|缴|缴纳|上)(?:了|过)?(?:\d+年)?(?:的)?(?:社保|社会保险)|(?:交|缴|缴纳)(?:了|过)(?:\d+年)?(?:的)?失业(?:保险(?!金)|险)|已参保|参保了|有社保|参保人员"
               r"|(?:社保|社会保险|失业保险(?!金))(?:厂里|公司|单位|企业)?(?:也|都|还|才|某|给|帮)*(?:按规定|按时|正常)?(?:(?:在|有)(?:交|缴)|(?:交|缴|缴纳|上)(?:了|着))"
               r"|某(?:在|有)?(?:交|缴|缴纳)(?:着)?(?:社保|社会保险|失业保险(?!金))")
     _flag(found, arabic, S.EMPLOYER_EPIDEMIC_SUPPLY_FIRM,
@@ -588,6 +588,7 @@ def _strip_vague(text: str) -> str:
     return re.sub(r"大概|大约|约|差不多|估计|左右|上下|吧|吗|呢|嗯|反正|我也记不清|记不清|不记得了?", "", text)
 
 
+_DATED = re.compile(r"(?<!\d)((?:19|20)\d\d)年(\d{1,2})月(?:份)?(?:(\d{1,2})(?:号|日))?")
 _CORRECTED_AWAY = re.compile(rf"不是[^，,。\d]{{0,4}}{_NUM}\s*(?:%|个月|年|分钟|课时|元)")
 _UNIT_OF_NUMBER = re.compile(rf"({_NUM})\s*(%|个月|年|分钟|课时|元)")
 
@@ -600,8 +601,13 @@ def with_arabic_numbers(text: str) -> str:
 def unit_facts(text: str, slots: list[str]) -> dict:
     """A bare value whose unit names the fact among `slots` ("那4%呢" → layoff_rate when only the
     rate is in percent); {} when no unit or more than one slot has it (人: head count or layoffs)."""
+    arabic = _arabic(_clean(text))
+    # "那要是2020年9月就去了呢": a year with its month is when the event happened, never a count of years
+    dated = _DATED.search(arabic)
+    if dated:
+        return {S.EVENT_DATE: _iso(dated.group(1), dated.group(2), dated.group(3))} if S.EVENT_DATE in slots else {}
     # "他说是十二个月，不是十二年": the value corrected away does not count
-    m = _UNIT_OF_NUMBER.search(_CORRECTED_AWAY.sub("", _arabic(_clean(text))))
+    m = _UNIT_OF_NUMBER.search(_CORRECTED_AWAY.sub("", arabic))
     if not m:
         return {}
     unit = {"%": "%"}.get(m.group(2), m.group(2))
@@ -776,7 +782,8 @@ _BARE_DATE = re.compile(rf"^((?:19|20)\d\d|\d\d)年{_DAY}?")
 # "上个月被裁的", "去年辞的职": counted back from the day asked ("now-1m": the month before)
 _RELATIVE = {"这个月": "now-0m", "本月": "now-0m", "上个月": "now-1m", "上月": "now-1m",
              "今年": "now-0y", "去年": "now-1y", "前年": "now-2y"}
-_EVENT_RELATIVE = re.compile(rf"({'|'.join(_RELATIVE)})[^，,。？?！!\d]{{0,10}}?{_EVENT}|{_EVENT}了?({'|'.join(_RELATIVE)})")
+_EVENT_RELATIVE = re.compile(rf"(?P<before>{'|'.join(_RELATIVE)})(?:{_DAY})?[^，,。？?！!\d]{{0,10}}?{_EVENT}"
+                             rf"|{_EVENT}了?(?P<after>{'|'.join(_RELATIVE)})")
 
 
 def _event_date(text: str, bare: bool = False) -> str | None:
@@ -792,7 +799,7 @@ def _event_date(text: str, bare: bool = False) -> str | None:
         return _iso(m.group(1), m.group(2), m.group(3))
     m = _EVENT_RELATIVE.search(text)
     if m:
-        return _RELATIVE[m.group(1) or m.group(2)]
+        return _RELATIVE[m.group("before") or m.group("after")]
     m = _REPORT_NOW.search(text)
     if m:
         return m.group(1) or "now"

@@ -623,3 +623,11 @@ def test_a_correction_of_years_paid_in_months_rejudges(talk):
 def test_a_pension_question_in_english_is_out_of_scope(talk):
     reply = talk()("pension怎么领")
     assert not reply["answered"] and reply["citations"] == []
+
+
+def test_a_what_if_with_a_date_changes_when_it_happened_not_the_year_of_graduation(talk):
+    user = talk()
+    late = user("我18届的，外地生源，2020年10月才去报到，还算延期里吗")
+    assert "【不符合条件】" in late["reply"], late["reply"]
+    earlier = user("那要是2020年9月就去了呢")
+    assert "【符合条件" in earlier["reply"] and "毕业年份" not in earlier["reply"], earlier["reply"]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core import slots as S
 from bot.eligibility import extract_slots, parse_slot_value
-from bot.eligibility.parsing import candidate_values, chinese_terms
+from bot.eligibility.parsing import candidate_values, chinese_terms, unit_facts
 
 from .conftest import PARSING
 
@@ -81,3 +81,14 @@ def test_counts_in_chinese_numerals_read_back(n):
     spoken = cn2an.an2cn(n)
     assert parse_slot_value(S.LAYOFFS, f"{spoken}个") == n
     assert parse_slot_value(S.EMPLOYEES, f"{n}人") == n or n == 0
+
+
+@pytest.mark.parametrize("text, slots, expected", [
+    ("那4%呢", [S.LAYOFF_RATE, S.EMPLOYEES, S.LAYOFFS], {S.LAYOFF_RATE: 4}),
+    ("那要是37人呢", [S.EMPLOYEES, S.LAYOFFS], {}),  # two facts counted in 人: not this one's to say
+    ("不对，是十二个月，不是十二年", [S.CONTRIBUTION_YEARS], {S.CONTRIBUTION_YEARS: 1}),  # another unit of time
+    ("那要是2020年9月就去了呢", [S.GRAD_YEAR, S.ORIGIN, S.EVENT_DATE], {S.EVENT_DATE: "2020-09"}),  # a date, not a year
+    ("那要是2019年呢", [S.GRAD_YEAR, S.ORIGIN, S.EVENT_DATE], {S.GRAD_YEAR: 2019}),
+])
+def test_a_bare_value_in_a_what_if_names_the_fact_by_its_unit(text, slots, expected):
+    assert unit_facts(text, slots) == expected
