@@ -24,8 +24,8 @@ _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{1,6})" + _KINDS)
 _KIND_AT_END = re.compile(_KINDS + "$")
 # The name starts after the last word that cannot be part of it ("给农民工买意外险有补贴": none;
 # "每课时一个小时补贴": a quantity, not a name; "那会儿生意不行贷款能延期吗", "培训项目已经补贴过":
-# a clause, not a name).
-_CUT = re.compile(r".*(?:有|的|给|买|领|拿|申请|发|是|和|与|及|或|个|笔|份|种|那|这|啥|么|能|要|办|问|说|找|算|时|钟|年|月|元|块|课|人|不|没|了|吗|呢|已|过|再|还|都|也)")
+# a clause, not a name; "帮我核对失业补助金", "想了解一下稳岗补贴": the ask before it).
+_CUT = re.compile(r".*(?:核对|查询|咨询|了解|一下|帮我|请问|想|有|的|给|买|领|拿|申请|发|是|和|与|及|或|个|笔|份|种|那|这|啥|么|能|要|办|问|说|找|算|时|钟|年|月|元|块|课|人|不|没|了|吗|呢|已|过|再|还|都|也)")
 # Generic words before a name: "企业一次性吸纳就业补贴" is the notice's 一次性吸纳就业补贴.
 _GENERIC = re.compile(r"^(?:企业|单位|公司|个人|职工|员工|大连|市里|国家|政府)+")
 MIN_NAME = 4  # characters: a shorter name ("生活补贴") is too general to tell programmes apart

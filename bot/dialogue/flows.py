@@ -21,6 +21,7 @@ from bot.eligibility import (
     prompt_for,
     validate_slot,
 )
+from bot.eligibility import event_dates
 from bot.eligibility.engine import assumptions, referral, rule_summary
 from bot.eligibility.parsing import infer_facts
 from knowledge_base.validity import chinese_date, validity_as_of
@@ -103,6 +104,8 @@ class CheckFlow:
             return "：" + spec.choices.get(value, str(value))
         if spec.type == "bool":
             return "：" + BOOL_WORDS[bool(value)]
+        if spec.type == "date":  # "上个月" told on 2026-12-04: 2026年11月
+            return " " + (say("event_now") if value == "now" else event_dates.text(event_dates.absolute(value, self.as_of)))
         number = _plain(value)
         return f" {number}{spec.unit or ''}"
 

@@ -631,3 +631,15 @@ def test_a_what_if_with_a_date_changes_when_it_happened_not_the_year_of_graduati
     assert "【不符合条件】" in late["reply"], late["reply"]
     earlier = user("那要是2020年9月就去了呢")
     assert "【符合条件" in earlier["reply"] and "毕业年份" not in earlier["reply"], earlier["reply"]
+
+
+def test_a_check_asked_for_by_name_starts_it(talk):
+    reply = talk()("帮我核对失业补助金")
+    assert reply["asking_for"] == "separation_reason" and articles(reply) == [8], reply["reply"]
+
+
+def test_an_event_date_told_mid_check_is_noted_as_a_date_and_decides(talk):
+    user = talk()
+    user("帮我核对失业补助金")
+    reply = user("是我自己辞职的，2023年3月辞的")
+    assert "【不符合条件】" in reply["reply"] and "2023年3月" in reply["reply"] and "now" not in reply["reply"], reply["reply"]

@@ -22,6 +22,7 @@ def scope(kb):
     ("稳岗返还在哪个网站上申请", "稳岗返还的申请手续和发放时间"),
     ("就业见习补贴一个月给多少钱", "就业见习补贴的标准"),
     ("失业补助金的申请表去哪里下载", "申请材料和办理流程"),
+    ("帮我核对一下以工代训补贴", "以工代训补贴"),
 ])
 def test_what_the_notice_lacks_is_named(scope, question, missing):
     assert scope.missing(question) == missing
@@ -40,6 +41,8 @@ def test_what_the_notice_lacks_is_named(scope, question, missing):
     "创业担保贷款能展期多久",
     "给农民工上人身意外险补贴一个人多少",  # 人身意外险 is the notice's 人身意外伤害保险
     "我没阳过就是疫情那会儿生意不行贷款能延期不",  # a clause before 贷款, not a programme's name
+    "帮我核对失业补助金",  # the ask before the name is not part of it
+    "我想了解一下稳岗补贴",
     "同一个培训项目已经补贴过一次还能再领吗",
     "借款人得了新冠 创业担保贷款展期最多能展多久",  # a clause run into the notice's programme name
     "疫情期间还举办就业见习洽谈会吗",
